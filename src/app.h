@@ -1,0 +1,40 @@
+// App: owns the loop, the configuration and the pools; decides the order of
+// start-up and shut-down.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "event/loop.h"
+#include "options.h"
+#include "proxy/context.h"
+#include "proxy/server_pool.h"
+
+namespace walnut {
+
+class App {
+ public:
+  explicit App(const Options& options) : options_(options) {}
+  ~App();
+
+  // Loads and checks the configuration; false with "FILE:LINE: what".
+  bool load_config(std::string* error);
+  // Builds the pools and opens their listeners; false with the reason.
+  bool start(std::string* error);
+  // Runs the loop until SIGINT or SIGTERM.
+  int run();
+
+ private:
+  void install_signals();
+
+  Options options_;
+  config::Config config_;
+  event::Loop loop_;
+  std::unique_ptr<proxy::Context> ctx_;
+  std::vector<std::unique_ptr<proxy::ServerPool>> pools_;
+  std::vector<std::unique_ptr<event::SignalWatcher>> signals_;
+};
+
+}  // namespace walnut

@@ -1,0 +1,68 @@
+// MbufChain: an ordered list of slices of mbufs, the bytes of one message.
+//
+// A chain holds a reference on every mbuf it points into, so the bytes stay
+// valid however the connection that read them moves on. Chains are built by
+// the parsers' callers (slices of the read buffer), by local replies (bytes
+// copied into mbufs of the chain's own), and by fragmentation (slices of other
+// chains). They leave through writev without a copy.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "buffer/mbuf.h"
+#include "buffer/mbuf_pool.h"
+
+namespace walnut::buffer {
+
+struct Slice {
+  Mbuf* mbuf;
+  uint32_t offset;
+  uint32_t len;
+};
+
+class MbufChain {
+ public:
+  MbufChain() = default;
+  ~MbufChain() { clear(); }
+  MbufChain(MbufChain&& other) noexcept;
+  MbufChain& operator=(MbufChain&& other) noexcept;
+  MbufChain(const MbufChain&) = delete;
+  MbufChain& operator=(const MbufChain&) = delete;
+
+  // Appends bytes [offset, offset+len) of `m`, taking a reference. A slice
+  // that continues the previous one in the same mbuf extends it instead.
+  void append(Mbuf* m, uint32_t offset, uint32_t len);
+  // Appends bytes [offset, offset+len) of another chain, sharing its mbufs.
+  void append(const MbufChain& other, uint64_t offset, uint64_t len);
+  // Copies `bytes` into mbufs from `pool` that this chain writes itself.
+  void append_copy(MbufPool& pool, std::string_view bytes);
+
+  uint64_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const std::vector<Slice>& slices() const { return slices_; }
+
+  // Fills up to `max` iovecs with the bytes from `skip` on; returns how many.
+  int gather(struct iovec* iov, int max, uint64_t skip) const;
+  // Copies [offset, offset+len) out; the range must lie inside the chain.
+  void copy_out(uint64_t offset, uint64_t len, char* dst) const;
+  // The bytes [offset, offset+len) as one view: straight into the mbuf when
+  // they lie in one slice, else copied into `scratch`.
+  std::string_view view(uint64_t offset, uint64_t len,
+                        std::string& scratch) const;
+  std::string to_string() const;  // for tests and logs, never the data path
+
+  void clear();  // drops every reference
+
+ private:
+  std::vector<Slice> slices_;
+  uint64_t size_ = 0;
+  Mbuf* own_tail_ = nullptr;  // last mbuf append_copy wrote, while writable
+};
+
+}  // namespace walnut::buffer

@@ -1,0 +1,64 @@
+// Allocation of mbufs: header and bytes in one block, recycled through an
+// intrusive free list that is bounded in size.
+#include "buffer/mbuf_pool.h"
+
+#include <cstdlib>
+#include <new>
+
+namespace walnut::buffer {
+
+void Mbuf::unref() {
+  if (--refs_ == 0) pool_->put(this);
+}
+
+MbufPool::MbufPool(uint32_t chunk_size, size_t max_free_bytes)
+    : chunk_size_(chunk_size), max_free_(max_free_bytes / chunk_size) {}
+
+MbufPool::~MbufPool() { trim(0); }
+
+Mbuf* MbufPool::get() {
+  Mbuf* m = free_;
+  if (m != nullptr) {
+    free_ = m->next_free_;
+    --free_count_;
+  } else {
+    void* block = std::malloc(sizeof(Mbuf) + chunk_size_);
+    if (block == nullptr) throw std::bad_alloc();
+    m = new (block) Mbuf();
+    m->pool_ = this;
+    m->capacity_ = chunk_size_;
+    m->data_ = static_cast<char*>(block) + sizeof(Mbuf);
+  }
+  m->refs_ = 1;
+  m->filled_ = 0;
+  m->next_free_ = nullptr;
+  ++live_;
+  return m;
+}
+
+void MbufPool::put(Mbuf* m) {
+  --live_;
+  if (free_count_ >= max_free_) {
+    destroy(m);
+    return;
+  }
+  m->next_free_ = free_;
+  free_ = m;
+  ++free_count_;
+}
+
+void MbufPool::trim(size_t keep) {
+  while (free_count_ > keep) {
+    Mbuf* m = free_;
+    free_ = m->next_free_;
+    --free_count_;
+    destroy(m);
+  }
+}
+
+void MbufPool::destroy(Mbuf* m) {
+  m->~Mbuf();
+  std::free(m);
+}
+
+}  // namespace walnut::buffer

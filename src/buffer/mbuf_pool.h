@@ -1,0 +1,50 @@
+// MbufPool hands out mbufs of one size (-m, --mbuf-size) and takes them back.
+//
+// Free chunks are kept for reuse up to a bound and freed beyond it, so that a
+// burst does not pin its peak memory forever (twemproxy's free lists never
+// shrink). trim() lets an idle timer give back even that reserve.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "buffer/mbuf.h"
+
+namespace walnut::buffer {
+
+class MbufPool {
+ public:
+  static constexpr uint32_t kMinSize = 512;
+  static constexpr uint32_t kMaxSize = 16 * 1024 * 1024;
+  static constexpr uint32_t kDefaultSize = 16 * 1024;
+
+  // `max_free_bytes` bounds the memory kept on the free list.
+  explicit MbufPool(uint32_t chunk_size = kDefaultSize,
+                    size_t max_free_bytes = 4 * 1024 * 1024);
+  ~MbufPool();
+  MbufPool(const MbufPool&) = delete;
+  MbufPool& operator=(const MbufPool&) = delete;
+
+  // An empty mbuf holding one reference.
+  Mbuf* get();
+  uint32_t chunk_size() const { return chunk_size_; }
+
+  // Frees every chunk on the free list but `keep`.
+  void trim(size_t keep = 0);
+
+  size_t live() const { return live_; }  // handed out, not yet returned
+  size_t free_count() const { return free_count_; }
+
+ private:
+  friend class Mbuf;
+  void put(Mbuf* m);
+  static void destroy(Mbuf* m);
+
+  uint32_t chunk_size_;
+  size_t max_free_;
+  Mbuf* free_ = nullptr;
+  size_t free_count_ = 0;
+  size_t live_ = 0;
+};
+
+}  // namespace walnut::buffer

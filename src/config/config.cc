@@ -1,0 +1,332 @@
+// The rules of walnut's configuration: which keys a pool may have, what each
+// value must look like, and the checks that span keys or pools. YAML itself is
+// yaml_tree's job; addresses are address.cc's; scalar values are values.cc's.
+//
+// Errors stop at the first problem, in file order, and are reported as
+// "FILE:LINE: message" with no partial Config: a half-read config that starts
+// proxying would be worse than none.
+#include "config/config.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <new>
+#include <utility>
+
+#include "config/address.h"
+#include "config/values.h"
+#include "config/yaml_tree.h"
+
+namespace walnut::config {
+
+namespace {
+
+// One problem at one line; empty message means none.
+struct Problem {
+  int line = 0;
+  std::string message;
+  explicit operator bool() const { return !message.empty(); }
+};
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// Bookkeeping for the cross-key checks, which need lines that PoolSpec does
+// not keep.
+struct PoolState {
+  std::map<std::string, int> seen_keys;  // key -> line
+  int listen_line = 0;
+  int redis_auth_line = 0;
+  bool has_listen = false;
+  bool has_servers = false;
+};
+
+enum class KeyType { non_negative, positive, boolean, custom };
+
+using CustomSetter = Problem (*)(PoolSpec&, PoolState&, const YamlNode& value);
+
+struct KeyRule {
+  std::string_view name;
+  KeyType type;
+  int PoolSpec::*int_field = nullptr;
+  bool PoolSpec::*bool_field = nullptr;
+  CustomSetter custom = nullptr;
+};
+
+Problem set_listen(PoolSpec& pool, PoolState& state, const YamlNode& v) {
+  std::string err = parse_listen(v.value, &pool.listen);
+  if (!err.empty()) return {v.line, std::move(err)};
+  state.has_listen = true;
+  state.listen_line = v.line;
+  return {};
+}
+
+Problem set_hash(PoolSpec& pool, PoolState&, const YamlNode& v) {
+  if (!is_hash_name(v.value)) {
+    return {v.line, "'hash' must be one of " + hash_names_text() + ", got " + quoted(v.value)};
+  }
+  pool.hash = v.value;
+  return {};
+}
+
+Problem set_hash_tag(PoolSpec& pool, PoolState&, const YamlNode& v) {
+  // Two bytes, as nutcracker: the opening and closing delimiter.
+  if (v.value.size() != 2) {
+    return {v.line, "'hash_tag' must be exactly 2 characters, got " + quoted(v.value)};
+  }
+  pool.hash_tag = v.value;
+  return {};
+}
+
+Problem set_distribution(PoolSpec& pool, PoolState&, const YamlNode& v) {
+  if (!is_distribution_name(v.value)) {
+    return {v.line, "'distribution' must be one of " + distribution_names_text() + ", got " +
+                        quoted(v.value)};
+  }
+  pool.distribution = v.value;
+  return {};
+}
+
+Problem set_redis_auth(PoolSpec& pool, PoolState& state, const YamlNode& v) {
+  if (v.value.empty()) return {v.line, "'redis_auth' must not be empty"};
+  pool.redis_auth = v.value;
+  state.redis_auth_line = v.line;
+  return {};
+}
+
+Problem set_servers(PoolSpec& pool, PoolState& state, const YamlNode& v) {
+  if (!v.is_sequence() || v.children.empty()) {
+    return {v.line, "'servers' must be a list of \"host:port:weight [name]\" entries"};
+  }
+  std::map<std::string, int> labels;  // label -> line, to refuse duplicates
+  for (const YamlNode& item : v.children) {
+    if (!item.is_scalar()) {
+      return {item.line, "each entry of 'servers' must be a string \"host:port:weight [name]\""};
+    }
+    ServerSpec server;
+    std::string err = parse_server(item.value, &server);
+    if (!err.empty()) return {item.line, std::move(err)};
+    server.line = item.line;
+    // nutcracker refuses two servers with the same label (name, or host:port
+    // when unnamed): their stats and ketama points would collide.
+    auto [it, inserted] = labels.emplace(server.label, item.line);
+    if (!inserted) {
+      return {item.line, "server " + quoted(server.text) + " has the same name " +
+                             quoted(server.label) + " as the server at line " +
+                             std::to_string(it->second)};
+    }
+    pool.servers.push_back(std::move(server));
+  }
+  state.has_servers = true;
+  return {};
+}
+
+// Every key a pool may have, in nutcracker's documentation order.
+const KeyRule kRules[] = {
+    {"listen", KeyType::custom, nullptr, nullptr, set_listen},
+    {"hash", KeyType::custom, nullptr, nullptr, set_hash},
+    {"hash_tag", KeyType::custom, nullptr, nullptr, set_hash_tag},
+    {"distribution", KeyType::custom, nullptr, nullptr, set_distribution},
+    {"timeout", KeyType::non_negative, &PoolSpec::timeout},
+    {"backlog", KeyType::non_negative, &PoolSpec::backlog},
+    {"client_connections", KeyType::non_negative, &PoolSpec::client_connections},
+    {"redis", KeyType::boolean, nullptr, &PoolSpec::redis},
+    {"redis_auth", KeyType::custom, nullptr, nullptr, set_redis_auth},
+    {"redis_db", KeyType::non_negative, &PoolSpec::redis_db},
+    {"preconnect", KeyType::boolean, nullptr, &PoolSpec::preconnect},
+    {"auto_eject_hosts", KeyType::boolean, nullptr, &PoolSpec::auto_eject_hosts},
+    {"server_connections", KeyType::positive, &PoolSpec::server_connections},
+    {"server_retry_timeout", KeyType::non_negative, &PoolSpec::server_retry_timeout},
+    {"server_failure_limit", KeyType::non_negative, &PoolSpec::server_failure_limit},
+    {"tcpkeepalive", KeyType::boolean, nullptr, &PoolSpec::tcpkeepalive},
+    {"reuseport", KeyType::boolean, nullptr, &PoolSpec::reuseport},
+    {"servers", KeyType::custom, nullptr, nullptr, set_servers},
+};
+
+const KeyRule* find_rule(std::string_view name) {
+  for (const KeyRule& rule : kRules) {
+    if (rule.name == name) return &rule;
+  }
+  return nullptr;
+}
+
+Problem apply_rule(const KeyRule& rule, PoolSpec& pool, PoolState& state, const YamlNode& key,
+                   const YamlNode& value) {
+  const std::string name = quoted(rule.name);
+  // Only `servers` takes a list; everything else is one scalar.
+  if (rule.name != "servers" && !value.is_scalar()) {
+    return {value.line,
+            name + " must be a single value, not a " + (value.is_sequence() ? "list" : "mapping")};
+  }
+  switch (rule.type) {
+    case KeyType::non_negative:
+    case KeyType::positive: {
+      int n = 0;
+      switch (parse_non_negative_int(value.value, &n)) {
+        case IntParse::ok:
+          break;
+        case IntParse::not_a_number:
+          return {value.line, name + " must be a non-negative integer, got " + quoted(value.value)};
+        case IntParse::too_large:
+          return {value.line, name + " must be at most 2147483647, got " + quoted(value.value)};
+      }
+      if (rule.type == KeyType::positive && n == 0) {
+        return {value.line, name + " must be at least 1, got " + quoted(value.value)};
+      }
+      pool.*rule.int_field = n;
+      return {};
+    }
+    case KeyType::boolean:
+      if (!parse_bool(value.value, &(pool.*rule.bool_field))) {
+        return {value.line, name + " must be true or false, got " + quoted(value.value)};
+      }
+      return {};
+    case KeyType::custom:
+      return rule.custom(pool, state, value);
+  }
+  return {key.line, "internal error: unhandled key " + name};
+}
+
+// Checks that need the whole pool.
+Problem check_pool(const PoolSpec& pool, const PoolState& state) {
+  const std::string name = quoted(pool.name);
+  if (!state.has_listen) return {pool.line, "pool " + name + " has no 'listen'"};
+  if (!state.has_servers) return {pool.line, "pool " + name + " has no 'servers'"};
+  if (!pool.redis_auth.empty() && !pool.redis) {
+    return {state.redis_auth_line, "'redis_auth' requires 'redis: true' in pool " + name};
+  }
+  if (pool.distribution == "server_name") {
+    for (const ServerSpec& s : pool.servers) {
+      if (s.name.empty()) {
+        return {s.line, "distribution server_name requires every server to have a name; " +
+                            quoted(s.text) + " has none"};
+      }
+    }
+  }
+  return {};
+}
+
+Problem read_pool(const YamlNode& key, const YamlNode& value, PoolSpec* out, int* listen_line) {
+  PoolSpec pool;
+  pool.name = key.value;
+  pool.line = key.line;
+  const std::string name = quoted(pool.name);
+  if (!value.is_mapping()) return {value.line, "pool " + name + " must be a mapping of keys"};
+
+  PoolState state;
+  for (size_t i = 0; i < value.pair_count(); ++i) {
+    const YamlNode& k = value.key_at(i);
+    const YamlNode& v = value.value_at(i);
+    if (!k.is_scalar()) return {k.line, "keys in pool " + name + " must be plain names"};
+    const KeyRule* rule = find_rule(k.value);
+    if (!rule) return {k.line, "unknown key " + quoted(k.value) + " in pool " + name};
+    auto [it, inserted] = state.seen_keys.emplace(k.value, k.line);
+    if (!inserted) {
+      return {k.line, "duplicate key " + quoted(k.value) + " in pool " + name + " (first at line " +
+                          std::to_string(it->second) + ")"};
+    }
+    if (Problem p = apply_rule(*rule, pool, state, k, v)) return p;
+  }
+  if (Problem p = check_pool(pool, state)) return p;
+  *listen_line = state.listen_line;
+  *out = std::move(pool);
+  return {};
+}
+
+bool same_address(const ListenSpec& a, const ListenSpec& b) {
+  if (a.is_unix != b.is_unix) return false;
+  if (a.is_unix) return a.path == b.path;
+  return a.host == b.host && a.port == b.port;
+}
+
+Problem read_config(std::string_view yaml, Config* out) {
+  YamlResult doc = parse_yaml(yaml);
+  if (!doc.ok) return {doc.error_line, std::move(doc.error)};
+  if (doc.empty) return {1, "the file has no pools"};
+  const YamlNode& root = doc.root;
+  if (!root.is_mapping()) {
+    return {root.line, "the top level must be a mapping of pool names to pools"};
+  }
+
+  Config config;
+  std::map<std::string, int> pool_lines;  // name -> line, to refuse duplicates
+  for (size_t i = 0; i < root.pair_count(); ++i) {
+    const YamlNode& key = root.key_at(i);
+    if (!key.is_scalar()) return {key.line, "a pool name must be a plain string"};
+    if (key.value.empty()) return {key.line, "a pool name must not be empty"};
+    auto [it, inserted] = pool_lines.emplace(key.value, key.line);
+    if (!inserted) {
+      return {key.line, "duplicate pool " + quoted(key.value) + " (first at line " +
+                            std::to_string(it->second) + ")"};
+    }
+    PoolSpec pool;
+    int listen_line = 0;
+    if (Problem p = read_pool(key, root.value_at(i), &pool, &listen_line)) return p;
+    // nutcracker compares the listen strings; comparing the parsed address
+    // also catches one unix path given twice with different permissions.
+    for (const PoolSpec& earlier : config.pools) {
+      if (same_address(earlier.listen, pool.listen)) {
+        return {listen_line, "pools " + quoted(earlier.name) + " and " + quoted(pool.name) +
+                                 " both listen on " + quoted(pool.listen.text)};
+      }
+    }
+    config.pools.push_back(std::move(pool));
+  }
+  *out = std::move(config);
+  return {};
+}
+
+LoadResult failure(std::string message) {
+  LoadResult r;
+  r.ok = false;
+  r.error = std::move(message);
+  return r;
+}
+
+// Reads the whole file, keeping errno for the message when it cannot.
+bool read_whole_file(const std::string& path, std::string* text, int* err) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    *err = errno;
+    return false;
+  }
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text->append(buf, n);
+  const bool failed = std::ferror(f) != 0;
+  *err = errno;
+  std::fclose(f);
+  return !failed;
+}
+
+}  // namespace
+
+LoadResult load_string(std::string_view yaml, std::string_view file_name) {
+  try {
+    LoadResult result;
+    if (Problem p = read_config(yaml, &result.config)) {
+      return failure(std::string(file_name) + ":" + std::to_string(p.line) + ": " + p.message);
+    }
+    result.ok = true;
+    return result;
+  } catch (const std::bad_alloc&) {
+    return failure(std::string(file_name) + ": out of memory");
+  } catch (...) {
+    return failure(std::string(file_name) + ": internal error while reading the config");
+  }
+}
+
+LoadResult load_file(const std::string& path) {
+  try {
+    std::string text;
+    int err = 0;
+    if (!read_whole_file(path, &text, &err)) {
+      return failure(path + ": cannot read: " + std::strerror(err));
+    }
+    return load_string(text, path);
+  } catch (...) {
+    return failure(path + ": out of memory");
+  }
+}
+
+}  // namespace walnut::config

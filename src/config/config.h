@@ -1,0 +1,84 @@
+// walnut's configuration: twemproxy's YAML (one or more server pools, each a
+// top-level key), read into plain structs. This room knows YAML and the rules
+// for every key; it knows nothing of sockets or the event loop.
+//
+// Every error is reported as "FILE:LINE: what is wrong" so that a user can go
+// straight to the line; a bad file never yields a partial Config.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace walnut::config {
+
+// Where a pool listens: "host:port", or a unix socket path with an optional
+// octal permission ("/tmp/walnut.sock 0666").
+struct ListenSpec {
+  std::string text;  // as written in the file
+  bool is_unix = false;
+  std::string host;  // tcp only
+  int port = 0;      // tcp only
+  std::string path;  // unix only
+  mode_t perm = 0;   // unix only; 0 means "leave as created"
+};
+
+// One entry of `servers`: "host:port:weight [name]" or "/path:weight [name]".
+struct ServerSpec {
+  std::string text;  // as written in the file
+  int line = 0;      // line of the entry, for later error messages
+  bool is_unix = false;
+  std::string host;  // tcp only
+  int port = 0;      // tcp only
+  std::string path;  // unix only
+  int weight = 1;
+  std::string name;  // the optional name; empty when not given
+  // The name used for stats and ketama points, byte for byte nutcracker's:
+  // `name` when given; otherwise "host:port" as written, except that port
+  // 11211 is left out ("host"), and a unix server is "/path:" (with the colon).
+  std::string label;
+};
+
+struct PoolSpec {
+  std::string name;
+  int line = 0;
+  ListenSpec listen;
+  std::string hash = "fnv1a_64";
+  std::string hash_tag;  // empty, or exactly two characters
+  std::string distribution = "ketama";
+  int timeout = -1;  // ms; -1 means wait forever
+  int backlog = 512;
+  int client_connections = 0;  // 0 means no limit
+  bool redis = false;
+  std::string redis_auth;
+  int redis_db = 0;
+  bool preconnect = false;
+  bool auto_eject_hosts = false;
+  int server_connections = 1;
+  int server_retry_timeout = 30000;  // ms
+  int server_failure_limit = 2;
+  bool tcpkeepalive = false;
+  bool reuseport = false;
+  // In file order. nutcracker sorts them by label before building its
+  // distribution; the dist room does that (see dist::label_less).
+  std::vector<ServerSpec> servers;
+};
+
+struct Config {
+  std::vector<PoolSpec> pools;  // in file order
+};
+
+struct LoadResult {
+  bool ok = false;
+  std::string error;  // "FILE:LINE: what is wrong" when !ok
+  Config config;
+};
+
+// Reads and validates a configuration file.
+LoadResult load_file(const std::string& path);
+// Same, from text in memory; `file_name` is used in error messages.
+LoadResult load_string(std::string_view yaml, std::string_view file_name);
+
+}  // namespace walnut::config

@@ -1,0 +1,120 @@
+// libevent plumbing for loop.h.
+#include "event/loop.h"
+
+#include <new>
+#include <utility>
+
+namespace walnut::event {
+
+Loop::Loop() : base_(event_base_new()) {
+  if (base_ == nullptr) throw std::bad_alloc();
+}
+
+Loop::~Loop() { event_base_free(base_); }
+
+int Loop::run(const std::function<void()>& after_iteration) {
+  while (!stopping_) {
+    int rc = event_base_loop(base_, EVLOOP_ONCE);
+    if (rc < 0) return rc;
+    if (rc == 1) return 0;  // nothing left to watch
+    after_iteration();
+  }
+  return 0;
+}
+
+void IoWatcher::init(Loop& loop, int fd, Callback cb, void* ctx) {
+  reset();
+  cb_ = cb;
+  ctx_ = ctx;
+  read_ = event_new(loop.base(), fd, EV_READ | EV_PERSIST, on_event, this);
+  write_ = event_new(loop.base(), fd, EV_WRITE | EV_PERSIST, on_event, this);
+  if (read_ == nullptr || write_ == nullptr) throw std::bad_alloc();
+}
+
+void IoWatcher::reset() {
+  if (read_) event_free(read_);
+  if (write_) event_free(write_);
+  read_ = write_ = nullptr;
+  read_on_ = write_on_ = false;
+}
+
+void IoWatcher::want_read(bool on) {
+  if (read_ == nullptr || on == read_on_) return;
+  read_on_ = on;
+  if (on) {
+    event_add(read_, nullptr);
+  } else {
+    event_del(read_);
+  }
+}
+
+void IoWatcher::want_write(bool on) {
+  if (write_ == nullptr || on == write_on_) return;
+  write_on_ = on;
+  if (on) {
+    event_add(write_, nullptr);
+  } else {
+    event_del(write_);
+  }
+}
+
+void IoWatcher::on_event(evutil_socket_t, short what, void* arg) {
+  auto* self = static_cast<IoWatcher*>(arg);
+  self->cb_(self->ctx_, what);
+}
+
+void Timer::init(Loop& loop, std::function<void()> cb) {
+  reset();
+  cb_ = std::move(cb);
+  ev_ = event_new(loop.base(), -1, 0, on_timer, this);
+  if (ev_ == nullptr) throw std::bad_alloc();
+}
+
+void Timer::start(uint64_t ms, bool repeat) {
+  if (ev_ == nullptr) return;
+  event_del(ev_);
+  event_assign(ev_, event_get_base(ev_), -1, repeat ? EV_PERSIST : 0, on_timer,
+               this);
+  struct timeval tv;
+  tv.tv_sec = static_cast<time_t>(ms / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms % 1000) * 1000);
+  event_add(ev_, &tv);
+}
+
+void Timer::stop() {
+  if (ev_) event_del(ev_);
+}
+
+void Timer::reset() {
+  if (ev_) event_free(ev_);
+  ev_ = nullptr;
+}
+
+bool Timer::pending() const {
+  return ev_ != nullptr && event_pending(ev_, EV_TIMEOUT, nullptr);
+}
+
+void Timer::on_timer(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<Timer*>(arg);
+  self->cb_();
+}
+
+void SignalWatcher::init(Loop& loop, int signo, std::function<void()> cb) {
+  reset();
+  cb_ = std::move(cb);
+  ev_ = evsignal_new(loop.base(), signo, on_signal, this);
+  if (ev_ == nullptr) throw std::bad_alloc();
+  event_add(ev_, nullptr);
+}
+
+void SignalWatcher::reset() {
+  if (ev_) event_free(ev_);
+  ev_ = nullptr;
+}
+
+void SignalWatcher::on_signal(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<SignalWatcher*>(arg);
+  self->cb_();
+}
+
+}  // namespace walnut::event

@@ -1,0 +1,98 @@
+// RAII over libevent: the one event loop, fd watchers, timers and signals.
+//
+// The loop runs libevent one iteration at a time and, after each iteration,
+// calls the after-iteration hook. The proxy uses that hook to flush every
+// connection that gained output during the iteration with one writev each,
+// so that requests from many clients to one server leave together.
+#pragma once
+
+#include <event2/event.h>
+
+#include <cstdint>
+#include <functional>
+
+namespace walnut::event {
+
+class Loop {
+ public:
+  Loop();
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  event_base* base() { return base_; }
+
+  // Runs until stop(); `after_iteration` runs after each batch of callbacks.
+  int run(const std::function<void()>& after_iteration);
+  void stop() { stopping_ = true; event_base_loopbreak(base_); }
+  bool stopping() const { return stopping_; }
+
+ private:
+  event_base* base_;
+  bool stopping_ = false;
+};
+
+// Watches one fd for readability and, on demand, writability. The callback
+// receives the libevent flags (EV_READ / EV_WRITE).
+class IoWatcher {
+ public:
+  using Callback = void (*)(void* ctx, short what);
+  IoWatcher() = default;
+  ~IoWatcher() { reset(); }
+  IoWatcher(const IoWatcher&) = delete;
+  IoWatcher& operator=(const IoWatcher&) = delete;
+
+  void init(Loop& loop, int fd, Callback cb, void* ctx);
+  void reset();  // drops both events; the fd is not closed
+  void want_read(bool on);
+  void want_write(bool on);
+  bool wants_write() const { return write_on_; }
+
+ private:
+  static void on_event(evutil_socket_t fd, short what, void* arg);
+  ::event* read_ = nullptr;
+  ::event* write_ = nullptr;
+  bool read_on_ = false;
+  bool write_on_ = false;
+  Callback cb_ = nullptr;
+  void* ctx_ = nullptr;
+};
+
+// A one-shot or repeating timer.
+class Timer {
+ public:
+  Timer() = default;
+  ~Timer() { reset(); }
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+
+  void init(Loop& loop, std::function<void()> cb);
+  void start(uint64_t ms, bool repeat = false);
+  void stop();
+  void reset();
+  bool pending() const;
+
+ private:
+  static void on_timer(evutil_socket_t, short, void* arg);
+  ::event* ev_ = nullptr;
+  std::function<void()> cb_;
+};
+
+// A signal handler run from the loop (not from the signal context).
+class SignalWatcher {
+ public:
+  SignalWatcher() = default;
+  ~SignalWatcher() { reset(); }
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+  void init(Loop& loop, int signo, std::function<void()> cb);
+  void reset();
+
+ private:
+  static void on_signal(evutil_socket_t, short, void* arg);
+  ::event* ev_ = nullptr;
+  std::function<void()> cb_;
+};
+
+}  // namespace walnut::event

@@ -1,0 +1,29 @@
+// CommandInfo: what the proxy needs to know about one command, as one row of
+// a protocol's command table. Keys are found from the row, never from
+// per-command code.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace walnut::proto {
+
+enum class CommandKind : uint8_t {
+  kRead,         // reads keys; several keys must live on one server
+  kWrite,        // writes keys; several keys must live on one server
+  kMultiKey,     // may be split into one sub-request per server
+  kLocal,        // answered by walnut itself
+  kUnsupported,  // cannot work through a sharding proxy
+};
+
+struct CommandInfo {
+  std::string_view name;  // lower case
+  int16_t arity;          // Redis's: n means exactly n tokens, -n at least n
+  int16_t first_key;      // token index of the first key, 0 when keyless
+  int16_t last_key;       // index of the last key; negative counts from the end
+  int16_t key_step;       // distance between keys
+  int16_t numkeys_at;     // token index holding a key count, 0 when none
+  CommandKind kind;
+};
+
+}  // namespace walnut::proto

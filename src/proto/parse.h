@@ -1,0 +1,56 @@
+// The vocabulary shared by every protocol parser in walnut.
+//
+// Parsers are pure: bytes in, {status, consumed} out, with all state kept
+// inside the parser object so that input may arrive one byte at a time and in
+// any split. They never do I/O, never allocate per byte and never copy the
+// bytes they read: positions are reported as offsets from the first byte of
+// the current message, so that the proxy can point into its mbufs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace walnut::proto {
+
+enum class ParseStatus : uint8_t {
+  kNeedMore,  // every byte offered was consumed; the message is not complete
+  kDone,      // a message ended; `consumed` counts up to its last byte only
+  kError,     // malformed input; error() says what, in a few words
+};
+
+struct ParseResult {
+  ParseStatus status;
+  size_t consumed;  // bytes of this call's input that belong to the message
+};
+
+// A run of bytes inside one message, counted from the message's first byte.
+struct Span {
+  uint64_t offset;
+  uint64_t len;
+};
+
+// Base of every request parser. After kDone, tokens() holds the message's
+// tokens (for RESP: the command name then its arguments) until reset().
+class RequestParser {
+ public:
+  virtual ~RequestParser() = default;
+  virtual ParseResult feed(const char* data, size_t len) = 0;
+  virtual void reset() = 0;
+  virtual const std::vector<Span>& tokens() const = 0;
+  virtual std::string_view error() const = 0;
+};
+
+// Base of every response parser.
+class ResponseParser {
+ public:
+  virtual ~ResponseParser() = default;
+  virtual ParseResult feed(const char* data, size_t len) = 0;
+  virtual void reset() = 0;
+  // After kDone: whether the backend answered with an error reply.
+  virtual bool is_error_reply() const = 0;
+  virtual std::string_view error() const = 0;
+};
+
+}  // namespace walnut::proto

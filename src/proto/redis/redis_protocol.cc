@@ -1,0 +1,161 @@
+// How walnut carries each Redis request: find its row in the command table,
+// check its arity, answer it locally or list its keys for routing. Error
+// texts follow Redis's own where Redis has one, so that clients that match on
+// them keep working.
+#include "proto/redis/redis_protocol.h"
+
+#include <cctype>
+#include <charconv>
+#include <string>
+
+#include "proto/command.h"
+#include "proto/redis/commands.h"
+
+namespace walnut::redis {
+
+using proto::Action;
+using proto::CommandKind;
+using proto::Msg;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s.substr(0, 64));
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void set_error(Msg& msg, std::string_view text, buffer::MbufPool& pool) {
+  msg.reply.clear();
+  msg.reply.append_copy(pool, "-");
+  msg.reply.append_copy(pool, text);
+  msg.reply.append_copy(pool, "\r\n");
+  msg.reply_is_error = true;
+}
+
+void set_bulk(Msg& msg, const proto::Span& token, buffer::MbufPool& pool) {
+  std::string header = "$" + std::to_string(token.len) + "\r\n";
+  msg.reply.append_copy(pool, header);
+  msg.reply.append(msg.request, token.offset, token.len);
+  msg.reply.append_copy(pool, "\r\n");
+}
+
+bool arity_ok(const proto::CommandInfo& cmd, size_t argc) {
+  if (cmd.arity >= 0) return argc == static_cast<size_t>(cmd.arity);
+  if (argc < static_cast<size_t>(-cmd.arity)) return false;
+  // Key/value commands (MSET) need whole pairs after the name.
+  if (cmd.key_step > 1 && cmd.numkeys_at == 0 && cmd.last_key < 0) {
+    return (argc - static_cast<size_t>(cmd.first_key)) % cmd.key_step == 0;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<proto::RequestParser> RedisProtocol::new_request_parser() const {
+  return std::make_unique<RequestParser>(request_limits_);
+}
+
+std::unique_ptr<proto::ResponseParser> RedisProtocol::new_response_parser()
+    const {
+  return std::make_unique<ResponseParser>(response_limits_);
+}
+
+Action RedisProtocol::classify(Msg& msg, buffer::MbufPool& pool) const {
+  if (msg.tokens.empty()) return Action::kDiscard;
+  std::string scratch;
+  const proto::Span& first = msg.tokens[0];
+  std::string_view name = msg.request.view(first.offset, first.len, scratch);
+  const proto::CommandInfo* cmd = find_command(name);
+  if (cmd == nullptr || cmd->kind == CommandKind::kUnsupported) {
+    set_error(msg, "ERR unsupported command '" + lower(name) + "'", pool);
+    return Action::kReply;
+  }
+  msg.command = cmd;
+  if (!arity_ok(*cmd, msg.tokens.size())) {
+    set_error(msg,
+              "ERR wrong number of arguments for '" + std::string(cmd->name) +
+                  "' command",
+              pool);
+    return Action::kReply;
+  }
+  if (cmd->kind == CommandKind::kLocal) return local_reply(msg, pool);
+  if (!find_keys(msg, pool)) return Action::kReply;
+  return Action::kForward;
+}
+
+Action RedisProtocol::local_reply(Msg& msg, buffer::MbufPool& pool) const {
+  std::string_view name = msg.command->name;
+  if (name == "quit") {
+    msg.reply.append_copy(pool, "+OK\r\n");
+    return Action::kReplyClose;
+  }
+  if (name == "echo") {
+    set_bulk(msg, msg.tokens[1], pool);
+    return Action::kReply;
+  }
+  // ping
+  if (msg.tokens.size() > 2) {
+    set_error(msg, "ERR wrong number of arguments for 'ping' command", pool);
+  } else if (msg.tokens.size() == 2) {
+    set_bulk(msg, msg.tokens[1], pool);
+  } else {
+    msg.reply.append_copy(pool, "+PONG\r\n");
+  }
+  return Action::kReply;
+}
+
+bool RedisProtocol::find_keys(Msg& msg, buffer::MbufPool& pool) const {
+  const proto::CommandInfo& cmd = *msg.command;
+  const size_t argc = msg.tokens.size();
+  msg.keys.clear();
+  if (cmd.first_key > 0) {
+    size_t last = cmd.last_key < 0 ? argc + cmd.last_key
+                                   : static_cast<size_t>(cmd.last_key);
+    for (size_t i = cmd.first_key; i <= last && i < argc; i += cmd.key_step) {
+      msg.keys.push_back(msg.tokens[i]);
+    }
+  }
+  if (cmd.numkeys_at == 0) return true;
+
+  std::string scratch;
+  const proto::Span& count_token = msg.tokens[cmd.numkeys_at];
+  std::string_view text =
+      msg.request.view(count_token.offset, count_token.len, scratch);
+  long long n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 0) {
+    set_error(msg, "ERR value is not an integer or out of range", pool);
+    return false;
+  }
+  size_t first = static_cast<size_t>(cmd.numkeys_at) + 1;
+  if (static_cast<unsigned long long>(n) > argc - first) {
+    set_error(msg, "ERR Number of keys can't be greater than number of args",
+              pool);
+    return false;
+  }
+  if (n == 0 && msg.keys.empty()) {
+    set_error(msg,
+              "ERR " + std::string(cmd.name) +
+                  " with no keys cannot be routed: walnut needs a key to pick "
+                  "a server",
+              pool);
+    return false;
+  }
+  for (size_t i = first; i < first + static_cast<size_t>(n); ++i) {
+    msg.keys.push_back(msg.tokens[i]);
+  }
+  return true;
+}
+
+void RedisProtocol::error_reply(Msg& msg, std::string_view cause,
+                                buffer::MbufPool& pool) const {
+  set_error(msg, "ERR " + std::string(cause), pool);
+}
+
+void RedisProtocol::protocol_error_reply(Msg& msg, std::string_view what,
+                                         buffer::MbufPool& pool) const {
+  set_error(msg, "ERR Protocol error: " + std::string(what), pool);
+}
+
+}  // namespace walnut::redis

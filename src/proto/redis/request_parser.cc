@@ -1,0 +1,295 @@
+// RESP request parser. A byte-driven state machine that never buffers: it
+// remembers only where it is (a count, a length, how many payload bytes are
+// left) so that a request may arrive in any number of pieces, and it skips
+// bulk payloads by count, so a large value costs one step per chunk, not one
+// per byte. It must never copy request bytes or allocate per byte; the token
+// vector keeps its capacity from one message to the next.
+//
+// Strictness follows Redis (networking.c): counts and lengths are what
+// string2ll accepts (optional '-' on counts only, no '+', no leading zeros,
+// no "-0"), and the error strings are Redis's own, minus "Protocol error: ".
+// Unlike Redis, the CRLF after a bulk payload is checked rather than skipped:
+// a client that gets it wrong would otherwise desynchronise the backend.
+#include "proto/redis/request_parser.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace walnut::redis {
+
+using proto::ParseResult;
+using proto::ParseStatus;
+using proto::Span;
+
+namespace {
+
+constexpr std::string_view kBadCount = "invalid multibulk length";
+constexpr std::string_view kBadLength = "invalid bulk length";
+constexpr std::string_view kBadTerminator = "expected CRLF after bulk payload";
+constexpr std::string_view kTooBigInline = "too big inline request";
+
+// Magnitude of the most negative count string2ll accepts (-2^63). Negative
+// counts mean "no command" but must still be valid numbers.
+constexpr uint64_t kMaxNegativeCount = 1ull << 63;
+
+// Token capacity kept across reset(): enough for every ordinary command, so
+// that the steady state allocates nothing, while one huge MSET does not pin
+// megabytes to an idle client forever.
+constexpr size_t kKeptTokens = 4096;
+
+inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
+// Redis splits inline commands with isspace(): LF ends the line, the rest
+// separate tokens. Splitting on exactly the same bytes keeps the keys the
+// proxy hashes identical to the ones the backend sees.
+inline bool is_inline_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// Appends one decimal digit, refusing to go past `max`. Written so that no
+// intermediate value can overflow, whatever `max` is.
+inline bool append_digit(uint64_t& value, unsigned digit, uint64_t max) {
+  if (digit > max || value > (max - digit) / 10) return false;
+  value = value * 10 + digit;
+  return true;
+}
+
+}  // namespace
+
+RequestParser::RequestParser(const RequestLimits& limits) : limits_(limits) {
+  tokens_.reserve(16);
+}
+
+void RequestParser::reset() {
+  if (tokens_.capacity() > kKeptTokens) {
+    std::vector<Span>().swap(tokens_);
+    tokens_.reserve(16);
+  } else {
+    tokens_.clear();
+  }
+  error_.clear();
+  inline_ = false;
+  state_ = State::kStart;
+  negative_ = false;
+  in_token_ = false;
+  digits_ = 0;
+  number_ = 0;
+  args_left_ = 0;
+  remaining_ = 0;
+  pos_ = 0;
+  token_start_ = 0;
+}
+
+ParseResult RequestParser::done(const char* data, const char* p) {
+  const size_t used = static_cast<size_t>(p - data);
+  pos_ += used;
+  state_ = State::kDone;
+  return {ParseStatus::kDone, used};
+}
+
+ParseResult RequestParser::fail(const char* data, const char* p,
+                                std::string_view why) {
+  error_.assign(why);
+  state_ = State::kError;
+  return {ParseStatus::kError, static_cast<size_t>(p - data)};
+}
+
+ParseResult RequestParser::fail_expected_dollar(const char* data,
+                                                const char* p) {
+  // The offending byte goes into an error reply, so it must not be able to
+  // break RESP framing: anything unprintable is shown escaped.
+  char buf[32];
+  const auto c = static_cast<unsigned char>(*p);
+  if (c >= 0x20 && c < 0x7f) {
+    std::snprintf(buf, sizeof buf, "expected '$', got '%c'", c);
+  } else {
+    std::snprintf(buf, sizeof buf, "expected '$', got '\\x%02x'", c);
+  }
+  return fail(data, p, buf);
+}
+
+ParseResult RequestParser::feed(const char* data, size_t len) {
+  // Finished or failed messages take nothing more until reset(): the bytes
+  // belong to the next message, or to nobody.
+  if (state_ == State::kDone) return {ParseStatus::kDone, 0};
+  if (state_ == State::kError) return {ParseStatus::kError, 0};
+
+  const char* p = data;
+  const char* const end = data + len;
+  while (p < end) {
+    switch (state_) {
+      case State::kStart:
+        if (*p != '*') {
+          inline_ = true;
+          state_ = State::kInline;
+          return feed_inline(data, p, end);
+        }
+        ++p;
+        state_ = State::kCount;
+        break;
+
+      case State::kCount:
+        for (;;) {
+          if (p == end) break;
+          const char c = *p;
+          if (is_digit(c)) {
+            if (digits_ != 0 && number_ == 0) return fail(data, p, kBadCount);
+            const uint64_t max = negative_ ? kMaxNegativeCount : limits_.max_args;
+            if (!append_digit(number_, static_cast<unsigned>(c - '0'), max)) {
+              return fail(data, p, kBadCount);
+            }
+            ++digits_;
+            ++p;
+          } else if (c == '\r') {
+            if (digits_ == 0 || (negative_ && number_ == 0)) {
+              return fail(data, p, kBadCount);
+            }
+            ++p;
+            state_ = State::kCountLf;
+            break;
+          } else if (c == '-' && digits_ == 0 && !negative_) {
+            negative_ = true;
+            ++p;
+          } else {
+            return fail(data, p, kBadCount);
+          }
+        }
+        break;
+
+      case State::kCountLf:
+        if (*p != '\n') return fail(data, p, kBadCount);
+        ++p;
+        // Redis skips "*0" and "*-n" without a reply; so does the caller,
+        // seeing zero tokens.
+        if (negative_ || number_ == 0) return done(data, p);
+        args_left_ = number_;
+        tokens_.reserve(static_cast<size_t>(std::min<uint64_t>(number_, kKeptTokens)));
+        state_ = State::kDollar;
+        break;
+
+      case State::kDollar:
+        if (*p != '$') return fail_expected_dollar(data, p);
+        ++p;
+        number_ = 0;
+        digits_ = 0;
+        state_ = State::kBulkLen;
+        break;
+
+      case State::kBulkLen:
+        for (;;) {
+          if (p == end) break;
+          const char c = *p;
+          if (is_digit(c)) {
+            if (digits_ != 0 && number_ == 0) return fail(data, p, kBadLength);
+            if (!append_digit(number_, static_cast<unsigned>(c - '0'),
+                              limits_.max_bulk)) {
+              return fail(data, p, kBadLength);
+            }
+            ++digits_;
+            ++p;
+          } else if (c == '\r' && digits_ != 0) {
+            ++p;
+            state_ = State::kBulkLenLf;
+            break;
+          } else {
+            return fail(data, p, kBadLength);
+          }
+        }
+        break;
+
+      case State::kBulkLenLf:
+        if (*p != '\n') return fail(data, p, kBadLength);
+        ++p;
+        tokens_.push_back({pos_ + static_cast<uint64_t>(p - data), number_});
+        remaining_ = number_;
+        state_ = State::kPayload;
+        break;
+
+      case State::kPayload: {
+        const auto avail = static_cast<uint64_t>(end - p);
+        if (avail >= 2 && avail - 2 >= remaining_) {
+          // The usual case: payload and CRLF are all here; check the CRLF
+          // in place rather than going round the loop twice more.
+          p += remaining_;
+          remaining_ = 0;
+          if (p[0] != '\r') return fail(data, p, kBadTerminator);
+          if (p[1] != '\n') return fail(data, p + 1, kBadTerminator);
+          p += 2;
+          if (--args_left_ == 0) return done(data, p);
+          state_ = State::kDollar;
+          break;
+        }
+        const uint64_t take = std::min(avail, remaining_);
+        p += take;
+        remaining_ -= take;
+        if (remaining_ == 0) state_ = State::kPayloadCr;
+        break;
+      }
+
+      case State::kPayloadCr:
+        if (*p != '\r') return fail(data, p, kBadTerminator);
+        ++p;
+        state_ = State::kPayloadLf;
+        break;
+
+      case State::kPayloadLf:
+        if (*p != '\n') return fail(data, p, kBadTerminator);
+        ++p;
+        if (--args_left_ == 0) return done(data, p);
+        state_ = State::kDollar;
+        break;
+
+      case State::kInline:
+        return feed_inline(data, p, end);
+
+      case State::kDone:
+      case State::kError:
+        // Unreachable: both return before the loop.
+        return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError, 0};
+    }
+  }
+  pos_ += len;
+  return {ParseStatus::kNeedMore, len};
+}
+
+// The inline line starts at the message's first byte, so pos_ (plus what this
+// call has scanned) is also the line's length so far.
+ParseResult RequestParser::feed_inline(const char* data, const char* p,
+                                       const char* end) {
+  const auto* nl = static_cast<const char*>(
+      std::memchr(p, '\n', static_cast<size_t>(end - p)));
+  const char* const stop = nl ? nl : end;
+  const uint64_t line_so_far = pos_ + static_cast<uint64_t>(p - data);
+  const auto seg = static_cast<uint64_t>(stop - p);
+  if (line_so_far + seg > limits_.max_inline) {
+    // Report the first byte past the limit, wherever the chunk boundaries
+    // fell, so that the outcome does not depend on how the bytes arrived.
+    return fail(data, p + (limits_.max_inline - line_so_far), kTooBigInline);
+  }
+  const uint64_t base = pos_;
+  for (; p < stop; ++p) {
+    if (is_inline_space(*p)) {
+      if (in_token_) {
+        const uint64_t at = base + static_cast<uint64_t>(p - data);
+        tokens_.push_back({token_start_, at - token_start_});
+        in_token_ = false;
+      }
+    } else if (!in_token_) {
+      token_start_ = base + static_cast<uint64_t>(p - data);
+      in_token_ = true;
+    }
+  }
+  if (nl == nullptr) {
+    pos_ += static_cast<uint64_t>(end - data);
+    return {ParseStatus::kNeedMore, static_cast<size_t>(end - data)};
+  }
+  if (in_token_) {
+    const uint64_t at = base + static_cast<uint64_t>(nl - data);
+    tokens_.push_back({token_start_, at - token_start_});
+    in_token_ = false;
+  }
+  return done(data, nl + 1);
+}
+
+}  // namespace walnut::redis

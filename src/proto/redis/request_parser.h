@@ -1,0 +1,72 @@
+// RESP request parser: arrays of bulk strings ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n")
+// and inline commands ("GET k\r\n"). Resumable at any byte; reports argument
+// positions as spans relative to the message start (see proto/parse.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "proto/parse.h"
+
+namespace walnut::redis {
+
+struct RequestLimits {
+  uint32_t max_args = 1024 * 1024;           // array element count
+  uint64_t max_bulk = 512ull * 1024 * 1024;  // one bulk string's length
+  uint32_t max_inline = 64 * 1024;           // one inline command line
+};
+
+class RequestParser final : public proto::RequestParser {
+ public:
+  explicit RequestParser(const RequestLimits& limits = {});
+
+  // Consumes bytes of at most one message. kDone with consumed == bytes up to
+  // and including the final CRLF of the message. An empty inline line
+  // ("\r\n" or "\n") is a complete message with zero tokens, which the caller
+  // discards. After kError, the parser stays in error until reset().
+  proto::ParseResult feed(const char* data, size_t len) override;
+  void reset() override;
+  const std::vector<proto::Span>& tokens() const override { return tokens_; }
+  std::string_view error() const override { return error_; }
+
+  bool is_inline() const { return inline_; }
+
+ private:
+  enum class State : uint8_t {
+    kStart,       // first byte decides: '*' multibulk, anything else inline
+    kCount,       // digits of "*<count>"
+    kCountLf,     // LF after the count's CR
+    kDollar,      // '$' opening the next argument
+    kBulkLen,     // digits of "$<len>"
+    kBulkLenLf,   // LF after the length's CR
+    kPayload,     // argument bytes, skipped by count
+    kPayloadCr,   // CR after the payload
+    kPayloadLf,   // LF after the payload
+    kInline,      // inside an inline line
+    kDone,
+    kError,
+  };
+
+  proto::ParseResult feed_inline(const char* data, const char* p,
+                                 const char* end);
+  proto::ParseResult done(const char* data, const char* p);
+  proto::ParseResult fail(const char* data, const char* p,
+                          std::string_view why);
+  proto::ParseResult fail_expected_dollar(const char* data, const char* p);
+
+  RequestLimits limits_;
+  std::vector<proto::Span> tokens_;
+  std::string error_;
+  bool inline_ = false;
+  State state_ = State::kStart;
+  bool negative_ = false;    // the count being read started with '-'
+  bool in_token_ = false;    // inline: inside a token
+  uint8_t digits_ = 0;       // digits read of the current count or length
+  uint64_t number_ = 0;      // value of the current count or length
+  uint64_t args_left_ = 0;   // bulk strings still expected
+  uint64_t remaining_ = 0;   // payload bytes still to skip
+  uint64_t pos_ = 0;         // message bytes consumed by earlier feed() calls
+  uint64_t token_start_ = 0; // inline: offset of the open token
+};
+
+}  // namespace walnut::redis

@@ -1,0 +1,309 @@
+// RESP2 response parser. Like the request parser it is a byte-driven state
+// machine that never buffers and never copies: lines are scanned, bulk
+// payloads are skipped by count, and nested arrays are tracked with an
+// explicit stack of remaining-element counts instead of recursion, so a
+// hostile or buggy backend can neither blow the C++ stack nor make the proxy
+// hold its reply in memory.
+//
+// Numbers are read as strictly as Redis writes them (optional '-', no '+',
+// no leading zeros, no "-0"), and every line must end in CRLF: a reply that
+// breaks the grammar means the connection is out of step with the backend,
+// and the caller had better find out at once.
+#include "proto/redis/response_parser.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace walnut::redis {
+
+using proto::ParseResult;
+using proto::ParseStatus;
+using proto::Span;
+
+namespace {
+
+constexpr std::string_view kBadTerminator = "expected CRLF after bulk payload";
+constexpr std::string_view kBadLine = "expected CRLF at end of line";
+constexpr std::string_view kLineTooLong = "reply line too long";
+constexpr std::string_view kTooDeep = "reply nested too deep";
+
+constexpr uint64_t kMaxInteger = (1ull << 63) - 1;
+
+// Span capacity kept across reset(), so that the steady state allocates
+// nothing while a single huge MGET reply does not pin its peak forever.
+constexpr size_t kKeptElements = 4096;
+
+// Depth reserved up front; deeper replies (which Redis never sends) may grow
+// the stack once.
+constexpr uint32_t kReservedDepth = 1024;
+
+inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
+// Appends one decimal digit, refusing to go past `max`, without any
+// intermediate overflow whatever `max` is.
+inline bool append_digit(uint64_t& value, unsigned digit, uint64_t max) {
+  if (digit > max || value > (max - digit) / 10) return false;
+  value = value * 10 + digit;
+  return true;
+}
+
+}  // namespace
+
+ResponseParser::ResponseParser(const ResponseLimits& limits) : limits_(limits) {
+  stack_.reserve(std::min(limits_.max_depth, kReservedDepth));
+}
+
+void ResponseParser::reset() {
+  if (elements_.capacity() > kKeptElements) {
+    std::vector<Span>().swap(elements_);
+  } else {
+    elements_.clear();
+  }
+  stack_.clear();
+  error_.clear();
+  type_ = 0;
+  array_count_ = 0;
+  state_ = State::kType;
+  kind_ = 0;
+  negative_ = false;
+  digits_ = 0;
+  number_ = 0;
+  number_max_ = 0;
+  remaining_ = 0;
+  line_len_ = 0;
+  pos_ = 0;
+  element_start_ = 0;
+}
+
+ParseResult ResponseParser::done(const char* data, const char* p) {
+  const size_t used = static_cast<size_t>(p - data);
+  pos_ += used;
+  state_ = State::kDone;
+  return {ParseStatus::kDone, used};
+}
+
+ParseResult ResponseParser::fail(const char* data, const char* p,
+                                 std::string_view why) {
+  error_.assign(why);
+  state_ = State::kError;
+  return {ParseStatus::kError, static_cast<size_t>(p - data)};
+}
+
+ParseResult ResponseParser::fail_unknown_type(const char* data, const char* p) {
+  // The byte may end up in a log line or an error reply: keep it printable.
+  char buf[32];
+  const auto c = static_cast<unsigned char>(*p);
+  if (c >= 0x20 && c < 0x7f) {
+    std::snprintf(buf, sizeof buf, "unknown reply type '%c'", c);
+  } else {
+    std::snprintf(buf, sizeof buf, "unknown reply type '\\x%02x'", c);
+  }
+  return fail(data, p, buf);
+}
+
+std::string_view ResponseParser::number_error() const {
+  switch (kind_) {
+    case ':':
+      return "invalid integer reply";
+    case '$':
+      return "invalid bulk length";
+    default:
+      return "invalid array length";
+  }
+}
+
+// A value ended at `end_offset`. Closes every array it completes and reports
+// whether that was the whole reply.
+bool ResponseParser::value_done(uint64_t end_offset) {
+  for (;;) {
+    if (stack_.empty()) return true;
+    if (stack_.size() == 1 && record_elements_) {
+      elements_.push_back({element_start_, end_offset - element_start_});
+    }
+    if (--stack_.back() != 0) {
+      state_ = State::kType;
+      return false;
+    }
+    stack_.pop_back();
+  }
+}
+
+ParseResult ResponseParser::feed(const char* data, size_t len) {
+  // Finished or failed replies take nothing more until reset().
+  if (state_ == State::kDone) return {ParseStatus::kDone, 0};
+  if (state_ == State::kError) return {ParseStatus::kError, 0};
+
+  const char* p = data;
+  const char* const end = data + len;
+  const auto offset = [&](const char* q) {
+    return pos_ + static_cast<uint64_t>(q - data);
+  };
+
+  while (p < end) {
+    switch (state_) {
+      case State::kType: {
+        const char c = *p;
+        if (stack_.size() == 1) element_start_ = offset(p);
+        switch (c) {
+          case '+':
+          case '-':
+            line_len_ = 0;
+            state_ = State::kLine;
+            break;
+          case ':':
+            number_max_ = kMaxInteger;
+            state_ = State::kNumber;
+            break;
+          case '$':
+            number_max_ = limits_.max_bulk;
+            state_ = State::kNumber;
+            break;
+          case '*':
+            // Empty and nil arrays count too: depth is about the grammar,
+            // not about what happens to need a stack slot.
+            if (stack_.size() >= limits_.max_depth) return fail(data, p, kTooDeep);
+            // array_count() is signed: never accept a count it cannot hold.
+            number_max_ = std::min(limits_.max_elements, kMaxInteger);
+            state_ = State::kNumber;
+            break;
+          default:
+            return fail_unknown_type(data, p);
+        }
+        if (stack_.empty()) type_ = c;
+        kind_ = c;
+        negative_ = false;
+        digits_ = 0;
+        number_ = 0;
+        ++p;
+        break;
+      }
+
+      case State::kLine: {
+        // Error replies can be long: scan with memchr, count, keep nothing.
+        const auto n = static_cast<uint64_t>(end - p);
+        const uint64_t budget = limits_.max_bulk - line_len_;
+        const auto scan = static_cast<size_t>(std::min(n, budget));
+        const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
+        const size_t text = cr ? static_cast<size_t>(cr - p) : scan;
+        if (const auto* lf = static_cast<const char*>(std::memchr(p, '\n', text))) {
+          return fail(data, lf, kBadLine);
+        }
+        line_len_ += text;
+        p += text;
+        if (cr == nullptr && p < end && *p != '\r') {
+          // Out of budget and the next byte is more text, not the end.
+          return fail(data, p, kLineTooLong);
+        }
+        if (p < end) {
+          ++p;  // the CR
+          state_ = State::kLineLf;
+        }
+        break;
+      }
+
+      case State::kLineLf:
+      case State::kNumberLf:
+      case State::kPayloadLf: {
+        if (*p != '\n') {
+          return fail(data, p,
+                      state_ == State::kLineLf     ? kBadLine
+                      : state_ == State::kNumberLf ? number_error()
+                                                   : kBadTerminator);
+        }
+        ++p;
+        if (state_ == State::kNumberLf) {
+          if (kind_ == '$' && !negative_) {
+            remaining_ = number_;
+            state_ = State::kPayload;
+            break;
+          }
+          if (kind_ == '*') {
+            const bool top = stack_.empty();
+            if (negative_) {
+              if (top) array_count_ = -1;
+            } else {
+              if (top) {
+                array_count_ = static_cast<int64_t>(number_);
+                if (record_elements_) {
+                  elements_.reserve(static_cast<size_t>(
+                      std::min<uint64_t>(number_, kKeptElements)));
+                }
+              }
+              if (number_ != 0) {
+                stack_.push_back(number_);
+                state_ = State::kType;
+                break;
+              }
+            }
+          }
+        }
+        if (value_done(offset(p))) return done(data, p);
+        break;
+      }
+
+      case State::kNumber:
+        for (;;) {
+          if (p == end) break;
+          const char c = *p;
+          if (is_digit(c)) {
+            if (digits_ != 0 && number_ == 0) return fail(data, p, number_error());
+            if (!append_digit(number_, static_cast<unsigned>(c - '0'), number_max_)) {
+              return fail(data, p, number_error());
+            }
+            ++digits_;
+            ++p;
+          } else if (c == '\r') {
+            if (digits_ == 0 || (negative_ && number_ == 0)) {
+              return fail(data, p, number_error());
+            }
+            ++p;
+            state_ = State::kNumberLf;
+            break;
+          } else if (c == '-' && digits_ == 0 && !negative_) {
+            // Integers go down to -2^63; lengths and counts only to -1 (nil).
+            negative_ = true;
+            number_max_ = kind_ == ':' ? kMaxInteger + 1 : 1;
+            ++p;
+          } else {
+            return fail(data, p, number_error());
+          }
+        }
+        break;
+
+      case State::kPayload: {
+        const auto avail = static_cast<uint64_t>(end - p);
+        if (avail >= 2 && avail - 2 >= remaining_) {
+          // Payload and CRLF all here: check the CRLF in place.
+          p += remaining_;
+          remaining_ = 0;
+          if (p[0] != '\r') return fail(data, p, kBadTerminator);
+          if (p[1] != '\n') return fail(data, p + 1, kBadTerminator);
+          p += 2;
+          if (value_done(offset(p))) return done(data, p);
+          break;
+        }
+        const uint64_t take = std::min(avail, remaining_);
+        p += take;
+        remaining_ -= take;
+        if (remaining_ == 0) state_ = State::kPayloadCr;
+        break;
+      }
+
+      case State::kPayloadCr:
+        if (*p != '\r') return fail(data, p, kBadTerminator);
+        ++p;
+        state_ = State::kPayloadLf;
+        break;
+
+      case State::kDone:
+      case State::kError:
+        // Unreachable: both return before the loop.
+        return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError, 0};
+    }
+  }
+  pos_ += len;
+  return {ParseStatus::kNeedMore, len};
+}
+
+}  // namespace walnut::redis

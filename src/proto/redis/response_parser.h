@@ -1,0 +1,81 @@
+// RESP2 response parser: simple strings, errors, integers, bulk strings (and
+// nil bulk), arrays (and nil arrays) nested to a configurable depth.
+// Resumable at any byte. When asked, it records the span of every top-level
+// array element so that a fragmented reply (MGET) can be put back together
+// without copying.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "proto/parse.h"
+
+namespace walnut::redis {
+
+struct ResponseLimits {
+  uint32_t max_depth = 1024;                 // nesting of arrays
+  uint64_t max_bulk = 512ull * 1024 * 1024;  // one bulk string's length
+  uint64_t max_elements = 1ull << 32;        // one array's element count
+};
+
+class ResponseParser final : public proto::ResponseParser {
+ public:
+  explicit ResponseParser(const ResponseLimits& limits = {});
+
+  proto::ParseResult feed(const char* data, size_t len) override;
+  void reset() override;
+  bool is_error_reply() const override { return type_ == '-'; }
+  std::string_view error() const override { return error_; }
+
+  // After kDone: the first byte of the reply ('+', '-', ':', '$', '*').
+  char type() const { return type_; }
+  // After kDone for '*': the element count, -1 for a nil array.
+  int64_t array_count() const { return array_count_; }
+  // When enabled (before feeding a message), top-level array elements are
+  // recorded as spans relative to the message start.
+  void set_record_elements(bool on) { record_elements_ = on; }
+  const std::vector<proto::Span>& elements() const { return elements_; }
+
+ private:
+  enum class State : uint8_t {
+    kType,       // type byte of the next value
+    kLine,       // text of a '+' or '-' line
+    kLineLf,     // LF after that line's CR
+    kNumber,     // digits after ':', '$' or '*' (kind_ says which)
+    kNumberLf,   // LF after the number's CR
+    kPayload,    // bulk bytes, skipped by count
+    kPayloadCr,  // CR after the payload
+    kPayloadLf,  // LF after the payload
+    kDone,
+    kError,
+  };
+
+  bool value_done(uint64_t end_offset);
+  proto::ParseResult done(const char* data, const char* p);
+  proto::ParseResult fail(const char* data, const char* p,
+                          std::string_view why);
+  proto::ParseResult fail_unknown_type(const char* data, const char* p);
+  std::string_view number_error() const;
+
+  ResponseLimits limits_;
+  std::string error_;
+  char type_ = 0;
+  int64_t array_count_ = 0;
+  bool record_elements_ = false;
+  std::vector<proto::Span> elements_;
+  State state_ = State::kType;
+  char kind_ = 0;              // type byte owning the number being read
+  bool negative_ = false;      // that number started with '-'
+  uint8_t digits_ = 0;         // digits read of that number
+  uint64_t number_ = 0;        // its magnitude so far
+  uint64_t number_max_ = 0;    // largest magnitude allowed for it
+  uint64_t remaining_ = 0;     // payload bytes still to skip
+  uint64_t line_len_ = 0;      // '+'/'-' line bytes seen so far
+  uint64_t pos_ = 0;           // message bytes consumed by earlier feed() calls
+  uint64_t element_start_ = 0; // offset of the open top-level element
+  // Elements still expected by each open array, innermost last. Replaces
+  // recursion; reserved once so that nesting costs no allocation.
+  std::vector<uint64_t> stack_;
+};
+
+}  // namespace walnut::redis

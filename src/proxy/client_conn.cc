@@ -1,0 +1,191 @@
+// Handlers of a client connection: read and parse requests, hand them to the
+// pool, write replies in order.
+#include "proxy/client_conn.h"
+
+#include <limits.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+#include "proxy/context.h"
+#include "proxy/server_pool.h"
+
+namespace walnut::proxy {
+
+namespace {
+constexpr int kMaxIov = IOV_MAX < 1024 ? IOV_MAX : 1024;
+constexpr int kMaxReadsPerEvent = 16;
+}  // namespace
+
+ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
+    : Conn(ctx, fd),
+      pool_(pool),
+      reader_(ctx.mbufs()),
+      parser_(pool.protocol().new_request_parser()) {
+  watch();
+}
+
+void ClientConn::on_readable() {
+  for (int i = 0; i < kMaxReadsPerEvent && reading_; ++i) {
+    ssize_t n = 0;
+    StreamReader::ReadStatus status = reader_.read_from(fd(), &n);
+    switch (status) {
+      case StreamReader::ReadStatus::kAgain:
+        return;
+      case StreamReader::ReadStatus::kEof:
+        // The client may still wait for replies (a half-closed socket):
+        // deliver them, then close.
+        stop_reading();
+        if (queue_.empty()) close("client closed the connection");
+        return;
+      case StreamReader::ReadStatus::kError:
+        close(std::strerror(errno));
+        return;
+      case StreamReader::ReadStatus::kData:
+      case StreamReader::ReadStatus::kFull:
+        break;
+    }
+    bool ok = reader_.parse(*parser_, [this](buffer::MbufChain& chain) {
+      return on_request(chain);
+    });
+    if (!ok) {
+      on_protocol_error();
+      return;
+    }
+    if (status == StreamReader::ReadStatus::kData) break;
+  }
+}
+
+bool ClientConn::on_request(buffer::MbufChain& chain) {
+  proto::Msg* msg = ctx_.new_msg();
+  msg->request = std::move(chain);
+  msg->tokens = parser_->tokens();
+  parser_->reset();
+  msg->client = this;
+  queue_.push_back(msg);
+
+  switch (pool_.protocol().classify(*msg, ctx_.mbufs())) {
+    case proto::Action::kDiscard:
+      queue_.remove(msg);
+      ctx_.free_msg(msg);
+      break;
+    case proto::Action::kReply:
+      msg->done = true;
+      reply_ready(msg);
+      break;
+    case proto::Action::kReplyClose:
+      msg->done = true;
+      msg->close_after = true;
+      stop_reading();
+      reply_ready(msg);
+      break;
+    case proto::Action::kForward:
+      pool_.forward(msg);
+      break;
+  }
+  return reading_;
+}
+
+void ClientConn::on_protocol_error() {
+  LOG_INFO("client on fd %d sent malformed input: %s", fd(),
+           std::string(parser_->error()).c_str());
+  proto::Msg* msg = ctx_.new_msg();
+  msg->client = this;
+  pool_.protocol().protocol_error_reply(*msg, parser_->error(), ctx_.mbufs());
+  msg->done = true;
+  msg->close_after = true;
+  queue_.push_back(msg);
+  stop_reading();
+  reply_ready(msg);
+}
+
+void ClientConn::stop_reading() {
+  // The read buffer stays until close: this may run inside reader_.parse().
+  reading_ = false;
+  want_read(false);
+}
+
+void ClientConn::reply_ready(proto::Msg* msg) {
+  (void)msg;
+  proto::Msg* head = queue_.front();
+  if (head != nullptr && head->done) ctx_.schedule_flush(this);
+}
+
+void ClientConn::flush() {
+  // Bounded: each round writes up to kMaxIov slices of ready replies.
+  for (int round = 0; round < 64; ++round) {
+    if (!write_replies()) return;
+    proto::Msg* head = queue_.front();
+    if (head == nullptr || !head->done) break;
+    if (head->reply_sent > 0) return;  // short write: wait for writable
+  }
+  if (queue_.empty() && !reading_) {
+    close("client closed the connection");
+    return;
+  }
+  reader_.release_if_idle();
+}
+
+bool ClientConn::write_replies() {
+  struct iovec iov[kMaxIov];
+  int n = 0;
+  for (proto::Msg* m = queue_.front(); m != nullptr && m->done && n < kMaxIov;
+       m = queue_.next(m)) {
+    n += m->reply.gather(iov + n, kMaxIov - n, m->reply_sent);
+  }
+  ssize_t written = 0;
+  if (n > 0) {
+    written = ::writev(fd(), iov, n);
+    if (written < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        want_write(true);
+        return false;
+      }
+      close(std::strerror(errno));
+      return false;
+    }
+  }
+  uint64_t left = static_cast<uint64_t>(written);
+  while (proto::Msg* m = queue_.front()) {
+    if (!m->done) break;
+    uint64_t remaining = m->reply.size() - m->reply_sent;
+    if (left < remaining) {
+      m->reply_sent += left;
+      want_write(true);
+      return true;
+    }
+    left -= remaining;
+    queue_.remove(m);
+    bool close_now = m->close_after;
+    ctx_.free_msg(m);
+    if (close_now) {
+      close("closing after the last reply");
+      return false;
+    }
+    if (left == 0 && queue_.front() != nullptr &&
+        queue_.front()->reply.size() > 0) {
+      break;
+    }
+  }
+  want_write(false);
+  return true;
+}
+
+void ClientConn::close(const std::string& reason) {
+  if (closed_) return;
+  LOG_INFO("closing client on fd %d: %s", fd(), reason.c_str());
+  release_socket();
+  reader_.release();
+  while (proto::Msg* m = queue_.pop_front()) {
+    if (m->server != nullptr) {
+      m->client = nullptr;  // the server conn drops the reply when it comes
+    } else {
+      ctx_.free_msg(m);
+    }
+  }
+  pool_.on_client_closed(this);
+}
+
+}  // namespace walnut::proxy

@@ -1,0 +1,48 @@
+// ClientConn: one client of a pool.
+//
+// Requests are parsed straight out of the read mbufs and queued in arrival
+// order; each is answered locally or forwarded to its server. Replies leave
+// strictly in request order, many in one writev. After QUIT or malformed
+// input, walnut stops reading, delivers every earlier reply, then closes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/intrusive_list.h"
+#include "proto/msg.h"
+#include "proto/parse.h"
+#include "proxy/conn.h"
+#include "proxy/stream_reader.h"
+
+namespace walnut::proxy {
+
+class ServerPool;
+
+class ClientConn final : public Conn {
+ public:
+  ClientConn(Context& ctx, ServerPool& pool, int fd);
+
+  // A request of this client got its reply (from a server or an error).
+  void reply_ready(proto::Msg* msg);
+
+  void on_readable() override;
+  void flush() override;
+  void close(const std::string& reason) override;
+
+  ListHook pool_hook;  // on the pool's list of clients
+
+ private:
+  bool on_request(buffer::MbufChain& chain);
+  void on_protocol_error();
+  void stop_reading();
+  bool write_replies();  // false once the connection was closed
+
+  ServerPool& pool_;
+  proto::ClientQueue queue_;
+  StreamReader reader_;
+  std::unique_ptr<proto::RequestParser> parser_;
+  bool reading_ = true;
+};
+
+}  // namespace walnut::proxy

@@ -1,0 +1,49 @@
+// Context: what every connection of the process shares: the loop, the mbuf
+// pool, the pool of Msgs, the list of connections with output to flush after
+// this loop iteration, and the connections closed during it (freed once no
+// callback can still be running on them).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "buffer/mbuf_pool.h"
+#include "common/intrusive_list.h"
+#include "event/loop.h"
+#include "proto/msg.h"
+
+namespace walnut::proxy {
+
+class Conn;
+
+class Context {
+ public:
+  Context(event::Loop& loop, uint32_t mbuf_size);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  event::Loop& loop() { return loop_; }
+  buffer::MbufPool& mbufs() { return mbufs_; }
+
+  proto::Msg* new_msg();
+  void free_msg(proto::Msg* msg);
+
+  // Queues `conn` to flush its output after the current loop iteration.
+  void schedule_flush(Conn* conn);
+  void cancel_flush(Conn* conn);
+  // Hands a closed connection over to be deleted after the iteration.
+  void retire(Conn* conn);
+  // Runs after every loop iteration: flushes, then frees retired conns.
+  void after_iteration();
+
+ private:
+  event::Loop& loop_;
+  buffer::MbufPool mbufs_;
+  std::vector<proto::Msg*> free_msgs_;
+  uint64_t next_msg_id_ = 1;
+  std::vector<Conn*> to_flush_;
+  std::vector<Conn*> retired_;
+};
+
+}  // namespace walnut::proxy

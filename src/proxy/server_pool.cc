@@ -1,0 +1,131 @@
+// Routing and forwarding for one pool.
+#include "proxy/server_pool.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+#include "net/socket.h"
+#include "proto/redis/redis_protocol.h"
+#include "proxy/context.h"
+#include "proxy/listener.h"
+#include "proxy/server_conn.h"
+
+namespace walnut::proxy {
+
+ServerPool::ServerPool(Context& ctx, const config::PoolSpec& spec)
+    : ctx_(ctx), spec_(spec) {
+  // memcache joins here as its own Protocol.
+  protocol_ = std::make_unique<redis::RedisProtocol>();
+}
+
+ServerPool::~ServerPool() { stop(); }
+
+bool ServerPool::init(std::string* error) {
+  std::vector<dist::ServerWeight> weights;
+  for (size_t i = 0; i < spec_.servers.size(); ++i) {
+    auto server =
+        std::make_unique<Server>(*this, spec_.servers[i], static_cast<uint32_t>(i));
+    if (!server->init(error)) return false;
+    weights.push_back(dist::ServerWeight{
+        static_cast<uint32_t>(i), spec_.servers[i].label,
+        static_cast<uint32_t>(spec_.servers[i].weight)});
+    servers_.push_back(std::move(server));
+  }
+  return router_.init(spec_.hash, spec_.distribution, spec_.hash_tag, weights,
+                      error);
+}
+
+bool ServerPool::start(std::string* error) {
+  if (!spec_.redis) {
+    *error = "memcached pools (redis: false) are not supported yet";
+    return false;
+  }
+  net::Address addr;
+  const config::ListenSpec& l = spec_.listen;
+  bool resolved = l.is_unix ? net::resolve_unix(l.path, &addr, error)
+                            : net::resolve_tcp(l.host, l.port, &addr, error);
+  if (!resolved) return false;
+  net::ListenOptions opts;
+  opts.backlog = spec_.backlog;
+  opts.reuseport = spec_.reuseport;
+  opts.unix_perm = l.perm;
+  int fd = net::listen_on(addr, opts);
+  if (fd < 0) {
+    *error = "cannot listen on '" + l.text + "': " + std::strerror(errno);
+    return false;
+  }
+  listener_ = new Listener(ctx_, *this, fd, l.is_unix);
+  LOG_NOTICE("pool '%s' listening on %s", spec_.name.c_str(), l.text.c_str());
+  if (spec_.preconnect) {
+    for (auto& s : servers_) s->preconnect();
+  }
+  return true;
+}
+
+void ServerPool::stop() {
+  if (listener_ != nullptr) {
+    listener_->close("shutting down");
+    listener_ = nullptr;
+  }
+  while (ClientConn* c = clients_.front()) c->close("shutting down");
+  for (auto& s : servers_) s->close_all("shutting down");
+}
+
+void ServerPool::add_client(int fd) {
+  auto* client = new ClientConn(ctx_, *this, fd);
+  clients_.push_back(client);
+  LOG_INFO("accepted client on fd %d for pool '%s'", fd, spec_.name.c_str());
+}
+
+void ServerPool::on_client_closed(ClientConn* client) {
+  if (client->pool_hook.linked()) clients_.remove(client);
+}
+
+Server* ServerPool::route(const proto::Msg& msg, std::string* error) {
+  std::string scratch;
+  uint32_t chosen = 0;
+  for (size_t i = 0; i == 0 || i < msg.keys.size(); ++i) {
+    std::string_view key;
+    if (!msg.keys.empty()) {
+      const proto::Span& k = msg.keys[i];
+      key = msg.request.view(k.offset, k.len, scratch);
+    }
+    uint32_t idx = router_.route(key);
+    if (idx == Router::kNoServer) {
+      *error = "no server named '" + std::string(router_.routing_part(key)) +
+               "' in pool '" + spec_.name + "'";
+      return nullptr;
+    }
+    if (i == 0) {
+      chosen = idx;
+    } else if (idx != chosen) {
+      *error = "keys in request don't hash to the same server";
+      return nullptr;
+    }
+  }
+  return servers_[chosen].get();
+}
+
+void ServerPool::forward(proto::Msg* msg) {
+  std::string error;
+  Server* server = route(*msg, &error);
+  if (server == nullptr) {
+    answer_error(msg, error);
+    return;
+  }
+  ServerConn* conn = server->conn(&error);
+  if (conn == nullptr) {
+    answer_error(msg, error);
+    return;
+  }
+  conn->enqueue(msg);
+}
+
+void ServerPool::answer_error(proto::Msg* msg, const std::string& cause) {
+  protocol_->error_reply(*msg, cause, ctx_.mbufs());
+  msg->done = true;
+  if (msg->client != nullptr) msg->client->reply_ready(msg);
+}
+
+}  // namespace walnut::proxy

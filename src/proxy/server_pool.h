@@ -1,0 +1,60 @@
+// ServerPool: one pool of the configuration at run time: its listener, its
+// clients, its servers, its router and its protocol. Requests of the pool's
+// clients are routed and forwarded here.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "proto/msg.h"
+#include "proto/protocol.h"
+#include "proxy/client_conn.h"
+#include "proxy/router.h"
+#include "proxy/server.h"
+
+namespace walnut::proxy {
+
+class Context;
+class Listener;
+
+class ServerPool {
+ public:
+  ServerPool(Context& ctx, const config::PoolSpec& spec);
+  ~ServerPool();
+  ServerPool(const ServerPool&) = delete;
+  ServerPool& operator=(const ServerPool&) = delete;
+
+  // Resolves servers and builds the router; false with `error` on failure.
+  bool init(std::string* error);
+  // Opens the listener (and server connections with preconnect).
+  bool start(std::string* error);
+  // Closes the listener, every client and every server connection.
+  void stop();
+
+  void add_client(int fd);
+  void on_client_closed(ClientConn* client);
+  // Routes a request to its server and queues it there, or answers it with
+  // an error that names the cause.
+  void forward(proto::Msg* msg);
+
+  Context& context() { return ctx_; }
+  const config::PoolSpec& spec() const { return spec_; }
+  const proto::Protocol& protocol() const { return *protocol_; }
+  size_t client_count() const { return clients_.size(); }
+
+ private:
+  Server* route(const proto::Msg& msg, std::string* error);
+  void answer_error(proto::Msg* msg, const std::string& cause);
+
+  Context& ctx_;
+  config::PoolSpec spec_;
+  std::unique_ptr<proto::Protocol> protocol_;
+  std::vector<std::unique_ptr<Server>> servers_;
+  Router router_;
+  Listener* listener_ = nullptr;
+  IntrusiveList<ClientConn, &ClientConn::pool_hook> clients_;
+};
+
+}  // namespace walnut::proxy

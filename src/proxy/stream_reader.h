@@ -1,0 +1,69 @@
+// StreamReader: reads a socket into mbufs and cuts the bytes into messages
+// with a parser, without copying: each message is a chain of slices of the
+// mbufs it arrived in. Client and server connections both read this way.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+#include "buffer/mbuf_chain.h"
+#include "buffer/mbuf_pool.h"
+#include "proto/parse.h"
+
+namespace walnut::proxy {
+
+class StreamReader {
+ public:
+  explicit StreamReader(buffer::MbufPool& pool) : pool_(pool) {}
+  ~StreamReader() { release(); }
+  StreamReader(const StreamReader&) = delete;
+  StreamReader& operator=(const StreamReader&) = delete;
+
+  enum class ReadStatus { kData, kFull, kAgain, kEof, kError };
+  // One read(2) into the current mbuf. kFull: the read filled the mbuf's free
+  // space, so more may be waiting; kData: a short read, the socket is drained.
+  ReadStatus read_from(int fd, ssize_t* n);
+
+  // Feeds unparsed bytes to `parser`. For each complete message calls
+  // on_message(chain) and goes on; stops at kError (returns false, with the
+  // parser's error) or when every byte is consumed (returns true).
+  template <typename OnMessage>
+  bool parse(proto::RequestParser& parser, OnMessage&& on_message) {
+    return parse_with(parser, on_message);
+  }
+  template <typename OnMessage>
+  bool parse(proto::ResponseParser& parser, OnMessage&& on_message) {
+    return parse_with(parser, on_message);
+  }
+
+  // Bytes of a message begun but not complete.
+  bool mid_message() const { return !partial_.empty(); }
+  // Drops the read buffer when nothing else uses it, so an idle connection
+  // pins no mbuf.
+  void release_if_idle();
+  void release();
+
+ private:
+  template <typename Parser, typename OnMessage>
+  bool parse_with(Parser& parser, OnMessage& on_message) {
+    while (rbuf_ != nullptr && parsed_ < rbuf_->filled()) {
+      proto::ParseResult r =
+          parser.feed(rbuf_->data() + parsed_, rbuf_->filled() - parsed_);
+      partial_.append(rbuf_, parsed_, static_cast<uint32_t>(r.consumed));
+      parsed_ += static_cast<uint32_t>(r.consumed);
+      if (r.status == proto::ParseStatus::kError) return false;
+      if (r.status == proto::ParseStatus::kNeedMore) break;
+      buffer::MbufChain message(std::move(partial_));
+      if (!on_message(message)) return true;  // the caller stopped reading
+    }
+    return true;
+  }
+
+  buffer::MbufPool& pool_;
+  buffer::Mbuf* rbuf_ = nullptr;
+  uint32_t parsed_ = 0;  // bytes of rbuf_ already fed to the parser
+  buffer::MbufChain partial_;
+};
+
+}  // namespace walnut::proxy

@@ -1,0 +1,127 @@
+// End-to-end test harness: real processes (redis-server, walnut) on free
+// loopback ports in a throwaway directory, stopped by pid; and a small
+// blocking RESP client written independently of walnut's parsers, so that a
+// parser bug cannot hide itself.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace walnut::e2e {
+
+// A fresh directory under $TMPDIR, removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// A port nobody listens on right now (bound and released on 127.0.0.1).
+int free_port();
+// True once something accepts connections on 127.0.0.1:port.
+bool wait_for_port(int port, std::chrono::milliseconds limit);
+
+// A child process, stopped (SIGTERM, then SIGKILL) by pid when destroyed.
+class Process {
+ public:
+  Process() = default;
+  // Starts argv[0] (a path) with stdout and stderr to `log_path`.
+  Process(const std::vector<std::string>& argv, const std::string& log_path);
+  ~Process() { stop(); }
+  Process(Process&& o) noexcept : pid_(o.pid_) { o.pid_ = -1; }
+  Process& operator=(Process&& o) noexcept;
+
+  pid_t pid() const { return pid_; }
+  bool running();
+  // Stops the process; returns its exit status (as from waitpid) or -1.
+  int stop();
+  // Waits for a process that should exit by itself; -1 on timeout.
+  int wait(std::chrono::milliseconds limit);
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Runs a command to completion; returns its exit code and fills `output`
+// with stdout and stderr together. Gives up (kills it) after `limit`.
+int run_command(const std::vector<std::string>& argv, std::string* output,
+                std::chrono::milliseconds limit = std::chrono::seconds(60));
+
+// A redis-server on a free port, no persistence, in its own directory.
+class RedisServer {
+ public:
+  explicit RedisServer(const TempDir& dir);
+  int port() const { return port_; }
+  Process& process() { return process_; }
+
+ private:
+  int port_;
+  Process process_;
+};
+
+// The walnut binary under test.
+std::string walnut_binary();
+std::string top_srcdir();
+
+// walnut on a config written from `yaml` (which may use the words
+// LISTEN_PORT, which is replaced by a free port).
+class Walnut {
+ public:
+  Walnut(const TempDir& dir, const std::string& yaml,
+         const std::vector<std::string>& extra_args = {});
+  int port() const { return port_; }
+  Process& process() { return process_; }
+  std::string log() const;
+
+ private:
+  int port_;
+  std::string log_path_;
+  Process process_;
+};
+
+// A blocking client on 127.0.0.1 (or a unix socket path).
+class Client {
+ public:
+  explicit Client(int port);
+  explicit Client(const std::string& unix_path);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  void send_raw(const std::string& bytes);
+  // Sends a command as a RESP array of bulk strings.
+  void send(const std::vector<std::string>& args);
+  // Reads one whole reply and returns its raw bytes ("" on EOF or timeout).
+  std::string read_reply();
+  // Sends and reads one reply.
+  std::string call(const std::vector<std::string>& args);
+  // True when the peer closed the connection (reads EOF within `limit`).
+  bool closed_by_peer(std::chrono::milliseconds limit);
+  void shutdown_write();
+
+ private:
+  bool fill();  // reads more into buf_; false on EOF/error/timeout
+  std::string line();
+  bool read_value(std::string* out);
+
+  int fd_ = -1;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool eof_ = false;
+};
+
+std::string encode(const std::vector<std::string>& args);
+inline std::string bulk(const std::string& s) {
+  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
+}
+
+}  // namespace walnut::e2e

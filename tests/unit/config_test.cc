@@ -1,0 +1,390 @@
+// Pool keys: every key with a non-default value, the defaults, and every
+// value and pool-level error with its exact "file:line: message".
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config_test_util.h"
+
+namespace walnut::config {
+namespace {
+
+using testing::fails_with;
+using testing::load;
+using testing::only_pool;
+using testing::pool_yaml;
+
+TEST(ConfigDefaults, AbsentKeysTakeNutcrackerDefaults) {
+  PoolSpec p = only_pool(pool_yaml());
+  EXPECT_EQ(p.name, "alpha");
+  EXPECT_EQ(p.line, 1);
+  EXPECT_EQ(p.hash, "fnv1a_64");
+  EXPECT_EQ(p.hash_tag, "");
+  EXPECT_EQ(p.distribution, "ketama");
+  EXPECT_EQ(p.timeout, -1);
+  EXPECT_EQ(p.backlog, 512);
+  EXPECT_EQ(p.client_connections, 0);
+  EXPECT_FALSE(p.redis);
+  EXPECT_EQ(p.redis_auth, "");
+  EXPECT_EQ(p.redis_db, 0);
+  EXPECT_FALSE(p.preconnect);
+  EXPECT_FALSE(p.auto_eject_hosts);
+  EXPECT_EQ(p.server_connections, 1);
+  EXPECT_EQ(p.server_retry_timeout, 30000);
+  EXPECT_EQ(p.server_failure_limit, 2);
+  EXPECT_FALSE(p.tcpkeepalive);
+  EXPECT_FALSE(p.reuseport);
+}
+
+TEST(ConfigKeys, EveryKeyWithANonDefaultValue) {
+  PoolSpec p = only_pool(
+      "beta:\n"
+      "  listen: 0.0.0.0:22222\n"
+      "  hash: murmur\n"
+      "  hash_tag: \"[]\"\n"
+      "  distribution: modula\n"
+      "  timeout: 400\n"
+      "  backlog: 1024\n"
+      "  client_connections: 100\n"
+      "  redis: true\n"
+      "  redis_auth: hunter2\n"
+      "  redis_db: 7\n"
+      "  preconnect: true\n"
+      "  auto_eject_hosts: true\n"
+      "  server_connections: 3\n"
+      "  server_retry_timeout: 2000\n"
+      "  server_failure_limit: 5\n"
+      "  tcpkeepalive: true\n"
+      "  reuseport: true\n"
+      "  servers:\n"
+      "    - 127.0.0.1:6379:2 one\n");
+  EXPECT_EQ(p.name, "beta");
+  EXPECT_EQ(p.listen.text, "0.0.0.0:22222");
+  EXPECT_EQ(p.listen.host, "0.0.0.0");
+  EXPECT_EQ(p.listen.port, 22222);
+  EXPECT_EQ(p.hash, "murmur");
+  EXPECT_EQ(p.hash_tag, "[]");
+  EXPECT_EQ(p.distribution, "modula");
+  EXPECT_EQ(p.timeout, 400);
+  EXPECT_EQ(p.backlog, 1024);
+  EXPECT_EQ(p.client_connections, 100);
+  EXPECT_TRUE(p.redis);
+  EXPECT_EQ(p.redis_auth, "hunter2");
+  EXPECT_EQ(p.redis_db, 7);
+  EXPECT_TRUE(p.preconnect);
+  EXPECT_TRUE(p.auto_eject_hosts);
+  EXPECT_EQ(p.server_connections, 3);
+  EXPECT_EQ(p.server_retry_timeout, 2000);
+  EXPECT_EQ(p.server_failure_limit, 5);
+  EXPECT_TRUE(p.tcpkeepalive);
+  EXPECT_TRUE(p.reuseport);
+  ASSERT_EQ(p.servers.size(), 1u);
+  EXPECT_EQ(p.servers[0].weight, 2);
+  EXPECT_EQ(p.servers[0].label, "one");
+}
+
+TEST(ConfigKeys, KeysMayComeInAnyOrderAndValuesMayBeQuoted) {
+  PoolSpec p = only_pool(
+      "alpha:\n"
+      "  servers:\n"
+      "    - 127.0.0.1:6379:1\n"
+      "  redis: \"true\"\n"
+      "  timeout: '250'\n"
+      "  listen: '127.0.0.1:22121'\n");
+  EXPECT_TRUE(p.redis);
+  EXPECT_EQ(p.timeout, 250);
+  EXPECT_EQ(p.listen.port, 22121);
+}
+
+// --- integers -------------------------------------------------------------
+
+class IntegerKey : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(IntegerKey, AcceptsDigitsIncludingLeadingZerosAndIntMax) {
+  const std::string key = GetParam();
+  for (auto [text, want] : {std::pair{"7", 7}, {"007", 7}, {"2147483647", 2147483647}}) {
+    PoolSpec p = only_pool(pool_yaml("  " + key + ": " + text + "\n"));
+    int got = key == "timeout"                ? p.timeout
+              : key == "backlog"              ? p.backlog
+              : key == "client_connections"   ? p.client_connections
+              : key == "redis_db"             ? p.redis_db
+              : key == "server_connections"   ? p.server_connections
+              : key == "server_retry_timeout" ? p.server_retry_timeout
+                                              : p.server_failure_limit;
+    EXPECT_EQ(got, want) << key << ": " << text;
+  }
+}
+
+TEST_P(IntegerKey, RejectsGarbageSignsFractionsAndEmpty) {
+  const std::string key = GetParam();
+  for (const char* bad : {"abc", "-1", "+1", "1.5", "1e3", "0x10", "~", "12abc"}) {
+    EXPECT_TRUE(
+        fails_with(pool_yaml("  " + key + ": " + bad + "\n"),
+                   "t.yml:5: '" + key + "' must be a non-negative integer, got '" + bad + "'"));
+  }
+  EXPECT_TRUE(fails_with(pool_yaml("  " + key + ":\n"),
+                         "t.yml:5: '" + key + "' must be a non-negative integer, got ''"));
+}
+
+TEST_P(IntegerKey, RejectsOverflowInsteadOfWrapping) {
+  const std::string key = GetParam();
+  for (const char* big : {"2147483648", "4294967296", "99999999999999999999999"}) {
+    EXPECT_TRUE(fails_with(pool_yaml("  " + key + ": " + big + "\n"),
+                           "t.yml:5: '" + key + "' must be at most 2147483647, got '" + big + "'"));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Config, IntegerKey,
+                         ::testing::Values("timeout", "backlog", "client_connections", "redis_db",
+                                           "server_connections", "server_retry_timeout",
+                                           "server_failure_limit"));
+
+TEST(ConfigKeys, ZeroIsFineExceptForServerConnections) {
+  PoolSpec p = only_pool(pool_yaml("  timeout: 0\n  backlog: 0\n  server_failure_limit: 0\n"));
+  EXPECT_EQ(p.timeout, 0);
+  EXPECT_EQ(p.backlog, 0);
+  EXPECT_EQ(p.server_failure_limit, 0);
+  EXPECT_TRUE(fails_with(pool_yaml("  server_connections: 0\n"),
+                         "t.yml:5: 'server_connections' must be at least 1, got '0'"));
+}
+
+// --- booleans -------------------------------------------------------------
+
+class BoolKey : public ::testing::TestWithParam<const char*> {};
+
+bool field(const PoolSpec& p, const std::string& key) {
+  if (key == "redis") return p.redis;
+  if (key == "preconnect") return p.preconnect;
+  if (key == "auto_eject_hosts") return p.auto_eject_hosts;
+  if (key == "tcpkeepalive") return p.tcpkeepalive;
+  return p.reuseport;
+}
+
+TEST_P(BoolKey, AcceptsExactlyTrueAndFalse) {
+  const std::string key = GetParam();
+  EXPECT_TRUE(field(only_pool(pool_yaml("  " + key + ": true\n")), key));
+  EXPECT_FALSE(field(only_pool(pool_yaml("  " + key + ": false\n")), key));
+  for (const char* bad : {"yes", "no", "True", "FALSE", "on", "1", "0", "~"}) {
+    EXPECT_TRUE(fails_with(pool_yaml("  " + key + ": " + bad + "\n"),
+                           "t.yml:5: '" + key + "' must be true or false, got '" + bad + "'"));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Config, BoolKey,
+                         ::testing::Values("redis", "preconnect", "auto_eject_hosts",
+                                           "tcpkeepalive", "reuseport"));
+
+// --- names ----------------------------------------------------------------
+
+class HashName : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(HashName, IsAccepted) {
+  EXPECT_EQ(only_pool(pool_yaml(std::string("  hash: ") + GetParam() + "\n")).hash, GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Config, HashName,
+                         ::testing::Values("one_at_a_time", "md5", "crc16", "crc32", "crc32a",
+                                           "fnv1_64", "fnv1a_64", "fnv1_32", "fnv1a_32", "hsieh",
+                                           "murmur", "jenkins"));
+
+TEST(ConfigKeys, UnknownHashNamesTheChoices) {
+  EXPECT_TRUE(fails_with(pool_yaml("  hash: md4\n"),
+                         "t.yml:5: 'hash' must be one of one_at_a_time, md5, crc16, crc32, "
+                         "crc32a, fnv1_64, fnv1a_64, fnv1_32, fnv1a_32, hsieh, murmur, jenkins, "
+                         "got 'md4'"));
+  // Names are case-sensitive, as in nutcracker.
+  EXPECT_FALSE(load(pool_yaml("  hash: MD5\n")).ok);
+}
+
+TEST(ConfigKeys, Distributions) {
+  for (const char* d : {"ketama", "modula", "random"}) {
+    EXPECT_EQ(only_pool(pool_yaml(std::string("  distribution: ") + d + "\n")).distribution, d);
+  }
+  EXPECT_TRUE(fails_with(pool_yaml("  distribution: consistent\n"),
+                         "t.yml:5: 'distribution' must be one of ketama, modula, random, "
+                         "server_name, got 'consistent'"));
+}
+
+TEST(ConfigKeys, ServerNameDistributionNeedsEveryServerNamed) {
+  PoolSpec p = only_pool(
+      "alpha:\n"
+      "  listen: 127.0.0.1:22121\n"
+      "  distribution: server_name\n"
+      "  servers:\n"
+      "    - 127.0.0.1:6379:1 a\n"
+      "    - /tmp/r.sock:1 b\n");
+  EXPECT_EQ(p.distribution, "server_name");
+  EXPECT_TRUE(
+      fails_with("alpha:\n"
+                 "  listen: 127.0.0.1:22121\n"
+                 "  distribution: server_name\n"
+                 "  servers:\n"
+                 "    - 127.0.0.1:6379:1 a\n"
+                 "    - 127.0.0.1:6380:1\n",
+                 "t.yml:6: distribution server_name requires every server to have a name; "
+                 "'127.0.0.1:6380:1' has none"));
+}
+
+TEST(ConfigKeys, HashTagIsExactlyTwoBytes) {
+  EXPECT_EQ(only_pool(pool_yaml("  hash_tag: \"{}\"\n")).hash_tag, "{}");
+  EXPECT_EQ(only_pool(pool_yaml("  hash_tag: ab\n")).hash_tag, "ab");
+  EXPECT_TRUE(fails_with(pool_yaml("  hash_tag: \"{\"\n"),
+                         "t.yml:5: 'hash_tag' must be exactly 2 characters, got '{'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  hash_tag: \"{}}\"\n"),
+                         "t.yml:5: 'hash_tag' must be exactly 2 characters, got '{}}'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  hash_tag: \"\"\n"),
+                         "t.yml:5: 'hash_tag' must be exactly 2 characters, got ''"));
+}
+
+TEST(ConfigKeys, RedisAuthNeedsRedisAndAValue) {
+  EXPECT_EQ(only_pool(pool_yaml("  redis: true\n  redis_auth: pw\n")).redis_auth, "pw");
+  // The order of the two keys does not matter.
+  EXPECT_EQ(only_pool(pool_yaml("  redis_auth: pw\n  redis: true\n")).redis_auth, "pw");
+  EXPECT_TRUE(fails_with(pool_yaml("  timeout: 1\n  redis_auth: pw\n"),
+                         "t.yml:6: 'redis_auth' requires 'redis: true' in pool 'alpha'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  redis: false\n  redis_auth: pw\n"),
+                         "t.yml:6: 'redis_auth' requires 'redis: true' in pool 'alpha'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  redis: true\n  redis_auth: ''\n"),
+                         "t.yml:6: 'redis_auth' must not be empty"));
+}
+
+TEST(ConfigKeys, ScalarKeysRefuseListsAndMappings) {
+  EXPECT_TRUE(fails_with(pool_yaml("  hash:\n    - md5\n"),
+                         "t.yml:6: 'hash' must be a single value, not a list"));
+  EXPECT_TRUE(fails_with(pool_yaml("  timeout:\n    ms: 5\n"),
+                         "t.yml:6: 'timeout' must be a single value, not a mapping"));
+}
+
+// --- pool-level errors ----------------------------------------------------
+
+TEST(ConfigPool, UnknownKeyNamesKeyAndPool) {
+  EXPECT_TRUE(
+      fails_with(pool_yaml("  hsah: md5\n"), "t.yml:5: unknown key 'hsah' in pool 'alpha'"));
+  // Keys are case-sensitive.
+  EXPECT_TRUE(
+      fails_with(pool_yaml("  Redis: true\n"), "t.yml:5: unknown key 'Redis' in pool 'alpha'"));
+}
+
+TEST(ConfigPool, DuplicateKeyPointsAtTheSecond) {
+  EXPECT_TRUE(fails_with(pool_yaml("  timeout: 1\n  hash: md5\n  timeout: 2\n"),
+                         "t.yml:7: duplicate key 'timeout' in pool 'alpha' (first at line 5)"));
+  EXPECT_TRUE(fails_with(pool_yaml("  listen: 127.0.0.1:22122\n"),
+                         "t.yml:5: duplicate key 'listen' in pool 'alpha' (first at line 2)"));
+  EXPECT_TRUE(fails_with(pool_yaml("  servers:\n    - 127.0.0.1:6380:1\n"),
+                         "t.yml:5: duplicate key 'servers' in pool 'alpha' (first at line 3)"));
+}
+
+TEST(ConfigPool, MissingListen) {
+  EXPECT_TRUE(
+      fails_with("\n"
+                 "alpha:\n"
+                 "  redis: true\n"
+                 "  servers:\n"
+                 "    - 127.0.0.1:6379:1\n",
+                 "t.yml:2: pool 'alpha' has no 'listen'"));
+}
+
+TEST(ConfigPool, MissingOrEmptyServers) {
+  EXPECT_TRUE(
+      fails_with("alpha:\n  listen: 127.0.0.1:22121\n", "t.yml:1: pool 'alpha' has no 'servers'"));
+  EXPECT_TRUE(fails_with("alpha:\n  listen: 127.0.0.1:22121\n  servers:\n",
+                         "t.yml:3: 'servers' must be a list of \"host:port:weight [name]\" "
+                         "entries"));
+  EXPECT_TRUE(fails_with("alpha:\n  listen: 127.0.0.1:22121\n  servers: 127.0.0.1:6379:1\n",
+                         "t.yml:3: 'servers' must be a list of \"host:port:weight [name]\" "
+                         "entries"));
+  EXPECT_TRUE(fails_with("alpha:\n  listen: 127.0.0.1:22121\n  servers:\n    - host: a\n",
+                         "t.yml:4: each entry of 'servers' must be a string "
+                         "\"host:port:weight [name]\""));
+}
+
+TEST(ConfigPool, PoolMustBeAMapping) {
+  EXPECT_TRUE(fails_with("alpha: 1\n", "t.yml:1: pool 'alpha' must be a mapping of keys"));
+  EXPECT_TRUE(fails_with("alpha:\n", "t.yml:1: pool 'alpha' must be a mapping of keys"));
+  EXPECT_TRUE(
+      fails_with("alpha:\n  - listen\n", "t.yml:2: pool 'alpha' must be a mapping of keys"));
+}
+
+TEST(ConfigPool, KeysMustBePlainNames) {
+  EXPECT_TRUE(fails_with(pool_yaml("  ? - a\n  : b\n"),
+                         "t.yml:5: keys in pool 'alpha' must be plain names"));
+}
+
+TEST(ConfigPool, DuplicatePoolNamePointsAtTheSecond) {
+  std::string yaml = pool_yaml() +
+                     "alpha:\n"
+                     "  listen: 127.0.0.1:22122\n"
+                     "  servers:\n"
+                     "    - 127.0.0.1:6379:1\n";
+  EXPECT_TRUE(fails_with(yaml, "t.yml:5: duplicate pool 'alpha' (first at line 1)"));
+}
+
+TEST(ConfigPool, PoolNamesMustBeNonEmptyStrings) {
+  EXPECT_TRUE(fails_with("'':\n  listen: 127.0.0.1:22121\n  servers:\n    - a:1:1\n",
+                         "t.yml:1: a pool name must not be empty"));
+  EXPECT_TRUE(fails_with("? - a\n: b\n", "t.yml:1: a pool name must be a plain string"));
+  // Anything else goes, spaces included (nutcracker takes it too).
+  EXPECT_EQ(only_pool("my pool:\n  listen: 127.0.0.1:22121\n  servers:\n    - a:1:1\n").name,
+            "my pool");
+}
+
+TEST(ConfigPool, TwoPoolsMayNotListenOnTheSameAddress) {
+  EXPECT_TRUE(fails_with(pool_yaml() + "beta:\n"
+                                       "  servers:\n"
+                                       "    - 127.0.0.1:6379:1\n"
+                                       "  listen: 127.0.0.1:22121\n",
+                         "t.yml:8: pools 'alpha' and 'beta' both listen on '127.0.0.1:22121'"));
+  // The same unix path with another permission is still the same socket.
+  EXPECT_TRUE(
+      fails_with("a:\n  listen: /tmp/w.sock 0600\n  servers:\n    - x:1:1\n"
+                 "b:\n  listen: /tmp/w.sock 0666\n  servers:\n    - x:1:1\n",
+                 "t.yml:6: pools 'a' and 'b' both listen on '/tmp/w.sock 0666'"));
+  // Another host on the same port is a different address.
+  LoadResult r = load(pool_yaml() + "beta:\n  listen: 127.0.0.2:22121\n  servers:\n    - a:1:1\n");
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
+TEST(ConfigPool, ManyPoolsComeBackInFileOrder) {
+  LoadResult r = load(
+      "zulu:\n"
+      "  listen: 127.0.0.1:1001\n"
+      "  servers:\n"
+      "    - 127.0.0.1:6379:1\n"
+      "alpha:\n"
+      "  listen: 127.0.0.1:1002\n"
+      "  redis: true\n"
+      "  servers:\n"
+      "    - 127.0.0.1:6379:1\n"
+      "\n"
+      "mike:\n"
+      "  listen: /tmp/mike.sock\n"
+      "  servers:\n"
+      "    - 127.0.0.1:11211:1\n");
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(r.config.pools.size(), 3u);
+  EXPECT_EQ(r.config.pools[0].name, "zulu");
+  EXPECT_EQ(r.config.pools[0].line, 1);
+  EXPECT_FALSE(r.config.pools[0].redis);
+  EXPECT_EQ(r.config.pools[1].name, "alpha");
+  EXPECT_EQ(r.config.pools[1].line, 5);
+  EXPECT_TRUE(r.config.pools[1].redis);
+  EXPECT_EQ(r.config.pools[2].name, "mike");
+  EXPECT_EQ(r.config.pools[2].line, 11);
+  EXPECT_TRUE(r.config.pools[2].listen.is_unix);
+  EXPECT_EQ(r.config.pools[2].servers[0].line, 14);
+}
+
+TEST(ConfigPool, TheFirstErrorInTheFileWins) {
+  EXPECT_TRUE(fails_with(pool_yaml("  timeout: x\n  hash: nope\n"),
+                         "t.yml:5: 'timeout' must be a non-negative integer, got 'x'"));
+  // A bad first pool is reported before a bad second one.
+  EXPECT_TRUE(
+      fails_with("a:\n  listen: 127.0.0.1:1\n  servers:\n    - x:1:0\n"
+                 "b:\n  bogus: 1\n",
+                 "t.yml:4: server 'x:1:0' has weight 0; weight must be at least 1"));
+}
+
+}  // namespace
+}  // namespace walnut::config

@@ -1,0 +1,41 @@
+// IntrusiveList: one element on two lists at once, FIFO order, removal.
+#include <gtest/gtest.h>
+
+#include "common/intrusive_list.h"
+
+namespace walnut {
+namespace {
+
+struct Item {
+  int value;
+  ListHook a;
+  ListHook b;
+};
+
+TEST(IntrusiveList, KeepsOrderAndSupportsTwoListsAtOnce) {
+  Item items[4] = {{1, {}, {}}, {2, {}, {}}, {3, {}, {}}, {4, {}, {}}};
+  IntrusiveList<Item, &Item::a> la;
+  IntrusiveList<Item, &Item::b> lb;
+  for (auto& it : items) la.push_back(&it);
+  lb.push_back(&items[3]);
+  lb.push_back(&items[0]);
+  EXPECT_EQ(la.size(), 4u);
+  EXPECT_EQ(la.front()->value, 1);
+  EXPECT_EQ(la.back()->value, 4);
+  la.remove(&items[1]);
+  EXPECT_FALSE(items[1].a.linked());
+  int seen[3], n = 0;
+  for (Item* it = la.front(); it != nullptr; it = la.next(it)) seen[n++] = it->value;
+  ASSERT_EQ(n, 3);
+  EXPECT_EQ(seen[0], 1);
+  EXPECT_EQ(seen[1], 3);
+  EXPECT_EQ(seen[2], 4);
+  EXPECT_EQ(lb.pop_front()->value, 4);
+  EXPECT_EQ(lb.pop_front()->value, 1);
+  EXPECT_EQ(lb.pop_front(), nullptr);
+  EXPECT_TRUE(lb.empty());
+  EXPECT_TRUE(items[0].a.linked()) << "still on the other list";
+}
+
+}  // namespace
+}  // namespace walnut

@@ -1,0 +1,148 @@
+// MbufChain: slices, sharing, copying, views across mbuf boundaries, iovecs.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "buffer/mbuf_chain.h"
+
+namespace walnut::buffer {
+namespace {
+
+// An mbuf holding `text`, with one reference owned by the caller.
+Mbuf* filled(MbufPool& pool, const std::string& text) {
+  Mbuf* m = pool.get();
+  std::memcpy(m->free_start(), text.data(), text.size());
+  m->commit(static_cast<uint32_t>(text.size()));
+  return m;
+}
+
+TEST(MbufChain, AppendTakesReferencesAndClearDropsThem) {
+  MbufPool pool(512);
+  Mbuf* m = filled(pool, "hello world");
+  {
+    MbufChain chain;
+    chain.append(m, 0, 5);
+    EXPECT_EQ(m->refs(), 2u);
+    EXPECT_EQ(chain.size(), 5u);
+    EXPECT_EQ(chain.to_string(), "hello");
+  }
+  EXPECT_EQ(m->refs(), 1u);
+  m->unref();
+  EXPECT_EQ(pool.live(), 0u);
+}
+
+TEST(MbufChain, ContiguousAppendsMergeIntoOneSlice) {
+  MbufPool pool(512);
+  Mbuf* m = filled(pool, "abcdef");
+  MbufChain chain;
+  chain.append(m, 0, 2);
+  chain.append(m, 2, 3);
+  EXPECT_EQ(chain.slices().size(), 1u);
+  EXPECT_EQ(m->refs(), 2u) << "one reference per slice, not per append";
+  chain.append(m, 0, 1);  // not contiguous: a new slice
+  EXPECT_EQ(chain.slices().size(), 2u);
+  EXPECT_EQ(chain.to_string(), "abcdea");
+  chain.clear();
+  m->unref();
+}
+
+TEST(MbufChain, SpansMbufsAndViewsAcrossTheBoundary) {
+  MbufPool pool(512);
+  Mbuf* a = filled(pool, "GET ke");
+  Mbuf* b = filled(pool, "y1\r\n");
+  MbufChain chain;
+  chain.append(a, 0, 6);
+  chain.append(b, 0, 4);
+  a->unref();
+  b->unref();
+  std::string scratch;
+  EXPECT_EQ(chain.view(0, 3, scratch), "GET");
+  EXPECT_TRUE(scratch.empty()) << "inside one slice: no copy";
+  EXPECT_EQ(chain.view(4, 4, scratch), "key1");
+  EXPECT_EQ(scratch, "key1") << "across slices: copied";
+  EXPECT_EQ(chain.view(8, 2, scratch), "\r\n");
+  chain.clear();
+  EXPECT_EQ(pool.live(), 0u);
+}
+
+TEST(MbufChain, AppendFromAnotherChainSharesItsMbufs) {
+  MbufPool pool(512);
+  Mbuf* a = filled(pool, "0123");
+  Mbuf* b = filled(pool, "4567");
+  MbufChain src;
+  src.append(a, 0, 4);
+  src.append(b, 0, 4);
+  a->unref();
+  b->unref();
+  // Every sub-range, including ones that split a slice and cross slices.
+  for (uint64_t off = 0; off <= 8; ++off) {
+    for (uint64_t len = 0; off + len <= 8; ++len) {
+      MbufChain dst;
+      dst.append(src, off, len);
+      EXPECT_EQ(dst.to_string(), std::string("01234567").substr(off, len))
+          << off << "+" << len;
+      EXPECT_EQ(dst.size(), len);
+    }
+  }
+  EXPECT_EQ(pool.live(), 2u);
+  src.clear();
+  EXPECT_EQ(pool.live(), 0u);
+}
+
+TEST(MbufChain, AppendCopyFillsOwnMbufsAcrossChunkBoundaries) {
+  MbufPool pool(512);
+  std::string big(1300, 'x');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  MbufChain chain;
+  chain.append_copy(pool, "$1300\r\n");
+  chain.append_copy(pool, big);
+  chain.append_copy(pool, "\r\n");
+  EXPECT_EQ(chain.size(), 7 + 1300 + 2u);
+  EXPECT_EQ(chain.to_string(), "$1300\r\n" + big + "\r\n");
+  EXPECT_EQ(pool.live(), 3u) << "1309 bytes in 512-byte chunks";
+}
+
+TEST(MbufChain, GatherFillsIovecsFromAnyOffset) {
+  MbufPool pool(512);
+  Mbuf* a = filled(pool, "abc");
+  Mbuf* b = filled(pool, "defg");
+  MbufChain chain;
+  chain.append(a, 0, 3);
+  chain.append(b, 1, 3);  // "efg"
+  a->unref();
+  b->unref();
+  const std::string all = "abcefg";
+  for (uint64_t skip = 0; skip <= all.size(); ++skip) {
+    struct iovec iov[4];
+    int n = chain.gather(iov, 4, skip);
+    std::string got;
+    for (int i = 0; i < n; ++i) {
+      got.append(static_cast<char*>(iov[i].iov_base), iov[i].iov_len);
+    }
+    EXPECT_EQ(got, all.substr(skip)) << "skip " << skip;
+  }
+  struct iovec one[1];
+  EXPECT_EQ(chain.gather(one, 1, 0), 1) << "stops at the iovec limit";
+  EXPECT_EQ(one[0].iov_len, 3u);
+}
+
+TEST(MbufChain, MoveTransfersReferences) {
+  MbufPool pool(512);
+  Mbuf* m = filled(pool, "xyz");
+  MbufChain a;
+  a.append(m, 0, 3);
+  m->unref();
+  MbufChain b(std::move(a));
+  EXPECT_TRUE(a.empty());
+  EXPECT_EQ(b.to_string(), "xyz");
+  MbufChain c;
+  c = std::move(b);
+  EXPECT_EQ(c.to_string(), "xyz");
+  EXPECT_EQ(m->refs(), 1u);
+  c.clear();
+  EXPECT_EQ(pool.live(), 0u);
+}
+
+}  // namespace
+}  // namespace walnut::buffer

@@ -1,0 +1,140 @@
+// RedisProtocol::classify: local replies, arity and unsupported errors, and
+// the keys it finds for routing, from the command table.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "proto/redis/commands.h"
+#include "proto/redis/redis_protocol.h"
+
+namespace walnut::redis {
+namespace {
+
+using proto::Action;
+
+class RedisProtocolTest : public ::testing::Test {
+ protected:
+  // Parses `wire` as one request into msg_ and classifies it.
+  Action classify(const std::string& wire) {
+    msg_.recycle();
+    RequestParser parser;
+    proto::ParseResult r = parser.feed(wire.data(), wire.size());
+    EXPECT_EQ(r.status, proto::ParseStatus::kDone) << wire;
+    EXPECT_EQ(r.consumed, wire.size());
+    msg_.request.append_copy(pool_, wire);
+    msg_.tokens = parser.tokens();
+    return protocol_.classify(msg_, pool_);
+  }
+  std::vector<std::string> keys() {
+    std::vector<std::string> out;
+    std::string scratch;
+    for (const auto& k : msg_.keys) {
+      out.emplace_back(msg_.request.view(k.offset, k.len, scratch));
+    }
+    return out;
+  }
+
+  buffer::MbufPool pool_{512};
+  RedisProtocol protocol_;
+  proto::Msg msg_;
+};
+
+TEST_F(RedisProtocolTest, PingEchoQuitAreAnsweredLocally) {
+  EXPECT_EQ(classify("*1\r\n$4\r\nPING\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "+PONG\r\n");
+  EXPECT_EQ(classify("*2\r\n$4\r\nping\r\n$5\r\nhello\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "$5\r\nhello\r\n");
+  EXPECT_EQ(classify("*2\r\n$4\r\nEcHo\r\n$0\r\n\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "$0\r\n\r\n");
+  EXPECT_EQ(classify("PING\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "+PONG\r\n");
+  EXPECT_EQ(classify("*1\r\n$4\r\nquit\r\n"), Action::kReplyClose);
+  EXPECT_EQ(msg_.reply.to_string(), "+OK\r\n");
+}
+
+TEST_F(RedisProtocolTest, WrongArityGivesRedisError) {
+  EXPECT_EQ(classify("*1\r\n$3\r\nGET\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-ERR wrong number of arguments for 'get' command\r\n");
+  EXPECT_TRUE(msg_.reply_is_error);
+  EXPECT_EQ(classify("*4\r\n$4\r\nmset\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n"),
+            Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-ERR wrong number of arguments for 'mset' command\r\n");
+  EXPECT_EQ(classify("*3\r\n$4\r\nping\r\n$1\r\na\r\n$1\r\nb\r\n"),
+            Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-ERR wrong number of arguments for 'ping' command\r\n");
+}
+
+TEST_F(RedisProtocolTest, UnknownAndUnsupportedCommandsSaySo) {
+  EXPECT_EQ(classify("*1\r\n$5\r\nMULTI\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR unsupported command 'multi'\r\n");
+  EXPECT_EQ(classify("*2\r\n$7\r\nFOOBARZ\r\n$1\r\nx\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR unsupported command 'foobarz'\r\n");
+}
+
+TEST_F(RedisProtocolTest, KeysComeFromTheTable) {
+  EXPECT_EQ(classify("*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$3\r\nbar\r\n"),
+            Action::kForward);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"foo"}));
+  EXPECT_EQ(classify("*5\r\n$4\r\nMSET\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n"),
+            Action::kForward);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(classify("*4\r\n$4\r\nMGET\r\n$1\r\nx\r\n$1\r\ny\r\n$1\r\nz\r\n"),
+            Action::kForward);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_EQ(classify("*3\r\n$6\r\nRENAME\r\n$2\r\nk1\r\n$2\r\nk2\r\n"),
+            Action::kForward);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ(classify("HGET h f\r\n"), Action::kForward);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"h"}));
+}
+
+TEST_F(RedisProtocolTest, NumkeysCommandsTakeTheirKeysFromTheCount) {
+  EXPECT_EQ(classify("*6\r\n$4\r\nEVAL\r\n$6\r\nreturn\r\n$1\r\n2\r\n$2\r\nk1\r\n$2\r\nk2\r\n$3\r\narg\r\n"),
+            Action::kForward);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"k1", "k2"}));
+  EXPECT_EQ(classify("*5\r\n$11\r\nZUNIONSTORE\r\n$1\r\nd\r\n$1\r\n2\r\n$1\r\na\r\n$1\r\nb\r\n"),
+            Action::kForward);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"d", "a", "b"}));
+  EXPECT_EQ(classify("*3\r\n$4\r\nEVAL\r\n$6\r\nreturn\r\n$1\r\n0\r\n"),
+            Action::kReply);
+  EXPECT_TRUE(msg_.reply_is_error);
+  EXPECT_NE(msg_.reply.to_string().find("no keys"), std::string::npos);
+  EXPECT_EQ(classify("*4\r\n$4\r\nEVAL\r\n$1\r\ns\r\n$1\r\n5\r\n$1\r\nk\r\n"),
+            Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-ERR Number of keys can't be greater than number of args\r\n");
+  EXPECT_EQ(classify("*4\r\n$4\r\nEVAL\r\n$1\r\ns\r\n$1\r\nx\r\n$1\r\nk\r\n"),
+            Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-ERR value is not an integer or out of range\r\n");
+}
+
+TEST_F(RedisProtocolTest, EmptyRequestIsDiscarded) {
+  EXPECT_EQ(classify("\r\n"), Action::kDiscard);
+}
+
+TEST_F(RedisProtocolTest, ErrorRepliesNameTheCause) {
+  proto::Msg m;
+  protocol_.error_reply(m, "Connection refused", pool_);
+  EXPECT_EQ(m.reply.to_string(), "-ERR Connection refused\r\n");
+  proto::Msg p;
+  protocol_.protocol_error_reply(p, "invalid bulk length", pool_);
+  EXPECT_EQ(p.reply.to_string(), "-ERR Protocol error: invalid bulk length\r\n");
+}
+
+TEST(RedisCommands, LookupIgnoresCaseAndKnowsKinds) {
+  ASSERT_NE(find_command("GeT"), nullptr);
+  EXPECT_EQ(find_command("get")->kind, proto::CommandKind::kRead);
+  EXPECT_EQ(find_command("MGET")->kind, proto::CommandKind::kMultiKey);
+  EXPECT_EQ(find_command("subscribe")->kind, proto::CommandKind::kUnsupported);
+  EXPECT_EQ(find_command("nosuchcommand"), nullptr);
+  EXPECT_EQ(find_command(""), nullptr);
+  EXPECT_EQ(find_command(std::string(100, 'a')), nullptr);
+}
+
+}  // namespace
+}  // namespace walnut::redis

@@ -1,0 +1,89 @@
+// StreamReader: messages cut from a real socket into mbuf slices, whatever
+// the size of the mbufs and however the bytes arrive.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "buffer/mbuf_pool.h"
+#include "proto/redis/request_parser.h"
+#include "proxy/stream_reader.h"
+
+namespace walnut::proxy {
+namespace {
+
+class StreamReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds_), 0);
+  }
+  void TearDown() override {
+    close(fds_[0]);
+    close(fds_[1]);
+  }
+  // Sends `wire` in pieces of `step` bytes and collects every message.
+  std::vector<std::string> run(const std::string& wire, size_t step,
+                               uint32_t mbuf_size) {
+    buffer::MbufPool pool(mbuf_size);
+    std::vector<std::string> got;
+    {
+      StreamReader reader(pool);
+      redis::RequestParser parser;
+      for (size_t at = 0; at < wire.size(); at += step) {
+        std::string piece = wire.substr(at, step);
+        EXPECT_EQ(write(fds_[1], piece.data(), piece.size()),
+                  static_cast<ssize_t>(piece.size()));
+        for (int i = 0; i < 1000; ++i) {
+          ssize_t n = 0;
+          auto status = reader.read_from(fds_[0], &n);
+          if (status == StreamReader::ReadStatus::kAgain) break;
+          EXPECT_TRUE(status == StreamReader::ReadStatus::kData ||
+                      status == StreamReader::ReadStatus::kFull);
+          bool ok = reader.parse(parser, [&](buffer::MbufChain& chain) {
+            got.push_back(chain.to_string());
+            parser.reset();
+            return true;
+          });
+          EXPECT_TRUE(ok);
+        }
+      }
+      EXPECT_FALSE(reader.mid_message());
+    }
+    EXPECT_EQ(pool.live(), 0u) << "every mbuf returned";
+    return got;
+  }
+  int fds_[2];
+};
+
+TEST_F(StreamReaderTest, PipelineSplitsIntoMessagesAtAnyArrivalPattern) {
+  std::vector<std::string> msgs;
+  std::string wire;
+  for (int i = 0; i < 50; ++i) {
+    std::string key = "key:" + std::to_string(i) + std::string(i * 7, 'k');
+    std::string m = "*2\r\n$3\r\nGET\r\n$" + std::to_string(key.size()) +
+                    "\r\n" + key + "\r\n";
+    msgs.push_back(m);
+    wire += m;
+  }
+  for (size_t step : {size_t{1}, size_t{3}, size_t{17}, size_t{512}, wire.size()}) {
+    for (uint32_t mbuf : {512u, 4096u}) {
+      EXPECT_EQ(run(wire, step, mbuf), msgs) << "step " << step << " mbuf " << mbuf;
+    }
+  }
+}
+
+TEST_F(StreamReaderTest, LargeValueSpansManyMbufs) {
+  std::string value(100000, 'v');
+  std::string m = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" +
+                  std::to_string(value.size()) + "\r\n" + value + "\r\n";
+  std::string wire = m + "*1\r\n$4\r\nPING\r\n";
+  auto got = run(wire, 8192, 512);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], m);
+  EXPECT_EQ(got[1], "*1\r\n$4\r\nPING\r\n");
+}
+
+}  // namespace
+}  // namespace walnut::proxy
