@@ -23,6 +23,8 @@ class App {
   bool load_config(std::string* error);
   // Builds the pools and opens their listeners; false with the reason.
   bool start(std::string* error);
+  // After daemonizing: the loop was made in the parent.
+  bool after_fork() { return loop_.reinit_after_fork(); }
   // Runs the loop until SIGINT or SIGTERM.
   int run();
 

@@ -103,8 +103,8 @@ int main(int argc, char** argv) {
     say(error + "\n");
     return 1;
   }
-  if (options.daemonize && !daemonize(&error)) {
-    say("walnut: " + error + "\n");
+  if (options.daemonize && (!daemonize(&error) || !app.after_fork())) {
+    LOG_ERROR("cannot daemonize: %s", error.c_str());
     return 1;
   }
   if (!options.pid_file.empty() && !write_pid_file(options.pid_file, &error)) {

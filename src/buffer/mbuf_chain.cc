@@ -9,12 +9,9 @@
 namespace walnut::buffer {
 
 MbufChain::MbufChain(MbufChain&& other) noexcept
-    : slices_(std::move(other.slices_)),
-      size_(other.size_),
-      own_tail_(other.own_tail_) {
+    : slices_(std::move(other.slices_)), size_(other.size_) {
   other.slices_.clear();
   other.size_ = 0;
-  other.own_tail_ = nullptr;
 }
 
 MbufChain& MbufChain::operator=(MbufChain&& other) noexcept {
@@ -22,9 +19,7 @@ MbufChain& MbufChain::operator=(MbufChain&& other) noexcept {
     clear();
     std::swap(slices_, other.slices_);
     size_ = other.size_;
-    own_tail_ = other.own_tail_;
     other.size_ = 0;
-    other.own_tail_ = nullptr;
   }
   return *this;
 }
@@ -41,7 +36,6 @@ void MbufChain::append(Mbuf* m, uint32_t offset, uint32_t len) {
   }
   m->ref();
   slices_.push_back(Slice{m, offset, len});
-  own_tail_ = nullptr;
 }
 
 void MbufChain::append(const MbufChain& other, uint64_t offset, uint64_t len) {
@@ -61,17 +55,13 @@ void MbufChain::append(const MbufChain& other, uint64_t offset, uint64_t len) {
 
 void MbufChain::append_copy(MbufPool& pool, std::string_view bytes) {
   while (!bytes.empty()) {
-    if (own_tail_ == nullptr || own_tail_->free_space() == 0) {
-      Mbuf* m = pool.get();  // our reference is the one get() hands over
-      slices_.push_back(Slice{m, 0, 0});
-      own_tail_ = m;
-    }
+    Mbuf* tail = pool.copy_tail();
+    uint32_t at = tail->filled();
     uint32_t n = static_cast<uint32_t>(
-        std::min<size_t>(bytes.size(), own_tail_->free_space()));
-    std::memcpy(own_tail_->free_start(), bytes.data(), n);
-    own_tail_->commit(n);
-    slices_.back().len += n;
-    size_ += n;
+        std::min<size_t>(bytes.size(), tail->free_space()));
+    std::memcpy(tail->free_start(), bytes.data(), n);
+    tail->commit(n);
+    append(tail, at, n);  // successive copies extend one slice
     bytes.remove_prefix(n);
   }
 }
@@ -135,7 +125,6 @@ void MbufChain::clear() {
   for (const Slice& s : slices_) s.mbuf->unref();
   slices_.clear();
   size_ = 0;
-  own_tail_ = nullptr;
 }
 
 }  // namespace walnut::buffer

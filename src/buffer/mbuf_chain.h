@@ -40,7 +40,7 @@ class MbufChain {
   void append(Mbuf* m, uint32_t offset, uint32_t len);
   // Appends bytes [offset, offset+len) of another chain, sharing its mbufs.
   void append(const MbufChain& other, uint64_t offset, uint64_t len);
-  // Copies `bytes` into mbufs from `pool` that this chain writes itself.
+  // Copies `bytes` into the pool's shared copy mbuf (see copy_tail()).
   void append_copy(MbufPool& pool, std::string_view bytes);
 
   uint64_t size() const { return size_; }
@@ -62,7 +62,6 @@ class MbufChain {
  private:
   std::vector<Slice> slices_;
   uint64_t size_ = 0;
-  Mbuf* own_tail_ = nullptr;  // last mbuf append_copy wrote, while writable
 };
 
 }  // namespace walnut::buffer

@@ -14,7 +14,18 @@ void Mbuf::unref() {
 MbufPool::MbufPool(uint32_t chunk_size, size_t max_free_bytes)
     : chunk_size_(chunk_size), max_free_(max_free_bytes / chunk_size) {}
 
-MbufPool::~MbufPool() { trim(0); }
+MbufPool::~MbufPool() {
+  if (copy_tail_ != nullptr) copy_tail_->unref();
+  trim(0);
+}
+
+Mbuf* MbufPool::copy_tail() {
+  if (copy_tail_ == nullptr || copy_tail_->free_space() == 0) {
+    if (copy_tail_ != nullptr) copy_tail_->unref();
+    copy_tail_ = get();
+  }
+  return copy_tail_;
+}
 
 Mbuf* MbufPool::get() {
   Mbuf* m = free_;

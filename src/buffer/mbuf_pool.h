@@ -32,6 +32,12 @@ class MbufPool {
   // Frees every chunk on the free list but `keep`.
   void trim(size_t keep = 0);
 
+  // The mbuf that small copies (local replies, error replies, headers) are
+  // appended to, shared by every chain: a "+PONG\r\n" must not cost a whole
+  // chunk. Bytes below filled() never change, so sharing is safe. Returns an
+  // mbuf with free space; the pool keeps one reference on it.
+  Mbuf* copy_tail();
+
   size_t live() const { return live_; }  // handed out, not yet returned
   size_t free_count() const { return free_count_; }
 
@@ -43,6 +49,7 @@ class MbufPool {
   uint32_t chunk_size_;
   size_t max_free_;
   Mbuf* free_ = nullptr;
+  Mbuf* copy_tail_ = nullptr;
   size_t free_count_ = 0;
   size_t live_ = 0;
 };

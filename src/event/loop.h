@@ -21,6 +21,8 @@ class Loop {
   Loop& operator=(const Loop&) = delete;
 
   event_base* base() { return base_; }
+  // After fork() (daemonizing), as libevent requires of the child.
+  bool reinit_after_fork() { return event_reinit(base_) == 0; }
 
   // Runs until stop(); `after_iteration` runs after each batch of callbacks.
   int run(const std::function<void()>& after_iteration);

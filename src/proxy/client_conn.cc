@@ -121,7 +121,12 @@ void ClientConn::flush() {
     if (head == nullptr || !head->done) break;
     if (head->reply_sent > 0) return;  // short write: wait for writable
   }
-  if (queue_.empty() && !reading_) {
+  proto::Msg* head = queue_.front();
+  if (head != nullptr && head->done) {
+    want_write(true);  // the round limit hit with replies still ready
+    return;
+  }
+  if (head == nullptr && !reading_) {
     close("client closed the connection");
     return;
   }

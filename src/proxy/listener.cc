@@ -7,17 +7,30 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "proxy/context.h"
 #include "proxy/server_pool.h"
 
 namespace walnut::proxy {
 
 namespace {
 constexpr int kMaxAcceptsPerEvent = 64;
-}
+constexpr uint64_t kAcceptPauseMs = 100;
+}  // namespace
 
 Listener::Listener(Context& ctx, ServerPool& pool, int fd, bool is_unix)
     : Conn(ctx, fd), pool_(pool), is_unix_(is_unix) {
   watch();
+  resume_.init(ctx.loop(), [this] {
+    if (!closed_) want_read(true);
+  });
+}
+
+void Listener::pause_accepting(int err) {
+  LOG_WARN("accept on pool '%s' failed: %s; pausing accepts for %llu ms",
+           pool_.spec().name.c_str(), std::strerror(err),
+           static_cast<unsigned long long>(kAcceptPauseMs));
+  want_read(false);
+  resume_.start(kAcceptPauseMs);
 }
 
 void Listener::on_readable() {
@@ -26,10 +39,7 @@ void Listener::on_readable() {
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        LOG_WARN("accept on pool '%s' failed: %s", pool_.spec().name.c_str(),
-                 std::strerror(errno));
-      }
+      if (errno != EAGAIN && errno != EWOULDBLOCK) pause_accepting(errno);
       return;
     }
     if (!is_unix_) {
@@ -44,6 +54,7 @@ void Listener::close(const std::string& reason) {
   if (closed_) return;
   LOG_INFO("closing listener of pool '%s': %s", pool_.spec().name.c_str(),
            reason.c_str());
+  resume_.reset();
   release_socket();
 }
 

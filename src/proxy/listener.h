@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "event/loop.h"
 #include "net/socket.h"
 #include "proxy/conn.h"
 
@@ -19,8 +20,13 @@ class Listener final : public Conn {
   void close(const std::string& reason) override;
 
  private:
+  // Out of file descriptors: stop accepting for a moment instead of spinning
+  // on a listener that stays readable.
+  void pause_accepting(int err);
+
   ServerPool& pool_;
   bool is_unix_;
+  event::Timer resume_;
 };
 
 }  // namespace walnut::proxy

@@ -20,6 +20,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 namespace walnut::e2e {
 
 namespace fs = std::filesystem;
@@ -188,7 +190,8 @@ std::string walnut_binary() { return std::string(WALNUT_TOP_BUILDDIR) + "/walnut
 std::string top_srcdir() { return WALNUT_TOP_SRCDIR; }
 
 Walnut::Walnut(const TempDir& dir, const std::string& yaml,
-               const std::vector<std::string>& extra_args)
+               const std::vector<std::string>& extra_args,
+               const std::string& prefix)
     : port_(free_port()) {
   std::string text = yaml;
   for (size_t at; (at = text.find("LISTEN_PORT")) != std::string::npos;) {
@@ -200,11 +203,27 @@ Walnut::Walnut(const TempDir& dir, const std::string& yaml,
   std::vector<std::string> argv = {walnut_binary(), "-c", conf, "-s",
                                    std::to_string(free_port())};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  if (!prefix.empty()) {
+    std::string line = prefix + " exec";
+    for (const auto& a : argv) line += " '" + a + "'";
+    argv = {"/bin/sh", "-c", line};
+  }
   process_ = Process(argv, log_path_);
   if (text.find("127.0.0.1:" + std::to_string(port_)) != std::string::npos &&
       !wait_for_port(port_, 10s)) {
     throw std::runtime_error("walnut did not start: " + log());
   }
+}
+
+Walnut::~Walnut() {
+  if (process_.pid() <= 0) return;
+  int status = process_.stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "walnut did not exit cleanly on SIGTERM (status " << status << "): "
+      << log();
+  std::string text = log();
+  EXPECT_EQ(text.find("Sanitizer"), std::string::npos) << text;
+  EXPECT_EQ(text.find("runtime error:"), std::string::npos) << text;
 }
 
 std::string Walnut::log() const {

@@ -75,8 +75,13 @@ std::string top_srcdir();
 // LISTEN_PORT, which is replaced by a free port).
 class Walnut {
  public:
+  // `prefix` runs before walnut in the same shell (e.g. "ulimit -n 32;").
   Walnut(const TempDir& dir, const std::string& yaml,
-         const std::vector<std::string>& extra_args = {});
+         const std::vector<std::string>& extra_args = {},
+         const std::string& prefix = "");
+  // Stops walnut with SIGTERM and fails the current test unless it exits 0
+  // with no sanitizer report in its log.
+  ~Walnut();
   int port() const { return port_; }
   Process& process() { return process_; }
   std::string log() const;

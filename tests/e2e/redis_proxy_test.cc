@@ -338,6 +338,56 @@ TEST_F(RedisProxy, ServerNameDistributionRoutesByTheNameInTheKey) {
   EXPECT_EQ(d1.call({"DBSIZE"}), ":1\r\n");
 }
 
+TEST_F(RedisProxy, HugeBurstOfLocalRepliesIsDeliveredInFull) {
+  // Big mbufs let one read bring more requests than one flush round writes:
+  // the rest must still go out (a flush once stopped there and hung).
+  TempDir dir;
+  Walnut w(dir,
+           "local:\n"
+           "  listen: 127.0.0.1:LISTEN_PORT\n"
+           "  redis: true\n"
+           "  servers:\n"
+           "   - 127.0.0.1:" + std::to_string(a_->port()) + ":1\n",
+           {"-m", "4194304"});
+  Client c(w.port());
+  const int kPings = 200000;
+  std::string burst;
+  for (int i = 0; i < kPings; ++i) burst += "PING\r\n";
+  std::thread sender([&] { c.send_raw(burst); });
+  int got = 0;
+  while (got < kPings && c.read_reply() == "+PONG\r\n") ++got;
+  sender.join();
+  EXPECT_EQ(got, kPings);
+}
+
+TEST_F(RedisProxy, OutOfFileDescriptorsPausesAcceptingWithoutSpinning) {
+  TempDir dir;
+  Walnut w(dir,
+           "tight:\n"
+           "  listen: 127.0.0.1:LISTEN_PORT\n"
+           "  redis: true\n"
+           "  servers:\n"
+           "   - 127.0.0.1:" + std::to_string(a_->port()) + ":1\n",
+           {}, "ulimit -n 16;");
+  Client first(w.port());
+  ASSERT_EQ(first.call({"SET", "fd", "1"}), "+OK\r\n");
+  std::vector<std::unique_ptr<Client>> crowd;
+  for (int i = 0; i < 30; ++i) crowd.push_back(std::make_unique<Client>(w.port()));
+  std::this_thread::sleep_for(1s);
+  std::string log = w.log();
+  size_t warnings = 0;
+  for (size_t at = 0; (at = log.find("pausing accepts", at)) != std::string::npos; ++at) {
+    ++warnings;
+  }
+  EXPECT_GE(warnings, 1u) << log;
+  EXPECT_LE(warnings, 30u) << "accept must not spin on EMFILE";
+  EXPECT_EQ(first.call({"GET", "fd"}), bulk("1")) << "served clients unaffected";
+  crowd.clear();  // frees descriptors: walnut accepts again
+  std::this_thread::sleep_for(300ms);
+  Client late(w.port());
+  EXPECT_EQ(late.call({"GET", "fd"}), bulk("1"));
+}
+
 TEST_F(RedisProxy, ServesAUnixSocket) {
   TempDir dir;
   RedisServer live(dir);

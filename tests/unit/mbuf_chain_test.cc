@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "buffer/mbuf_chain.h"
 
@@ -101,6 +102,27 @@ TEST(MbufChain, AppendCopyFillsOwnMbufsAcrossChunkBoundaries) {
   EXPECT_EQ(chain.size(), 7 + 1300 + 2u);
   EXPECT_EQ(chain.to_string(), "$1300\r\n" + big + "\r\n");
   EXPECT_EQ(pool.live(), 3u) << "1309 bytes in 512-byte chunks";
+}
+
+TEST(MbufChain, SmallCopiesOfManyChainsShareOneMbuf) {
+  MbufPool pool(512);
+  std::vector<MbufChain> replies(100);
+  for (auto& r : replies) {
+    r.append_copy(pool, "+PO");
+    r.append_copy(pool, "NG\r\n");
+  }
+  int split = 0;
+  for (auto& r : replies) {
+    EXPECT_EQ(r.to_string(), "+PONG\r\n");
+    if (r.slices().size() > 1) ++split;
+  }
+  // Successive copies extend one slice; only the reply that straddles the
+  // end of the first mbuf needs two.
+  EXPECT_EQ(split, 1);
+  // 700 bytes in 512-byte chunks: two mbufs, not one per reply.
+  EXPECT_EQ(pool.live(), 2u);
+  replies.clear();
+  EXPECT_EQ(pool.live(), 1u) << "only the pool's copy tail remains";
 }
 
 TEST(MbufChain, GatherFillsIovecsFromAnyOffset) {

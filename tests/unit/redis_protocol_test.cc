@@ -75,6 +75,11 @@ TEST_F(RedisProtocolTest, UnknownAndUnsupportedCommandsSaySo) {
   EXPECT_EQ(msg_.reply.to_string(), "-ERR unsupported command 'foobarz'\r\n");
 }
 
+TEST_F(RedisProtocolTest, ErrorTextCannotForgeAReply) {
+  EXPECT_EQ(classify("*1\r\n$7\r\nfoo\r\n:1\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR unsupported command 'foo  :1'\r\n");
+}
+
 TEST_F(RedisProtocolTest, KeysComeFromTheTable) {
   EXPECT_EQ(classify("*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$3\r\nbar\r\n"),
             Action::kForward);

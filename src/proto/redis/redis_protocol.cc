@@ -26,10 +26,17 @@ std::string lower(std::string_view s) {
 }
 
 void set_error(Msg& msg, std::string_view text, buffer::MbufPool& pool) {
+  // An error line may quote client bytes (a command name, a key): a CR or LF
+  // in them would end the line early and forge a reply, so, as Redis does,
+  // they become spaces.
+  std::string line = "-";
+  line.append(text);
+  for (size_t i = 1; i < line.size(); ++i) {
+    if (line[i] == '\r' || line[i] == '\n') line[i] = ' ';
+  }
+  line.append("\r\n");
   msg.reply.clear();
-  msg.reply.append_copy(pool, "-");
-  msg.reply.append_copy(pool, text);
-  msg.reply.append_copy(pool, "\r\n");
+  msg.reply.append_copy(pool, line);
   msg.reply_is_error = true;
 }
 
