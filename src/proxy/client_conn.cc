@@ -2,7 +2,6 @@
 // pool, write replies in order.
 #include "proxy/client_conn.h"
 
-#include <limits.h>
 #include <sys/uio.h>
 
 #include <cerrno>
@@ -13,11 +12,6 @@
 #include "proxy/server_pool.h"
 
 namespace walnut::proxy {
-
-namespace {
-constexpr int kMaxIov = IOV_MAX < 1024 ? IOV_MAX : 1024;
-constexpr int kMaxReadsPerEvent = 16;
-}  // namespace
 
 ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
     : Conn(ctx, fd),

@@ -6,6 +6,8 @@
 // the loop iteration.
 #pragma once
 
+#include <limits.h>
+
 #include <cstdint>
 #include <string>
 
@@ -38,6 +40,11 @@ class Conn {
   bool flush_scheduled = false;  // owned by Context
 
  protected:
+  // One writev carries at most this many slices; one readable event does at
+  // most this many reads, so that one busy peer cannot starve the others.
+  static constexpr int kMaxIov = IOV_MAX < 1024 ? IOV_MAX : 1024;
+  static constexpr int kMaxReadsPerEvent = 16;
+
   // Starts watching the fd (after the subclass is fully built).
   void watch();
   // Stops watching and closes the fd; the subclass settles its messages.

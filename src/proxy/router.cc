@@ -40,8 +40,7 @@ std::string_view Router::routing_part(std::string_view key) const {
 
 uint32_t Router::route(std::string_view key) const {
   if (by_name_mode_) {
-    // Short names stay in the small-string buffer: no allocation per key.
-    auto it = by_name_.find(std::string(routing_part(key)));
+    auto it = by_name_.find(routing_part(key));
     return it == by_name_.end() ? kNoServer : it->second;
   }
   if (single_) return single_server_;

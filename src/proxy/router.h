@@ -36,7 +36,14 @@ class Router {
   hash::HashFn hash_ = nullptr;
   std::unique_ptr<dist::Distribution> dist_;
   // distribution server_name: the routing part of a key is a server's name.
-  std::unordered_map<std::string, uint32_t> by_name_;
+  // Transparent hashing lets a string_view look up without a copy.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> by_name_;
   bool by_name_mode_ = false;
   std::string hash_tag_;
   uint32_t single_server_ = 0;

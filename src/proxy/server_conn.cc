@@ -2,7 +2,6 @@
 // responses, fail what it holds when it dies.
 #include "proxy/server_conn.h"
 
-#include <limits.h>
 #include <sys/uio.h>
 
 #include <cerrno>
@@ -15,11 +14,6 @@
 #include "proxy/server_pool.h"
 
 namespace walnut::proxy {
-
-namespace {
-constexpr int kMaxIov = IOV_MAX < 1024 ? IOV_MAX : 1024;
-constexpr int kMaxReadsPerEvent = 16;
-}  // namespace
 
 ServerConn::ServerConn(Context& ctx, Server& server, int fd)
     : Conn(ctx, fd),

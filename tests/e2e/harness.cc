@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -41,7 +42,15 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-int free_port() {
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+namespace {
+int bound_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -55,6 +64,18 @@ int free_port() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   close(fd);
   return ntohs(addr.sin_port);
+}
+}  // namespace
+
+int free_port() {
+  // The kernel may hand the same free port out twice once it is released:
+  // never give a test the same port twice.
+  static std::set<int> given;
+  for (int tries = 0; tries < 1000; ++tries) {
+    int port = bound_port();
+    if (given.insert(port).second) return port;
+  }
+  throw std::runtime_error("no unused port found");
 }
 
 bool wait_for_port(int port, std::chrono::milliseconds limit) {
@@ -163,10 +184,7 @@ int run_command(const std::vector<std::string>& argv, std::string* output,
     wait_pid(pid, 10s);
     status = -1;
   }
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *output = ss.str();
+  *output = read_file(path);
   close(fd);
   unlink(path);
   if (status < 0 || !WIFEXITED(status)) return -1;
@@ -176,8 +194,10 @@ int run_command(const std::vector<std::string>& argv, std::string* output,
 RedisServer::RedisServer(const TempDir& dir) : port_(free_port()) {
   std::string sub = dir.file("redis-" + std::to_string(port_));
   fs::create_directories(sub);
+  unix_path_ = sub + "/redis.sock";
   process_ = Process({"/usr/bin/redis-server", "--port", std::to_string(port_),
                       "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                      "--unixsocket", unix_path_, "--unixsocketperm", "700",
                       "--dir", sub, "--daemonize", "no"},
                      sub + "/redis.log");
   if (!wait_for_port(port_, 10s)) {
@@ -226,12 +246,7 @@ Walnut::~Walnut() {
   EXPECT_EQ(text.find("runtime error:"), std::string::npos) << text;
 }
 
-std::string Walnut::log() const {
-  std::ifstream in(log_path_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Walnut::log() const { return read_file(log_path_); }
 
 namespace {
 int connect_fd(const sockaddr* addr, socklen_t len, int family) {

@@ -24,6 +24,9 @@ class TempDir {
   std::string path_;
 };
 
+// The whole of a file ("" when it cannot be read).
+std::string read_file(const std::string& path);
+
 // A port nobody listens on right now (bound and released on 127.0.0.1).
 int free_port();
 // True once something accepts connections on 127.0.0.1:port.
@@ -55,15 +58,18 @@ class Process {
 int run_command(const std::vector<std::string>& argv, std::string* output,
                 std::chrono::milliseconds limit = std::chrono::seconds(60));
 
-// A redis-server on a free port, no persistence, in its own directory.
+// A redis-server on a free port (and a unix socket beside it), no
+// persistence, in its own directory.
 class RedisServer {
  public:
   explicit RedisServer(const TempDir& dir);
   int port() const { return port_; }
+  const std::string& unix_path() const { return unix_path_; }
   Process& process() { return process_; }
 
  private:
   int port_;
+  std::string unix_path_;
   Process process_;
 };
 

@@ -8,171 +8,70 @@
 #include <gtest/gtest.h>
 
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "parser_test_driver.h"
 
 namespace walnut::redis {
 namespace {
 
 using proto::ParseStatus;
 using proto::Span;
+using proto::testing::every_byte;
+using proto::testing::printable;
 using namespace std::string_literals;
 
-const char* status_name(ParseStatus s) {
-  switch (s) {
-    case ParseStatus::kNeedMore:
-      return "kNeedMore";
-    case ParseStatus::kDone:
-      return "kDone";
-    case ParseStatus::kError:
-      return "kError";
-  }
-  return "?";
-}
-
-std::string printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20 || c >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
-// What a parser said about one message, in a form that compares exactly.
-struct Outcome {
-  ParseStatus status = ParseStatus::kNeedMore;
-  size_t consumed = 0;  // over all pieces
-  std::string error;
+// What the request parser says about a finished message besides its length.
+struct Request {
   bool is_inline = false;
   std::vector<std::string> tokens;  // the bytes each span points at
 
-  bool operator==(const Outcome&) const = default;
+  bool operator==(const Request&) const = default;
 };
 
-std::string describe(const Outcome& o) {
-  std::ostringstream s;
-  s << status_name(o.status) << " consumed=" << o.consumed;
-  if (o.status == ParseStatus::kError) s << " error='" << o.error << "'";
-  if (o.status == ParseStatus::kDone) {
-    s << (o.is_inline ? " inline" : " multibulk") << " tokens=[";
-    for (const auto& t : o.tokens) s << "'" << printable(t) << "' ";
+struct RequestProtocol {
+  using Parser = RequestParser;
+  using Fields = Request;
+
+  // Byte 'Z' is no valid first byte for a multibulk message and begins a
+  // harmless inline one, so it is a good tail: a parser that reads past the
+  // message end would make it part of the message.
+  static constexpr std::string_view kTail = "*1\r\n$4\r\nPING\r\nZ";
+
+  static Request fields(const RequestParser& parser, std::string_view msg, size_t consumed) {
+    return {parser.is_inline(), proto::testing::span_bytes(msg, consumed, parser.tokens())};
+  }
+
+  static void describe(std::ostream& s, const Request& r) {
+    s << (r.is_inline ? " inline" : " multibulk") << " tokens=[";
+    for (const auto& t : r.tokens) s << "'" << printable(t) << "' ";
     s << "]";
   }
-  return s.str();
-}
+};
 
-// Feeds `input` to a fresh-or-reset parser in pieces ending at `cuts` (sorted,
-// then the end of input) until it stops asking for more. `input` starts with
-// the message, so token spans index into it directly.
-Outcome run(RequestParser& parser, std::string_view input,
-            const std::vector<size_t>& cuts) {
-  Outcome o;
-  size_t start = 0;
-  std::vector<size_t> ends = cuts;
-  ends.push_back(input.size());
-  for (size_t end : ends) {
-    if (end < start) continue;
-    const auto r = parser.feed(input.data() + start, end - start);
-    if (r.status == ParseStatus::kNeedMore) {
-      EXPECT_EQ(r.consumed, end - start) << "kNeedMore must consume every byte";
-      o.consumed += r.consumed;
-      start = end;
-      continue;
-    }
-    EXPECT_LE(r.consumed, end - start);
-    o.consumed += r.consumed;
-    o.status = r.status;
-    break;
-  }
-  if (o.status == ParseStatus::kError) o.error = std::string(parser.error());
-  if (o.status == ParseStatus::kDone) {
-    o.is_inline = parser.is_inline();
-    for (const Span& s : parser.tokens()) {
-      EXPECT_LE(s.offset + s.len, o.consumed) << "span outside the message";
-      if (s.offset + s.len > input.size()) {
-        o.tokens.push_back("<out of range>");
-      } else {
-        o.tokens.emplace_back(input.substr(s.offset, s.len));
-      }
-    }
-  }
-  return o;
-}
+using Driver = proto::testing::Driver<RequestProtocol>;
+using Outcome = Driver::Outcome;
+constexpr std::string_view kTail = RequestProtocol::kTail;
 
 Outcome run_fresh(std::string_view input, const std::vector<size_t>& cuts,
                   const RequestLimits& limits = {}) {
   RequestParser parser(limits);
-  return run(parser, input, cuts);
+  return Driver::run(parser, input, cuts);
 }
 
-std::vector<size_t> every_byte(size_t n) {
-  std::vector<size_t> cuts;
-  for (size_t i = 1; i < n; ++i) cuts.push_back(i);
-  return cuts;
-}
-
-// Byte 'Z' is no valid first byte for a multibulk message and begins a
-// harmless inline one, so it is a good tail: a parser that reads past the
-// message end would make it part of the message.
-constexpr std::string_view kTail = "*1\r\n$4\r\nPING\r\nZ";
-
-// Checks `msg` against `want` fed whole, byte by byte, and split at every
-// point into 2 pieces (and 3 for short messages), each time followed by the
-// next message. Reports only the first mismatch per message.
 void check_all_ways(const std::string& msg, const Outcome& want,
                     const RequestLimits& limits = {}) {
-  SCOPED_TRACE("message '" + printable(msg) + "'");
-  const std::string input = msg + std::string(kTail);
-  RequestParser parser(limits);  // reused, so reset() is exercised too
-  auto check = [&](const std::vector<size_t>& cuts, const char* how) {
-    parser.reset();
-    const Outcome got = run(parser, input, cuts);
-    if (got == want) return true;
-    std::ostringstream where;
-    for (size_t c : cuts) where << c << ' ';
-    ADD_FAILURE() << how << " cuts=[" << where.str() << "]\n  got  "
-                  << describe(got) << "\n  want " << describe(want);
-    return false;
-  };
-  if (!check({}, "whole")) return;
-  if (!check(every_byte(input.size()), "byte-at-a-time")) return;
-  for (size_t i = 0; i <= input.size(); ++i) {
-    if (!check({i}, "two pieces")) return;
-  }
-  if (input.size() > 80) return;
-  for (size_t i = 0; i <= input.size(); ++i) {
-    for (size_t j = i; j <= input.size(); ++j) {
-      if (!check({i, j}, "three pieces")) return;
-    }
-  }
+  RequestParser parser(limits);
+  Driver::check_all_ways(parser, msg, want);
 }
 
 Outcome done(size_t consumed, std::vector<std::string> tokens, bool is_inline) {
-  Outcome o;
-  o.status = ParseStatus::kDone;
-  o.consumed = consumed;
-  o.is_inline = is_inline;
-  o.tokens = std::move(tokens);
-  return o;
+  return Outcome::done(consumed, {is_inline, std::move(tokens)});
 }
 
 Outcome error(size_t consumed, std::string why) {
-  Outcome o;
-  o.status = ParseStatus::kError;
-  o.consumed = consumed;
-  o.error = std::move(why);
-  return o;
+  return Outcome::failed(consumed, std::move(why));
 }
 
 std::string multibulk(const std::vector<std::string>& args) {
@@ -410,50 +309,12 @@ TEST(RedisRequestParser, ResetInTheMiddleStartsOver) {
   ASSERT_EQ(r.status, ParseStatus::kNeedMore);
   parser.reset();
   const std::string msg = multibulk({"GET", "k"});
-  EXPECT_EQ(run(parser, msg, {}), done(msg.size(), {"GET", "k"}, false));
+  EXPECT_EQ(Driver::run(parser, msg, {}), done(msg.size(), {"GET", "k"}, false));
   parser.reset();
   r = parser.feed("GET lo", 6);
   ASSERT_EQ(r.status, ParseStatus::kNeedMore);
   parser.reset();
-  EXPECT_EQ(run(parser, msg, {}), done(msg.size(), {"GET", "k"}, false));
-}
-
-// Parses a buffer of back-to-back messages the way the proxy does: feed a
-// chunk, and on kDone record, reset and feed the rest of the same chunk.
-std::vector<Outcome> run_pipeline(std::string_view input, std::mt19937& rng,
-                                  size_t max_chunk) {
-  std::vector<Outcome> out;
-  RequestParser parser;
-  std::uniform_int_distribution<size_t> chunk_len(1, max_chunk);
-  size_t msg_start = 0;
-  size_t pos = 0;
-  while (pos < input.size()) {
-    const size_t chunk_end = std::min(input.size(), pos + chunk_len(rng));
-    while (pos < chunk_end) {
-      const auto r = parser.feed(input.data() + pos, chunk_end - pos);
-      pos += r.consumed;
-      if (r.status == ParseStatus::kNeedMore) {
-        EXPECT_EQ(pos, chunk_end);
-        continue;
-      }
-      Outcome o;
-      o.status = r.status;
-      o.consumed = pos - msg_start;
-      if (r.status == ParseStatus::kError) {
-        o.error = std::string(parser.error());
-        out.push_back(o);
-        return out;
-      }
-      o.is_inline = parser.is_inline();
-      for (const Span& s : parser.tokens()) {
-        o.tokens.emplace_back(input.substr(msg_start + s.offset, s.len));
-      }
-      out.push_back(o);
-      parser.reset();
-      msg_start = pos;
-    }
-  }
-  return out;
+  EXPECT_EQ(Driver::run(parser, msg, {}), done(msg.size(), {"GET", "k"}, false));
 }
 
 TEST(RedisRequestParser, PipelineStopsAtEachMessageEnd) {
@@ -478,15 +339,8 @@ TEST(RedisRequestParser, PipelineStopsAtEachMessageEnd) {
   std::string input;
   for (const auto& m : messages) input += m;
 
-  for (size_t max_chunk : {1, 2, 3, 7, 16, 100, 4096, 1 << 20}) {
-    std::mt19937 rng(static_cast<unsigned>(max_chunk));
-    SCOPED_TRACE("max chunk " + std::to_string(max_chunk));
-    const auto got = run_pipeline(input, rng, max_chunk);
-    ASSERT_EQ(got.size(), want.size());
-    for (size_t i = 0; i < got.size(); ++i) {
-      ASSERT_EQ(got[i], want[i]) << "message " << i << ": " << describe(got[i]);
-    }
-  }
+  RequestParser parser;
+  Driver::check_pipeline(parser, input, want);
 }
 
 TEST(RedisRequestParser, SixteenMebibyteValueInChunks) {
@@ -499,18 +353,10 @@ TEST(RedisRequestParser, SixteenMebibyteValueInChunks) {
 
   RequestParser parser;
   const size_t chunk = 16384;
-  size_t pos = 0;
-  size_t calls = 0;
-  proto::ParseResult r{ParseStatus::kNeedMore, 0};
-  while (r.status == ParseStatus::kNeedMore && pos < input.size()) {
-    const size_t n = std::min(chunk, input.size() - pos);
-    r = parser.feed(input.data() + pos, n);
-    ++calls;
-    pos += r.consumed;
-  }
-  ASSERT_EQ(r.status, ParseStatus::kDone);
-  EXPECT_EQ(pos, msg.size());
-  EXPECT_EQ(calls, (msg.size() + chunk - 1) / chunk);
+  const auto c = proto::testing::feed_in_chunks(parser, input, chunk);
+  ASSERT_EQ(c.status, ParseStatus::kDone);
+  EXPECT_EQ(c.consumed, msg.size());
+  EXPECT_EQ(c.calls, (msg.size() + chunk - 1) / chunk);
   ASSERT_EQ(parser.tokens().size(), 3u);
   EXPECT_EQ(parser.tokens()[2].offset, head.size());
   EXPECT_EQ(parser.tokens()[2].len, size);
@@ -518,7 +364,7 @@ TEST(RedisRequestParser, SixteenMebibyteValueInChunks) {
 
   // And in one call: the payload is skipped in a single step.
   parser.reset();
-  r = parser.feed(input.data(), input.size());
+  const auto r = parser.feed(input.data(), input.size());
   ASSERT_EQ(r.status, ParseStatus::kDone);
   EXPECT_EQ(r.consumed, msg.size());
 }
@@ -576,11 +422,7 @@ TEST(RedisRequestParser, VerdictDoesNotDependOnChunking) {
     if (pick(5) == 0) msg.resize(pick(msg.size()));
     const std::string input = msg + std::string(kTail);
     SCOPED_TRACE("input '" + printable(input) + "'");
-    const Outcome whole = run_fresh(input, {}, limits);
-    ASSERT_EQ(run_fresh(input, every_byte(input.size()), limits), whole) << describe(whole);
-    const size_t a = pick(input.size() + 1);
-    const size_t b = a + pick(input.size() + 1 - a);
-    ASSERT_EQ(run_fresh(input, {a, b}, limits), whole) << describe(whole);
+    ASSERT_TRUE(Driver::chunking_agrees([&] { return RequestParser(limits); }, input, rng));
   }
 }
 

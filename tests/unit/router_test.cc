@@ -65,6 +65,19 @@ TEST(Router, OneServerTakesEveryKey) {
   EXPECT_EQ(r.route(""), 7u);
 }
 
+TEST(Router, ServerNameRoutesByTheNameInTheKey) {
+  Router r;
+  std::string error;
+  std::vector<dist::ServerWeight> named = {{0, "alpha", 1}, {1, "beta", 1}, {2, "gamma", 5}};
+  ASSERT_TRUE(r.init("fnv1a_64", "server_name", "{}", named, &error)) << error;
+  EXPECT_EQ(r.route("{beta}:user:1"), 1u);
+  EXPECT_EQ(r.route("gamma"), 2u) << "no tag: the whole key";
+  EXPECT_EQ(r.route("x{alpha}y"), 0u);
+  EXPECT_EQ(r.route("{delta}:k"), Router::kNoServer);
+  EXPECT_EQ(r.route("alpha:k"), Router::kNoServer) << "whole key names nobody";
+  EXPECT_EQ(r.route(""), Router::kNoServer);
+}
+
 TEST(Router, RejectsUnknownNames) {
   Router r;
   std::string error;
