@@ -16,6 +16,14 @@ enum class CommandKind : uint8_t {
   kUnsupported,  // cannot work through a sharding proxy
 };
 
+// How the replies of a split request's parts become one reply.
+enum class Merge : uint8_t {
+  kNone,   // never split
+  kArray,  // one element per key, in the client's key order (MGET)
+  kSum,    // integers added up (DEL, EXISTS, ...)
+  kAllOk,  // +OK when every part says +OK (MSET)
+};
+
 struct CommandInfo {
   std::string_view name;  // lower case
   int16_t arity;          // Redis's: n means exactly n tokens, -n at least n
@@ -24,6 +32,7 @@ struct CommandInfo {
   int16_t key_step;       // distance between keys
   int16_t numkeys_at;     // token index holding a key count, 0 when none
   CommandKind kind;
+  Merge merge = Merge::kNone;
 };
 
 }  // namespace walnut::proto

@@ -37,10 +37,19 @@ struct Msg {
   bool done = false;
   bool reply_is_error = false;
   bool close_after = false;  // close the client once this reply is written
+  bool internal = false;     // walnut's own request (AUTH, SELECT on connect)
 
-  // Fragmentation: a parent waits for its fragments, which it owns.
+  // Fragmentation: a parent waits for its fragments, which it owns. For
+  // each of the parent's keys, `key_places` says which fragment carries it
+  // and at which position among that fragment's keys.
   Msg* parent = nullptr;
   uint32_t fragments_pending = 0;
+  std::vector<Msg*> fragments;
+  struct KeyPlace {
+    uint32_t fragment;
+    uint32_t position;
+  };
+  std::vector<KeyPlace> key_places;
 
   // Where the request is. `client` is null once the client went away; the
   // server connection then drops the reply when it comes.
@@ -59,9 +68,11 @@ struct Msg {
     command = nullptr;
     keys.clear();
     reply.clear();
-    done = reply_is_error = close_after = false;
+    done = reply_is_error = close_after = internal = false;
     parent = nullptr;
     fragments_pending = 0;
+    fragments.clear();
+    key_places.clear();
     client = nullptr;
     server = nullptr;
     request_sent = reply_sent = 0;

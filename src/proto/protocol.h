@@ -3,8 +3,11 @@
 // protocol bytes itself.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "buffer/mbuf_pool.h"
 #include "proto/msg.h"
@@ -14,10 +17,17 @@ namespace walnut::proto {
 
 // What the proxy does with a parsed request.
 enum class Action : uint8_t {
-  kForward,     // route by msg.keys (or anywhere when there are none)
+  kForward,     // route by msg.keys (or anywhere when there are none); all
+                // keys must live on one server
+  kFragment,    // route by msg.keys; may be split per server
   kReply,       // msg.reply holds a local reply
   kReplyClose,  // a local reply, then close the client (QUIT)
   kDiscard,     // nothing to answer (an empty inline line)
+};
+
+// What a protocol remembers about one client between its requests.
+struct ClientSession {
+  bool authenticated = false;
 };
 
 class Protocol {
@@ -29,7 +39,21 @@ class Protocol {
 
   // Looks at a complete request (msg.request, msg.tokens) and decides what
   // to do; fills msg.command and msg.keys, or msg.reply for a local reply.
-  virtual Action classify(Msg& msg, buffer::MbufPool& pool) const = 0;
+  virtual Action classify(Msg& msg, ClientSession& session,
+                          buffer::MbufPool& pool) const = 0;
+
+  // Fills `fragment.request` with a request for the keys of `parent` whose
+  // indexes (into parent.keys) are given, in that order.
+  virtual void build_fragment(const Msg& parent,
+                              const std::vector<uint32_t>& key_indexes,
+                              Msg& fragment, buffer::MbufPool& pool) const = 0;
+  // Once every fragment has its reply: sets parent.reply to the reply the
+  // client would have had from one server (or the first failure).
+  virtual void coalesce(Msg& parent, buffer::MbufPool& pool) const = 0;
+
+  // Requests a new server connection sends before any client's (AUTH,
+  // SELECT); their replies are read and dropped.
+  virtual std::vector<std::string> handshake() const = 0;
 
   // Sets msg.reply to an error reply naming `cause` ("Connection refused").
   virtual void error_reply(Msg& msg, std::string_view cause,

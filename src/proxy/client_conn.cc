@@ -60,7 +60,7 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
   msg->client = this;
   queue_.push_back(msg);
 
-  switch (pool_.protocol().classify(*msg, ctx_.mbufs())) {
+  switch (pool_.protocol().classify(*msg, session_, ctx_.mbufs())) {
     case proto::Action::kDiscard:
       queue_.remove(msg);
       ctx_.free_msg(msg);
@@ -77,6 +77,9 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
       break;
     case proto::Action::kForward:
       pool_.forward(msg);
+      break;
+    case proto::Action::kFragment:
+      pool_.forward_split(msg);
       break;
   }
   return reading_;
@@ -178,8 +181,8 @@ void ClientConn::close(const std::string& reason) {
   release_socket();
   reader_.release();
   while (proto::Msg* m = queue_.pop_front()) {
-    if (m->server != nullptr) {
-      m->client = nullptr;  // the server conn drops the reply when it comes
+    if (m->server != nullptr || m->fragments_pending > 0) {
+      m->client = nullptr;  // dropped when its reply (or last part) comes
     } else {
       ctx_.free_msg(m);
     }

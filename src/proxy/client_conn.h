@@ -12,6 +12,7 @@
 #include "common/intrusive_list.h"
 #include "proto/msg.h"
 #include "proto/parse.h"
+#include "proto/protocol.h"
 #include "proxy/conn.h"
 #include "proxy/stream_reader.h"
 
@@ -39,6 +40,7 @@ class ClientConn final : public Conn {
   bool write_replies();  // false once the connection was closed
 
   ServerPool& pool_;
+  proto::ClientSession session_;
   proto::ClientQueue queue_;
   StreamReader reader_;
   std::unique_ptr<proto::RequestParser> parser_;

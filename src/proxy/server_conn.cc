@@ -22,6 +22,13 @@ ServerConn::ServerConn(Context& ctx, Server& server, int fd)
       parser_(server.pool().protocol().new_response_parser()) {
   watch();
   want_write(true);  // tells us when the connect completes
+  // AUTH and SELECT go first; their replies are read and dropped.
+  for (const std::string& request : server.pool().protocol().handshake()) {
+    proto::Msg* m = ctx.new_msg();
+    m->internal = true;
+    m->request.append_copy(ctx.mbufs(), request);
+    enqueue(m);
+  }
 }
 
 void ServerConn::enqueue(proto::Msg* msg) {
@@ -138,13 +145,13 @@ bool ServerConn::read_responses() {
 }
 
 void ServerConn::complete(proto::Msg* msg) {
-  msg->server = nullptr;
-  msg->done = true;
-  if (msg->client != nullptr) {
-    msg->client->reply_ready(msg);
-  } else {
-    ctx_.free_msg(msg);  // its client left: read off the stream, then dropped
+  if (msg->internal && msg->reply_is_error) {
+    std::string text = msg->reply.to_string();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    LOG_WARN("server '%s' refused walnut's connection set-up: %s",
+             server_.label().c_str(), text.c_str());
   }
+  server_.pool().finish(msg);
 }
 
 void ServerConn::fail(proto::Msg* msg, const std::string& cause) {

@@ -16,7 +16,8 @@ namespace walnut::proxy {
 ServerPool::ServerPool(Context& ctx, const config::PoolSpec& spec)
     : ctx_(ctx), spec_(spec) {
   // memcache joins here as its own Protocol.
-  protocol_ = std::make_unique<redis::RedisProtocol>();
+  protocol_ = std::make_unique<redis::RedisProtocol>(
+      redis::PoolOptions{spec.redis_auth, spec.redis_db});
 }
 
 ServerPool::~ServerPool() { stop(); }
@@ -82,11 +83,12 @@ void ServerPool::on_client_closed(ClientConn* client) {
   if (client->pool_hook.linked()) clients_.remove(client);
 }
 
-Server* ServerPool::route(const proto::Msg& msg, std::string* error) {
+bool ServerPool::route_keys(const proto::Msg& msg, std::vector<uint32_t>* out,
+                            std::string* error) {
   std::string scratch;
-  uint32_t chosen = 0;
+  out->clear();
   for (size_t i = 0; i == 0 || i < msg.keys.size(); ++i) {
-    std::string_view key;
+    std::string_view key;  // a keyless command routes as the empty key
     if (!msg.keys.empty()) {
       const proto::Span& k = msg.keys[i];
       key = msg.request.view(k.offset, k.len, scratch);
@@ -95,16 +97,23 @@ Server* ServerPool::route(const proto::Msg& msg, std::string* error) {
     if (idx == Router::kNoServer) {
       *error = "no server named '" + std::string(router_.routing_part(key)) +
                "' in pool '" + spec_.name + "'";
-      return nullptr;
+      return false;
     }
-    if (i == 0) {
-      chosen = idx;
-    } else if (idx != chosen) {
+    out->push_back(idx);
+  }
+  return true;
+}
+
+Server* ServerPool::route(const proto::Msg& msg, std::string* error) {
+  std::vector<uint32_t> idx;
+  if (!route_keys(msg, &idx, error)) return nullptr;
+  for (uint32_t i : idx) {
+    if (i != idx[0]) {
       *error = "keys in request don't hash to the same server";
       return nullptr;
     }
   }
-  return servers_[chosen].get();
+  return servers_[idx[0]].get();
 }
 
 void ServerPool::forward(proto::Msg* msg) {
@@ -114,6 +123,53 @@ void ServerPool::forward(proto::Msg* msg) {
     answer_error(msg, error);
     return;
   }
+  send_to(server, msg);
+}
+
+void ServerPool::forward_split(proto::Msg* msg) {
+  std::string error;
+  std::vector<uint32_t> idx;
+  if (!route_keys(*msg, &idx, &error)) {
+    answer_error(msg, error);
+    return;
+  }
+  bool one_server = true;
+  for (uint32_t i : idx) one_server = one_server && i == idx[0];
+  if (one_server) {
+    send_to(servers_[idx[0]].get(), msg);  // no split: the server's own reply
+    return;
+  }
+  // One fragment per server, in order of first appearance; each key
+  // remembers its fragment and its place there.
+  std::vector<int> fragment_of(servers_.size(), -1);
+  std::vector<std::vector<uint32_t>> keys_of;
+  std::vector<uint32_t> server_of;
+  msg->key_places.resize(idx.size());
+  for (uint32_t k = 0; k < idx.size(); ++k) {
+    int& f = fragment_of[idx[k]];
+    if (f < 0) {
+      f = static_cast<int>(keys_of.size());
+      keys_of.emplace_back();
+      server_of.push_back(idx[k]);
+    }
+    msg->key_places[k] = {static_cast<uint32_t>(f),
+                          static_cast<uint32_t>(keys_of[f].size())};
+    keys_of[f].push_back(k);
+  }
+  for (size_t f = 0; f < keys_of.size(); ++f) {
+    proto::Msg* part = ctx_.new_msg();
+    part->parent = msg;
+    protocol_->build_fragment(*msg, keys_of[f], *part, ctx_.mbufs());
+    msg->fragments.push_back(part);
+  }
+  msg->fragments_pending = static_cast<uint32_t>(keys_of.size());
+  for (size_t f = 0; f < keys_of.size(); ++f) {
+    send_to(servers_[server_of[f]].get(), msg->fragments[f]);
+  }
+}
+
+void ServerPool::send_to(Server* server, proto::Msg* msg) {
+  std::string error;
   ServerConn* conn = server->conn(&error);
   if (conn == nullptr) {
     answer_error(msg, error);
@@ -123,9 +179,30 @@ void ServerPool::forward(proto::Msg* msg) {
 }
 
 void ServerPool::answer_error(proto::Msg* msg, const std::string& cause) {
+  msg->reply.clear();
   protocol_->error_reply(*msg, cause, ctx_.mbufs());
+  finish(msg);
+}
+
+void ServerPool::finish(proto::Msg* msg) {
+  msg->server = nullptr;
   msg->done = true;
-  if (msg->client != nullptr) msg->client->reply_ready(msg);
+  if (msg->parent != nullptr) {
+    fragment_done(msg);
+  } else if (msg->client != nullptr) {
+    msg->client->reply_ready(msg);
+  } else {
+    ctx_.free_msg(msg);  // its client left, or walnut's own (handshake)
+  }
+}
+
+void ServerPool::fragment_done(proto::Msg* fragment) {
+  proto::Msg* parent = fragment->parent;
+  if (--parent->fragments_pending > 0) return;
+  protocol_->coalesce(*parent, ctx_.mbufs());
+  for (proto::Msg* f : parent->fragments) ctx_.free_msg(f);
+  parent->fragments.clear();
+  finish(parent);
 }
 
 }  // namespace walnut::proxy

@@ -38,6 +38,14 @@ class ServerPool {
   // Routes a request to its server and queues it there, or answers it with
   // an error that names the cause.
   void forward(proto::Msg* msg);
+  // Routes a multi-key request: whole when its keys share a server, else as
+  // one fragment per server.
+  void forward_split(proto::Msg* msg);
+  // A fragment got its reply; the last one completes its parent.
+  void fragment_done(proto::Msg* fragment);
+  // `msg` has its reply (from a server, or an error): hand it to its client,
+  // its parent, or drop it when nobody waits any more.
+  void finish(proto::Msg* msg);
 
   Context& context() { return ctx_; }
   const config::PoolSpec& spec() const { return spec_; }
@@ -46,7 +54,13 @@ class ServerPool {
 
  private:
   Server* route(const proto::Msg& msg, std::string* error);
+  // The server index of every key of `msg`; false with `error` when a key
+  // names no server (distribution server_name).
+  bool route_keys(const proto::Msg& msg, std::vector<uint32_t>* out,
+                  std::string* error);
+  void send_to(Server* server, proto::Msg* msg);
   void answer_error(proto::Msg* msg, const std::string& cause);
+
 
   Context& ctx_;
   config::PoolSpec spec_;

@@ -111,6 +111,22 @@ struct Outcome {
   }
 };
 
+// Overwrites up to two random bytes of `msg` with bytes from `alphabet` and,
+// one time in five, cuts it short at a random point.
+inline void corrupt(std::string& msg, std::string_view alphabet, std::mt19937& rng) {
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  const size_t mutations = pick(3);
+  for (size_t m = 0; m < mutations; ++m) msg[pick(msg.size())] = alphabet[pick(alphabet.size())];
+  if (pick(5) == 0) msg.resize(pick(msg.size()));
+}
+
+// A malformed message and where and why the parser must refuse it.
+struct Malformed {
+  std::string msg;
+  size_t at;  // offset of the offending byte
+  std::string why;
+};
+
 // Bytes fed in fixed-size chunks until the parser stops asking for more.
 struct Chunked {
   ParseStatus status = ParseStatus::kNeedMore;
@@ -202,11 +218,28 @@ struct Driver {
     }
   }
 
-  // Expects a fresh parser from `make` to say the same of `input` whether it
-  // comes whole, byte by byte or in three pieces cut at random. Returns
-  // whether it did, so that a random test can stop at the first difference.
+  // Expects a fresh parser from `make` to take every byte of `msg`, a message
+  // cut short, and ask for more, whether it comes whole or byte by byte.
   template <class Make>
-  static bool chunking_agrees(Make make, std::string_view input, std::mt19937& rng) {
+  static void check_needs_more(Make make, const std::string& msg) {
+    SCOPED_TRACE(printable(msg));
+    Outcome want;
+    want.consumed = msg.size();
+    for (const auto& cuts : {std::vector<size_t>{}, every_byte(msg.size())}) {
+      Parser parser = make();
+      const Outcome got = run(parser, msg, cuts);
+      EXPECT_EQ(got, want) << describe(got);
+    }
+  }
+
+  // Expects a fresh parser from `make` to say the same of `msg` followed by
+  // Protocol::kTail whether it comes whole, byte by byte or in three pieces
+  // cut at random. Returns whether it did, so that a random test can stop at
+  // the first difference.
+  template <class Make>
+  static bool chunking_agrees(Make make, const std::string& msg, std::mt19937& rng) {
+    const std::string input = msg + std::string(Protocol::kTail);
+    SCOPED_TRACE("input '" + printable(input) + "'");
     auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
     auto run_fresh = [&](const std::vector<size_t>& cuts) {
       Parser parser = make();

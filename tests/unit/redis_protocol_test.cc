@@ -24,7 +24,7 @@ class RedisProtocolTest : public ::testing::Test {
     EXPECT_EQ(r.consumed, wire.size());
     msg_.request.append_copy(pool_, wire);
     msg_.tokens = parser.tokens();
-    return protocol_.classify(msg_, pool_);
+    return protocol_.classify(msg_, session_, pool_);
   }
   std::vector<std::string> keys() {
     std::vector<std::string> out;
@@ -37,6 +37,7 @@ class RedisProtocolTest : public ::testing::Test {
 
   buffer::MbufPool pool_{512};
   RedisProtocol protocol_;
+  proto::ClientSession session_;
   proto::Msg msg_;
 };
 
@@ -85,10 +86,10 @@ TEST_F(RedisProtocolTest, KeysComeFromTheTable) {
             Action::kForward);
   EXPECT_EQ(keys(), (std::vector<std::string>{"foo"}));
   EXPECT_EQ(classify("*5\r\n$4\r\nMSET\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n"),
-            Action::kForward);
+            Action::kFragment);
   EXPECT_EQ(keys(), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(classify("*4\r\n$4\r\nMGET\r\n$1\r\nx\r\n$1\r\ny\r\n$1\r\nz\r\n"),
-            Action::kForward);
+            Action::kFragment);
   EXPECT_EQ(keys(), (std::vector<std::string>{"x", "y", "z"}));
   EXPECT_EQ(classify("*3\r\n$6\r\nRENAME\r\n$2\r\nk1\r\n$2\r\nk2\r\n"),
             Action::kForward);
@@ -116,6 +117,60 @@ TEST_F(RedisProtocolTest, NumkeysCommandsTakeTheirKeysFromTheCount) {
             Action::kReply);
   EXPECT_EQ(msg_.reply.to_string(),
             "-ERR value is not an integer or out of range\r\n");
+}
+
+TEST_F(RedisProtocolTest, AuthWithoutAPasswordIsRefused) {
+  EXPECT_EQ(classify("AUTH x\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-ERR Client sent AUTH, but no password is set\r\n");
+  EXPECT_EQ(classify("SELECT 0\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "+OK\r\n");
+  EXPECT_EQ(classify("SELECT 1\r\n"), Action::kReply);
+  EXPECT_TRUE(msg_.reply_is_error);
+  EXPECT_EQ(classify("SELECT x\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR value is not an integer or out of range\r\n");
+}
+
+TEST_F(RedisProtocolTest, HandshakeIsEmptyWithoutAuthOrDb) {
+  EXPECT_TRUE(protocol_.handshake().empty());
+}
+
+class RedisAuthTest : public RedisProtocolTest {
+ protected:
+  RedisAuthTest() { protocol_ = RedisProtocol(PoolOptions{"s3cret", 4}); }
+};
+
+TEST_F(RedisAuthTest, EverythingButAuthAndQuitWaitsForAuth) {
+  EXPECT_EQ(classify("GET k\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-NOAUTH Authentication required.\r\n");
+  EXPECT_EQ(classify("PING\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-NOAUTH Authentication required.\r\n");
+  EXPECT_EQ(classify("AUTH nope\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR invalid password\r\n");
+  EXPECT_FALSE(session_.authenticated);
+  EXPECT_EQ(classify("AUTH bob s3cret\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR invalid password\r\n") << "only user default";
+  EXPECT_EQ(classify("AUTH default s3cret\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "+OK\r\n");
+  EXPECT_TRUE(session_.authenticated);
+  EXPECT_EQ(classify("GET k\r\n"), Action::kForward);
+  EXPECT_EQ(classify("SELECT 4\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "+OK\r\n");
+  EXPECT_EQ(classify("SELECT 0\r\n"), Action::kReply);
+  EXPECT_TRUE(msg_.reply_is_error);
+}
+
+TEST_F(RedisAuthTest, QuitNeedsNoAuthAndAuthWithOneArgumentWorks) {
+  EXPECT_EQ(classify("QUIT\r\n"), Action::kReplyClose);
+  EXPECT_EQ(classify("AUTH s3cret\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "+OK\r\n");
+}
+
+TEST_F(RedisAuthTest, HandshakeAuthenticatesThenSelects) {
+  std::vector<std::string> h = protocol_.handshake();
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0], "*2\r\n$4\r\nAUTH\r\n$6\r\ns3cret\r\n");
+  EXPECT_EQ(h[1], "*2\r\n$6\r\nSELECT\r\n$1\r\n4\r\n");
 }
 
 TEST_F(RedisProtocolTest, EmptyRequestIsDiscarded) {

@@ -9,177 +9,80 @@
 
 #include <functional>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "parser_test_driver.h"
 
 namespace walnut::redis {
 namespace {
 
 using proto::ParseStatus;
 using proto::Span;
+using proto::testing::every_byte;
+using proto::testing::printable;
 using namespace std::string_literals;
 
-const char* status_name(ParseStatus s) {
-  switch (s) {
-    case ParseStatus::kNeedMore:
-      return "kNeedMore";
-    case ParseStatus::kDone:
-      return "kDone";
-    case ParseStatus::kError:
-      return "kError";
-  }
-  return "?";
-}
-
-std::string printable(std::string_view s, size_t max = 200) {
-  std::string out;
-  for (unsigned char c : s.substr(0, max)) {
-    if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20 || c >= 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (s.size() > max) out += "...";
-  return out;
-}
-
-// What a parser said about one reply, in a form that compares exactly.
-struct Outcome {
-  ParseStatus status = ParseStatus::kNeedMore;
-  size_t consumed = 0;  // over all pieces
-  std::string error;
+// What the response parser says about a finished reply besides its length.
+struct Reply {
   char type = 0;
   int64_t array_count = 0;
   bool is_error_reply = false;
   std::vector<std::string> elements;  // the bytes each element span covers
 
-  bool operator==(const Outcome&) const = default;
+  bool operator==(const Reply&) const = default;
 };
 
-std::string describe(const Outcome& o) {
-  std::ostringstream s;
-  s << status_name(o.status) << " consumed=" << o.consumed;
-  if (o.status == ParseStatus::kError) s << " error='" << o.error << "'";
-  if (o.status == ParseStatus::kDone) {
-    s << " type='" << (o.type ? o.type : '0') << "' count=" << o.array_count
-      << (o.is_error_reply ? " error-reply" : "") << " elements=[";
-    for (const auto& e : o.elements) s << "'" << printable(e, 40) << "' ";
+struct ResponseProtocol {
+  using Parser = ResponseParser;
+  using Fields = Reply;
+
+  // 'Z' is no reply type: a parser that reads past the end of the first reply
+  // into the second would fail on it or take "+PONG" as part of the first.
+  static constexpr std::string_view kTail = "+PONG\r\nZ";
+
+  static Reply fields(const ResponseParser& parser, std::string_view msg, size_t consumed) {
+    return {parser.type(), parser.array_count(), parser.is_error_reply(),
+            proto::testing::span_bytes(msg, consumed, parser.elements())};
+  }
+
+  static void describe(std::ostream& s, const Reply& r) {
+    s << " type='" << (r.type ? r.type : '0') << "' count=" << r.array_count
+      << (r.is_error_reply ? " error-reply" : "") << " elements=[";
+    for (const auto& e : r.elements) s << "'" << printable(e, 40) << "' ";
     s << "]";
   }
-  return s.str();
-}
+};
 
-// Feeds `input` in pieces ending at `cuts` (then at the end of input) until
-// the parser stops asking for more. `input` starts with the reply.
-Outcome run(ResponseParser& parser, std::string_view input,
-            const std::vector<size_t>& cuts) {
-  Outcome o;
-  size_t start = 0;
-  std::vector<size_t> ends = cuts;
-  ends.push_back(input.size());
-  for (size_t end : ends) {
-    if (end < start) continue;
-    const auto r = parser.feed(input.data() + start, end - start);
-    if (r.status == ParseStatus::kNeedMore) {
-      EXPECT_EQ(r.consumed, end - start) << "kNeedMore must consume every byte";
-      o.consumed += r.consumed;
-      start = end;
-      continue;
-    }
-    EXPECT_LE(r.consumed, end - start);
-    o.consumed += r.consumed;
-    o.status = r.status;
-    break;
-  }
-  if (o.status == ParseStatus::kError) o.error = std::string(parser.error());
-  if (o.status == ParseStatus::kDone) {
-    o.type = parser.type();
-    o.array_count = parser.array_count();
-    o.is_error_reply = parser.is_error_reply();
-    for (const Span& s : parser.elements()) {
-      EXPECT_LE(s.offset + s.len, o.consumed) << "span outside the reply";
-      if (s.offset + s.len > input.size()) {
-        o.elements.push_back("<out of range>");
-      } else {
-        o.elements.emplace_back(input.substr(s.offset, s.len));
-      }
-    }
-  }
-  return o;
+using Driver = proto::testing::Driver<ResponseProtocol>;
+using Outcome = Driver::Outcome;
+
+ResponseParser make_parser(const ResponseLimits& limits, bool record) {
+  ResponseParser parser(limits);
+  parser.set_record_elements(record);
+  return parser;
 }
 
 Outcome run_fresh(std::string_view input, const std::vector<size_t>& cuts,
                   const ResponseLimits& limits = {}, bool record = true) {
-  ResponseParser parser(limits);
-  parser.set_record_elements(record);
-  return run(parser, input, cuts);
+  ResponseParser parser = make_parser(limits, record);
+  return Driver::run(parser, input, cuts);
 }
-
-std::vector<size_t> every_byte(size_t n) {
-  std::vector<size_t> cuts;
-  for (size_t i = 1; i < n; ++i) cuts.push_back(i);
-  return cuts;
-}
-
-// 'Z' is no reply type: a parser that reads past the end of the first reply
-// into the second would fail on it or take "+PONG" as part of the first.
-constexpr std::string_view kTail = "+PONG\r\nZ";
 
 void check_all_ways(const std::string& msg, const Outcome& want,
                     const ResponseLimits& limits = {}, bool record = true) {
-  SCOPED_TRACE("reply '" + printable(msg) + "'");
-  const std::string input = msg + std::string(kTail);
-  ResponseParser parser(limits);  // reused, so reset() is exercised too
-  parser.set_record_elements(record);
-  auto check = [&](const std::vector<size_t>& cuts, const char* how) {
-    parser.reset();
-    const Outcome got = run(parser, input, cuts);
-    if (got == want) return true;
-    std::ostringstream where;
-    for (size_t c : cuts) where << c << ' ';
-    ADD_FAILURE() << how << " cuts=[" << printable(where.str()) << "]\n  got  "
-                  << describe(got) << "\n  want " << describe(want);
-    return false;
-  };
-  if (!check({}, "whole")) return;
-  if (!check(every_byte(input.size()), "byte-at-a-time")) return;
-  for (size_t i = 0; i <= input.size(); ++i) {
-    if (!check({i}, "two pieces")) return;
-  }
-  if (input.size() > 80) return;
-  for (size_t i = 0; i <= input.size(); ++i) {
-    for (size_t j = i; j <= input.size(); ++j) {
-      if (!check({i, j}, "three pieces")) return;
-    }
-  }
+  ResponseParser parser = make_parser(limits, record);
+  Driver::check_all_ways(parser, msg, want);
 }
 
+// A finished reply `msg`, its type and error-ness read off its first byte.
 Outcome done(const std::string& msg, int64_t array_count = 0,
              std::vector<std::string> elements = {}) {
-  Outcome o;
-  o.status = ParseStatus::kDone;
-  o.consumed = msg.size();
-  o.type = msg[0];
-  o.array_count = array_count;
-  o.is_error_reply = msg[0] == '-';
-  o.elements = std::move(elements);
-  return o;
+  return Outcome::done(msg.size(), {msg[0], array_count, msg[0] == '-', std::move(elements)});
 }
 
 Outcome error(size_t consumed, std::string why) {
-  Outcome o;
-  o.status = ParseStatus::kError;
-  o.consumed = consumed;
-  o.error = std::move(why);
-  return o;
+  return Outcome::failed(consumed, std::move(why));
 }
 
 std::string nested(size_t depth, const std::string& inner) {
@@ -309,11 +212,7 @@ TEST(RedisResponseParser, IncompleteRepliesNeedMore) {
        {"+", "+OK", "+OK\r", "-ERR", ":", ":-", ":12", ":12\r", "$", "$-", "$-1",
         "$-1\r", "$3", "$3\r\n", "$3\r\nfo", "$3\r\nfoo", "$3\r\nfoo\r", "*", "*2\r\n",
         "*2\r\n:1\r\n", "*2\r\n*1\r\n:1\r\n", "*-1\r"}) {
-    SCOPED_TRACE(printable(msg));
-    Outcome want;
-    want.consumed = msg.size();
-    EXPECT_EQ(run_fresh(msg, {}), want);
-    EXPECT_EQ(run_fresh(msg, every_byte(msg.size())), want);
+    Driver::check_needs_more([] { return make_parser({}, true); }, msg);
   }
 }
 
@@ -323,12 +222,7 @@ TEST(RedisResponseParser, MalformedReplies) {
   const std::string kArray = "invalid array length";
   const std::string kCrlf = "expected CRLF after bulk payload";
   const std::string kLine = "expected CRLF at end of line";
-  struct Case {
-    std::string msg;
-    size_t at;  // offset of the offending byte
-    std::string why;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<proto::testing::Malformed> cases = {
       {"$abc\r\n", 1, kBulk},
       {"$\r\n", 1, kBulk},
       {"$-2\r\n", 2, kBulk},
@@ -461,11 +355,11 @@ TEST(RedisResponseParser, ResetInTheMiddleStartsOver) {
   ASSERT_EQ(parser.feed("*3\r\n*2\r\n:1\r\n", 12).status, ParseStatus::kNeedMore);
   parser.reset();
   const std::string msg = "*2\r\n:1\r\n:2\r\n";
-  EXPECT_EQ(run(parser, msg, {}), done(msg, 2, {":1\r\n", ":2\r\n"}));
+  EXPECT_EQ(Driver::run(parser, msg, {}), done(msg, 2, {":1\r\n", ":2\r\n"}));
   parser.reset();
   ASSERT_EQ(parser.feed("$100\r\nabc", 9).status, ParseStatus::kNeedMore);
   parser.reset();
-  EXPECT_EQ(run(parser, msg, {}), done(msg, 2, {":1\r\n", ":2\r\n"}));
+  EXPECT_EQ(Driver::run(parser, msg, {}), done(msg, 2, {":1\r\n", ":2\r\n"}));
 }
 
 TEST(RedisResponseParser, WideArrayElementSpans) {
@@ -494,47 +388,6 @@ TEST(RedisResponseParser, WideArrayElementSpans) {
   EXPECT_EQ(run_fresh(msg, every_byte(msg.size())), done(msg, 10000, elements));
 }
 
-// Parses back-to-back replies as the proxy does: on kDone record, reset and
-// feed the rest of the same chunk.
-std::vector<Outcome> run_pipeline(std::string_view input, std::mt19937& rng,
-                                  size_t max_chunk) {
-  std::vector<Outcome> out;
-  ResponseParser parser;
-  parser.set_record_elements(true);
-  std::uniform_int_distribution<size_t> chunk_len(1, max_chunk);
-  size_t msg_start = 0;
-  size_t pos = 0;
-  while (pos < input.size()) {
-    const size_t chunk_end = std::min(input.size(), pos + chunk_len(rng));
-    while (pos < chunk_end) {
-      const auto r = parser.feed(input.data() + pos, chunk_end - pos);
-      pos += r.consumed;
-      if (r.status == ParseStatus::kNeedMore) {
-        EXPECT_EQ(pos, chunk_end);
-        continue;
-      }
-      Outcome o;
-      o.status = r.status;
-      o.consumed = pos - msg_start;
-      if (r.status == ParseStatus::kError) {
-        o.error = std::string(parser.error());
-        out.push_back(o);
-        return out;
-      }
-      o.type = parser.type();
-      o.array_count = parser.array_count();
-      o.is_error_reply = parser.is_error_reply();
-      for (const Span& s : parser.elements()) {
-        o.elements.emplace_back(input.substr(msg_start + s.offset, s.len));
-      }
-      out.push_back(o);
-      parser.reset();
-      msg_start = pos;
-    }
-  }
-  return out;
-}
-
 TEST(RedisResponseParser, PipelineStopsAtEachReplyEnd) {
   std::vector<std::string> replies;
   std::vector<Outcome> want;
@@ -555,15 +408,8 @@ TEST(RedisResponseParser, PipelineStopsAtEachReplyEnd) {
   std::string input;
   for (const auto& r : replies) input += r;
 
-  for (size_t max_chunk : {1, 2, 3, 7, 16, 100, 4096, 1 << 20}) {
-    std::mt19937 rng(static_cast<unsigned>(max_chunk));
-    SCOPED_TRACE("max chunk " + std::to_string(max_chunk));
-    const auto got = run_pipeline(input, rng, max_chunk);
-    ASSERT_EQ(got.size(), want.size());
-    for (size_t i = 0; i < got.size(); ++i) {
-      ASSERT_EQ(got[i], want[i]) << "reply " << i << ": " << describe(got[i]);
-    }
-  }
+  ResponseParser parser = make_parser({}, true);
+  Driver::check_pipeline(parser, input, want);
 }
 
 TEST(RedisResponseParser, SixteenMebibyteBulkInChunks) {
@@ -577,17 +423,10 @@ TEST(RedisResponseParser, SixteenMebibyteBulkInChunks) {
   ResponseParser parser;
   parser.set_record_elements(true);
   const size_t chunk = 16384;
-  size_t pos = 0;
-  size_t calls = 0;
-  proto::ParseResult r{ParseStatus::kNeedMore, 0};
-  while (r.status == ParseStatus::kNeedMore && pos < input.size()) {
-    r = parser.feed(input.data() + pos, std::min(chunk, input.size() - pos));
-    ++calls;
-    pos += r.consumed;
-  }
-  ASSERT_EQ(r.status, ParseStatus::kDone);
-  EXPECT_EQ(pos, msg.size());
-  EXPECT_EQ(calls, (msg.size() + chunk - 1) / chunk);
+  const auto c = proto::testing::feed_in_chunks(parser, input, chunk);
+  ASSERT_EQ(c.status, ParseStatus::kDone);
+  EXPECT_EQ(c.consumed, msg.size());
+  EXPECT_EQ(c.calls, (msg.size() + chunk - 1) / chunk);
   ASSERT_EQ(parser.elements().size(), 2u);
   EXPECT_EQ(parser.elements()[0].offset, 4u);
   EXPECT_EQ(parser.elements()[0].len, bulk.size());
@@ -595,7 +434,7 @@ TEST(RedisResponseParser, SixteenMebibyteBulkInChunks) {
   EXPECT_EQ(parser.elements()[1].len, 4u);
 
   parser.reset();
-  r = parser.feed(bulk.data(), bulk.size());
+  const auto r = parser.feed(bulk.data(), bulk.size());
   ASSERT_EQ(r.status, ParseStatus::kDone);
   EXPECT_EQ(r.consumed, bulk.size());
   EXPECT_EQ(parser.type(), '$');
@@ -666,17 +505,9 @@ TEST(RedisResponseParser, VerdictDoesNotDependOnChunking) {
   limits.max_elements = 2;
   for (int iter = 0; iter < 3000; ++iter) {
     std::string msg = gen(4);
-    const size_t mutations = pick(3);
-    for (size_t m = 0; m < mutations; ++m) msg[pick(msg.size())] = alphabet[pick(alphabet.size())];
-    if (pick(5) == 0) msg.resize(pick(msg.size()));
-    const std::string input = msg + std::string(kTail);
-    SCOPED_TRACE("input '" + printable(input) + "'");
+    proto::testing::corrupt(msg, alphabet, rng);
     const bool record = pick(2) == 0;
-    const Outcome whole = run_fresh(input, {}, limits, record);
-    ASSERT_EQ(run_fresh(input, every_byte(input.size()), limits, record), whole) << describe(whole);
-    const size_t a = pick(input.size() + 1);
-    const size_t b = a + pick(input.size() + 1 - a);
-    ASSERT_EQ(run_fresh(input, {a, b}, limits, record), whole) << describe(whole);
+    ASSERT_TRUE(Driver::chunking_agrees([&] { return make_parser(limits, record); }, msg, rng));
   }
 }
 

@@ -18,8 +18,11 @@ constexpr CommandKind W = CommandKind::kWrite;
 constexpr CommandKind M = CommandKind::kMultiKey;
 constexpr CommandKind L = CommandKind::kLocal;
 constexpr CommandKind U = CommandKind::kUnsupported;
+constexpr proto::Merge kArray = proto::Merge::kArray;
+constexpr proto::Merge kSum = proto::Merge::kSum;
+constexpr proto::Merge kAllOk = proto::Merge::kAllOk;
 
-// name, arity, first key, last key, key step, numkeys position, kind
+// name, arity, first key, last key, key step, numkeys position, kind[, merge]
 constexpr CommandInfo kRows[] = {
     // strings
     {"append", 3, 1, 1, 1, 0, W},
@@ -39,8 +42,8 @@ constexpr CommandInfo kRows[] = {
     {"incrby", 3, 1, 1, 1, 0, W},
     {"incrbyfloat", 3, 1, 1, 1, 0, W},
     {"lcs", -3, 1, 2, 1, 0, R},
-    {"mget", -2, 1, -1, 1, 0, M},
-    {"mset", -3, 1, -1, 2, 0, M},
+    {"mget", -2, 1, -1, 1, 0, M, kArray},
+    {"mset", -3, 1, -1, 2, 0, M, kAllOk},
     {"msetnx", -3, 1, -1, 2, 0, W},
     {"psetex", 4, 1, 1, 1, 0, W},
     {"set", -3, 1, 1, 1, 0, W},
@@ -52,9 +55,9 @@ constexpr CommandInfo kRows[] = {
     {"substr", 4, 1, 1, 1, 0, R},
     // keys
     {"copy", -3, 1, 2, 1, 0, W},
-    {"del", -2, 1, -1, 1, 0, M},
+    {"del", -2, 1, -1, 1, 0, M, kSum},
     {"dump", 2, 1, 1, 1, 0, R},
-    {"exists", -2, 1, -1, 1, 0, M},
+    {"exists", -2, 1, -1, 1, 0, M, kSum},
     {"expire", -3, 1, 1, 1, 0, W},
     {"expireat", -3, 1, 1, 1, 0, W},
     {"expiretime", 2, 1, 1, 1, 0, R},
@@ -68,10 +71,10 @@ constexpr CommandInfo kRows[] = {
     {"restore", -4, 1, 1, 1, 0, W},
     {"sort", -2, 1, 1, 1, 0, W},
     {"sort_ro", -2, 1, 1, 1, 0, R},
-    {"touch", -2, 1, -1, 1, 0, M},
+    {"touch", -2, 1, -1, 1, 0, M, kSum},
     {"ttl", 2, 1, 1, 1, 0, R},
     {"type", 2, 1, 1, 1, 0, R},
-    {"unlink", -2, 1, -1, 1, 0, M},
+    {"unlink", -2, 1, -1, 1, 0, M, kSum},
     // hashes
     {"hdel", -3, 1, 1, 1, 0, W},
     {"hexists", 3, 1, 1, 1, 0, R},
@@ -166,11 +169,64 @@ constexpr CommandInfo kRows[] = {
     // scripting: the keys follow the key count
     {"eval", -3, 0, 0, 1, 2, W},
     {"evalsha", -3, 0, 0, 1, 2, W},
+    // streams: single-key commands only
+    {"xadd", -5, 1, 1, 1, 0, W},
+    {"xdel", -3, 1, 1, 1, 0, W},
+    {"xlen", 2, 1, 1, 1, 0, R},
+    {"xrange", -4, 1, 1, 1, 0, R},
+    {"xrevrange", -4, 1, 1, 1, 0, R},
+    {"xtrim", -4, 1, 1, 1, 0, W},
+    // forwarded to any one server
+    {"command", -1, 0, 0, 0, 0, R},
     // answered by walnut
+    {"auth", -2, 0, 0, 0, 0, L},
+    {"select", 2, 0, 0, 0, 0, L},
     {"echo", 2, 0, 0, 0, 0, L},
     {"ping", -1, 0, 0, 0, 0, L},
     {"quit", -1, 0, 0, 0, 0, L},
-    // cannot work through a sharding proxy
+    // cannot work through a sharding proxy: they span every server, hold a
+    // connection's state, or administer one server
+    {"acl", -2, 0, 0, 0, 0, U},
+    {"bgrewriteaof", 1, 0, 0, 0, 0, U},
+    {"bgsave", -1, 0, 0, 0, 0, U},
+    {"client", -2, 0, 0, 0, 0, U},
+    {"cluster", -2, 0, 0, 0, 0, U},
+    {"config", -2, 0, 0, 0, 0, U},
+    {"dbsize", 1, 0, 0, 0, 0, U},
+    {"debug", -2, 0, 0, 0, 0, U},
+    {"failover", -1, 0, 0, 0, 0, U},
+    {"flushall", -1, 0, 0, 0, 0, U},
+    {"flushdb", -1, 0, 0, 0, 0, U},
+    {"function", -2, 0, 0, 0, 0, U},
+    {"hello", -1, 0, 0, 0, 0, U},
+    {"info", -1, 0, 0, 0, 0, U},
+    {"lastsave", 1, 0, 0, 0, 0, U},
+    {"latency", -2, 0, 0, 0, 0, U},
+    {"memory", -2, 0, 0, 0, 0, U},
+    {"migrate", -6, 0, 0, 0, 0, U},
+    {"module", -2, 0, 0, 0, 0, U},
+    {"monitor", 1, 0, 0, 0, 0, U},
+    {"move", 3, 0, 0, 0, 0, U},
+    {"object", -2, 0, 0, 0, 0, U},
+    {"psync", -3, 0, 0, 0, 0, U},
+    {"pubsub", -2, 0, 0, 0, 0, U},
+    {"randomkey", 1, 0, 0, 0, 0, U},
+    {"readonly", 1, 0, 0, 0, 0, U},
+    {"readwrite", 1, 0, 0, 0, 0, U},
+    {"replicaof", 3, 0, 0, 0, 0, U},
+    {"reset", 1, 0, 0, 0, 0, U},
+    {"role", 1, 0, 0, 0, 0, U},
+    {"save", 1, 0, 0, 0, 0, U},
+    {"script", -2, 0, 0, 0, 0, U},
+    {"shutdown", -1, 0, 0, 0, 0, U},
+    {"slaveof", 3, 0, 0, 0, 0, U},
+    {"slowlog", -2, 0, 0, 0, 0, U},
+    {"swapdb", 3, 0, 0, 0, 0, U},
+    {"sync", 1, 0, 0, 0, 0, U},
+    {"time", 1, 0, 0, 0, 0, U},
+    {"wait", 3, 0, 0, 0, 0, U},
+    {"xread", -4, 0, 0, 0, 0, U},
+    {"xreadgroup", -7, 0, 0, 0, 0, U},
     {"blmove", 6, 0, 0, 0, 0, U},
     {"blmpop", -5, 0, 0, 0, 0, U},
     {"blpop", -3, 0, 0, 0, 0, U},

@@ -68,12 +68,14 @@ std::unique_ptr<proto::ResponseParser> RedisProtocol::new_response_parser()
   return std::make_unique<ResponseParser>(response_limits_);
 }
 
-Action RedisProtocol::classify(Msg& msg, buffer::MbufPool& pool) const {
+Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session,
+                               buffer::MbufPool& pool) const {
   if (msg.tokens.empty()) return Action::kDiscard;
   std::string scratch;
   const proto::Span& first = msg.tokens[0];
   std::string_view name = msg.request.view(first.offset, first.len, scratch);
   const proto::CommandInfo* cmd = find_command(name);
+  // Redis's own order: unknown command, then arity, then authentication.
   if (cmd == nullptr || cmd->kind == CommandKind::kUnsupported) {
     set_error(msg, "ERR unsupported command '" + lower(name) + "'", pool);
     return Action::kReply;
@@ -86,23 +88,31 @@ Action RedisProtocol::classify(Msg& msg, buffer::MbufPool& pool) const {
               pool);
     return Action::kReply;
   }
-  if (cmd->kind == CommandKind::kLocal) return local_reply(msg, pool);
+  if (!options_.auth.empty() && !session.authenticated &&
+      cmd->name != "auth" && cmd->name != "quit") {
+    set_error(msg, "NOAUTH Authentication required.", pool);
+    return Action::kReply;
+  }
+  if (cmd->kind == CommandKind::kLocal) return local_reply(msg, session, pool);
   if (!find_keys(msg, pool)) return Action::kReply;
-  return Action::kForward;
+  return cmd->kind == CommandKind::kMultiKey ? Action::kFragment
+                                             : Action::kForward;
 }
 
-Action RedisProtocol::local_reply(Msg& msg, buffer::MbufPool& pool) const {
+Action RedisProtocol::local_reply(Msg& msg, proto::ClientSession& session,
+                                  buffer::MbufPool& pool) const {
   std::string_view name = msg.command->name;
   if (name == "quit") {
     msg.reply.append_copy(pool, "+OK\r\n");
     return Action::kReplyClose;
   }
-  if (name == "echo") {
+  if (name == "auth") {
+    auth_reply(msg, session, pool);
+  } else if (name == "select") {
+    select_reply(msg, pool);
+  } else if (name == "echo") {
     set_bulk(msg, msg.tokens[1], pool);
-    return Action::kReply;
-  }
-  // ping
-  if (msg.tokens.size() > 2) {
+  } else if (msg.tokens.size() > 2) {  // ping
     set_error(msg, "ERR wrong number of arguments for 'ping' command", pool);
   } else if (msg.tokens.size() == 2) {
     set_bulk(msg, msg.tokens[1], pool);
@@ -110,6 +120,50 @@ Action RedisProtocol::local_reply(Msg& msg, buffer::MbufPool& pool) const {
     msg.reply.append_copy(pool, "+PONG\r\n");
   }
   return Action::kReply;
+}
+
+void RedisProtocol::auth_reply(Msg& msg, proto::ClientSession& session,
+                               buffer::MbufPool& pool) const {
+  if (msg.tokens.size() > 3) {
+    set_error(msg, "ERR syntax error", pool);
+    return;
+  }
+  if (options_.auth.empty()) {
+    set_error(msg, "ERR Client sent AUTH, but no password is set", pool);
+    return;
+  }
+  std::string scratch;
+  bool user_ok = true;
+  if (msg.tokens.size() == 3) {  // AUTH <user> <password>: only "default"
+    const proto::Span& u = msg.tokens[1];
+    user_ok = msg.request.view(u.offset, u.len, scratch) == "default";
+  }
+  const proto::Span& p = msg.tokens.back();
+  if (user_ok && msg.request.view(p.offset, p.len, scratch) == options_.auth) {
+    session.authenticated = true;
+    msg.reply.append_copy(pool, "+OK\r\n");
+  } else {
+    set_error(msg, "ERR invalid password", pool);
+  }
+}
+
+void RedisProtocol::select_reply(Msg& msg, buffer::MbufPool& pool) const {
+  std::string scratch;
+  const proto::Span& t = msg.tokens[1];
+  std::string_view text = msg.request.view(t.offset, t.len, scratch);
+  long long db = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), db);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    set_error(msg, "ERR value is not an integer or out of range", pool);
+  } else if (db != options_.db) {
+    // Keys are spread over servers by the pool: one db per pool.
+    set_error(msg,
+              "ERR unsupported command 'select' of db " + std::to_string(db) +
+                  ": this pool serves db " + std::to_string(options_.db),
+              pool);
+  } else {
+    msg.reply.append_copy(pool, "+OK\r\n");
+  }
 }
 
 bool RedisProtocol::find_keys(Msg& msg, buffer::MbufPool& pool) const {
@@ -163,6 +217,25 @@ void RedisProtocol::error_reply(Msg& msg, std::string_view cause,
 void RedisProtocol::protocol_error_reply(Msg& msg, std::string_view what,
                                          buffer::MbufPool& pool) const {
   set_error(msg, "ERR Protocol error: " + std::string(what), pool);
+}
+
+std::vector<std::string> RedisProtocol::handshake() const {
+  // AUTH before SELECT: a password-protected server refuses SELECT until
+  // authenticated (nutcracker sends them the other way round and so writes
+  // to db 0 when both are set).
+  std::vector<std::string> out;
+  auto resp = [](std::initializer_list<std::string_view> args) {
+    std::string s = "*" + std::to_string(args.size()) + "\r\n";
+    for (std::string_view a : args) {
+      s += "$" + std::to_string(a.size()) + "\r\n";
+      s += a;
+      s += "\r\n";
+    }
+    return s;
+  };
+  if (!options_.auth.empty()) out.push_back(resp({"AUTH", options_.auth}));
+  if (options_.db != 0) out.push_back(resp({"SELECT", std::to_string(options_.db)}));
+  return out;
 }
 
 }  // namespace walnut::redis

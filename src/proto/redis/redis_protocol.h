@@ -1,6 +1,9 @@
 // The Redis side of proto::Protocol: RESP parsers, the command table, local
-// replies (PING, ECHO, QUIT) and error replies.
+// replies (PING, ECHO, QUIT, AUTH, SELECT), error replies, splitting
+// multi-key requests per server and merging their replies.
 #pragma once
+
+#include <string>
 
 #include "proto/protocol.h"
 #include "proto/redis/request_parser.h"
@@ -8,25 +11,45 @@
 
 namespace walnut::redis {
 
+// What a pool's configuration asks of the protocol.
+struct PoolOptions {
+  std::string auth;  // redis_auth: clients must AUTH with it; sent to servers
+  int db = 0;        // redis_db: selected on every server connection
+};
+
 class RedisProtocol final : public proto::Protocol {
  public:
-  explicit RedisProtocol(const RequestLimits& request_limits = {},
+  explicit RedisProtocol(const PoolOptions& options = {},
+                         const RequestLimits& request_limits = {},
                          const ResponseLimits& response_limits = {})
-      : request_limits_(request_limits), response_limits_(response_limits) {}
+      : options_(options),
+        request_limits_(request_limits),
+        response_limits_(response_limits) {}
 
   std::unique_ptr<proto::RequestParser> new_request_parser() const override;
   std::unique_ptr<proto::ResponseParser> new_response_parser() const override;
-  proto::Action classify(proto::Msg& msg,
+  proto::Action classify(proto::Msg& msg, proto::ClientSession& session,
                          buffer::MbufPool& pool) const override;
   void error_reply(proto::Msg& msg, std::string_view cause,
                    buffer::MbufPool& pool) const override;
   void protocol_error_reply(proto::Msg& msg, std::string_view what,
                             buffer::MbufPool& pool) const override;
+  void build_fragment(const proto::Msg& parent,
+                      const std::vector<uint32_t>& key_indexes,
+                      proto::Msg& fragment,
+                      buffer::MbufPool& pool) const override;
+  void coalesce(proto::Msg& parent, buffer::MbufPool& pool) const override;
+  std::vector<std::string> handshake() const override;
 
  private:
-  proto::Action local_reply(proto::Msg& msg, buffer::MbufPool& pool) const;
+  proto::Action local_reply(proto::Msg& msg, proto::ClientSession& session,
+                            buffer::MbufPool& pool) const;
+  void auth_reply(proto::Msg& msg, proto::ClientSession& session,
+                  buffer::MbufPool& pool) const;
+  void select_reply(proto::Msg& msg, buffer::MbufPool& pool) const;
   bool find_keys(proto::Msg& msg, buffer::MbufPool& pool) const;
 
+  PoolOptions options_;
   RequestLimits request_limits_;
   ResponseLimits response_limits_;
 };

@@ -13,14 +13,17 @@
 #include "proto/redis/request_parser.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
+
+#include "proto/redis/resp_text.h"
 
 namespace walnut::redis {
 
 using proto::ParseResult;
 using proto::ParseStatus;
 using proto::Span;
+using resp::append_digit;
+using resp::is_digit;
 
 namespace {
 
@@ -38,21 +41,11 @@ constexpr uint64_t kMaxNegativeCount = 1ull << 63;
 // megabytes to an idle client forever.
 constexpr size_t kKeptTokens = 4096;
 
-inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
-
 // Redis splits inline commands with isspace(): LF ends the line, the rest
 // separate tokens. Splitting on exactly the same bytes keeps the keys the
 // proxy hashes identical to the ones the backend sees.
 inline bool is_inline_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-// Appends one decimal digit, refusing to go past `max`. Written so that no
-// intermediate value can overflow, whatever `max` is.
-inline bool append_digit(uint64_t& value, unsigned digit, uint64_t max) {
-  if (digit > max || value > (max - digit) / 10) return false;
-  value = value * 10 + digit;
-  return true;
 }
 
 }  // namespace
@@ -93,20 +86,6 @@ ParseResult RequestParser::fail(const char* data, const char* p,
   error_.assign(why);
   state_ = State::kError;
   return {ParseStatus::kError, static_cast<size_t>(p - data)};
-}
-
-ParseResult RequestParser::fail_expected_dollar(const char* data,
-                                                const char* p) {
-  // The offending byte goes into an error reply, so it must not be able to
-  // break RESP framing: anything unprintable is shown escaped.
-  char buf[32];
-  const auto c = static_cast<unsigned char>(*p);
-  if (c >= 0x20 && c < 0x7f) {
-    std::snprintf(buf, sizeof buf, "expected '$', got '%c'", c);
-  } else {
-    std::snprintf(buf, sizeof buf, "expected '$', got '\\x%02x'", c);
-  }
-  return fail(data, p, buf);
 }
 
 ParseResult RequestParser::feed(const char* data, size_t len) {
@@ -169,7 +148,7 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
         break;
 
       case State::kDollar:
-        if (*p != '$') return fail_expected_dollar(data, p);
+        if (*p != '$') return fail(data, p, resp::byte_error("expected '$', got", *p));
         ++p;
         number_ = 0;
         digits_ = 0;

@@ -52,7 +52,6 @@ class RequestParser final : public proto::RequestParser {
   proto::ParseResult done(const char* data, const char* p);
   proto::ParseResult fail(const char* data, const char* p,
                           std::string_view why);
-  proto::ParseResult fail_expected_dollar(const char* data, const char* p);
 
   RequestLimits limits_;
   std::vector<proto::Span> tokens_;

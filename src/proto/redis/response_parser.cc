@@ -12,14 +12,17 @@
 #include "proto/redis/response_parser.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
+
+#include "proto/redis/resp_text.h"
 
 namespace walnut::redis {
 
 using proto::ParseResult;
 using proto::ParseStatus;
 using proto::Span;
+using resp::append_digit;
+using resp::is_digit;
 
 namespace {
 
@@ -37,16 +40,6 @@ constexpr size_t kKeptElements = 4096;
 // Depth reserved up front; deeper replies (which Redis never sends) may grow
 // the stack once.
 constexpr uint32_t kReservedDepth = 1024;
-
-inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
-
-// Appends one decimal digit, refusing to go past `max`, without any
-// intermediate overflow whatever `max` is.
-inline bool append_digit(uint64_t& value, unsigned digit, uint64_t max) {
-  if (digit > max || value > (max - digit) / 10) return false;
-  value = value * 10 + digit;
-  return true;
-}
 
 }  // namespace
 
@@ -88,18 +81,6 @@ ParseResult ResponseParser::fail(const char* data, const char* p,
   error_.assign(why);
   state_ = State::kError;
   return {ParseStatus::kError, static_cast<size_t>(p - data)};
-}
-
-ParseResult ResponseParser::fail_unknown_type(const char* data, const char* p) {
-  // The byte may end up in a log line or an error reply: keep it printable.
-  char buf[32];
-  const auto c = static_cast<unsigned char>(*p);
-  if (c >= 0x20 && c < 0x7f) {
-    std::snprintf(buf, sizeof buf, "unknown reply type '%c'", c);
-  } else {
-    std::snprintf(buf, sizeof buf, "unknown reply type '\\x%02x'", c);
-  }
-  return fail(data, p, buf);
 }
 
 std::string_view ResponseParser::number_error() const {
@@ -168,7 +149,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
             state_ = State::kNumber;
             break;
           default:
-            return fail_unknown_type(data, p);
+            return fail(data, p, resp::byte_error("unknown reply type", *p));
         }
         if (stack_.empty()) type_ = c;
         kind_ = c;

@@ -54,7 +54,6 @@ class ResponseParser final : public proto::ResponseParser {
   proto::ParseResult done(const char* data, const char* p);
   proto::ParseResult fail(const char* data, const char* p,
                           std::string_view why);
-  proto::ParseResult fail_unknown_type(const char* data, const char* p);
   std::string_view number_error() const;
 
   ResponseLimits limits_;

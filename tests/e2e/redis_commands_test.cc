@@ -1,0 +1,1 @@
+// Redis command coverage through walnut (filled in below).

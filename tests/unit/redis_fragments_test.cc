@@ -1,0 +1,120 @@
+// Splitting multi-key Redis requests per server and merging the parts'
+// replies back into what one server would have answered.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proto/redis/redis_protocol.h"
+
+namespace walnut::redis {
+namespace {
+
+using proto::Msg;
+
+class RedisFragments : public ::testing::Test {
+ protected:
+  // Parses and classifies `wire` into parent_.
+  void request(const std::string& wire) {
+    RequestParser parser;
+    auto r = parser.feed(wire.data(), wire.size());
+    ASSERT_EQ(r.status, proto::ParseStatus::kDone);
+    parent_.request.append_copy(pool_, wire);
+    parent_.tokens = parser.tokens();
+    ASSERT_EQ(protocol_.classify(parent_, session_, pool_), proto::Action::kFragment);
+  }
+  // A fragment for the given keys, with `reply` as its server's answer.
+  Msg* part(const std::vector<uint32_t>& keys, const std::string& reply) {
+    parts_.push_back(std::make_unique<Msg>());
+    Msg* m = parts_.back().get();
+    protocol_.build_fragment(parent_, keys, *m, pool_);
+    m->reply.append_copy(pool_, reply);
+    m->reply_is_error = !reply.empty() && reply[0] == '-';
+    parent_.fragments.push_back(m);
+    for (uint32_t i = 0; i < keys.size(); ++i) {
+      if (parent_.key_places.size() <= keys[i]) parent_.key_places.resize(keys[i] + 1);
+      parent_.key_places[keys[i]] = {static_cast<uint32_t>(parent_.fragments.size() - 1), i};
+    }
+    return m;
+  }
+  std::string merged() {
+    protocol_.coalesce(parent_, pool_);
+    return parent_.reply.to_string();
+  }
+
+  buffer::MbufPool pool_{512};
+  RedisProtocol protocol_;
+  proto::ClientSession session_;
+  Msg parent_;
+  std::vector<std::unique_ptr<Msg>> parts_;
+};
+
+TEST_F(RedisFragments, FragmentCarriesItsKeysInOrder) {
+  request("*5\r\n$4\r\nMGET\r\n$1\r\na\r\n$2\r\nbb\r\n$1\r\nc\r\n$3\r\nddd\r\n");
+  Msg* p = part({0, 2}, "");
+  EXPECT_EQ(p->request.to_string(), "*3\r\n$4\r\nMGET\r\n$1\r\na\r\n$1\r\nc\r\n");
+  Msg* q = part({3, 1}, "");
+  EXPECT_EQ(q->request.to_string(), "*3\r\n$4\r\nMGET\r\n$3\r\nddd\r\n$2\r\nbb\r\n");
+}
+
+TEST_F(RedisFragments, MsetFragmentKeepsEachValueWithItsKey) {
+  request("MSET k1 v1 k2 v2 k3 v3\r\n");  // inline: fragments are RESP anyway
+  Msg* p = part({2, 0}, "");
+  EXPECT_EQ(p->request.to_string(),
+            "*5\r\n$4\r\nMSET\r\n$2\r\nk3\r\n$2\r\nv3\r\n$2\r\nk1\r\n$2\r\nv1\r\n");
+}
+
+TEST_F(RedisFragments, LongValuesAreReferencedNotCopied) {
+  std::string big(5000, 'x');
+  request("*3\r\n$4\r\nMSET\r\n$1\r\nk\r\n$5000\r\n" + big + "\r\n");
+  Msg* p = part({0}, "");
+  EXPECT_EQ(p->request.to_string(), "*3\r\n$4\r\nMSET\r\n$1\r\nk\r\n$5000\r\n" + big + "\r\n");
+}
+
+TEST_F(RedisFragments, ArrayMergeRestoresClientOrderWithDuplicatesAndNils) {
+  request("*5\r\n$4\r\nMGET\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\na\r\n$1\r\nz\r\n");
+  part({0, 2}, "*2\r\n$2\r\nva\r\n$2\r\nva\r\n");
+  part({1, 3}, "*2\r\n$3\r\nvbb\r\n$-1\r\n");
+  EXPECT_EQ(merged(), "*4\r\n$2\r\nva\r\n$3\r\nvbb\r\n$2\r\nva\r\n$-1\r\n");
+  EXPECT_FALSE(parent_.reply_is_error);
+}
+
+TEST_F(RedisFragments, SumMergeAddsCounts) {
+  request("*4\r\n$3\r\nDEL\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  part({0}, ":1\r\n");
+  part({1, 2}, ":2\r\n");
+  EXPECT_EQ(merged(), ":3\r\n");
+}
+
+TEST_F(RedisFragments, AllOkMergeNeedsEveryOk) {
+  request("MSET a 1 b 2\r\n");
+  part({0}, "+OK\r\n");
+  part({1}, "+OK\r\n");
+  EXPECT_EQ(merged(), "+OK\r\n");
+}
+
+TEST_F(RedisFragments, AnyFailedPartMakesTheWholeReplyItsError) {
+  request("*3\r\n$4\r\nMGET\r\n$1\r\na\r\n$1\r\nb\r\n");
+  part({0}, "*1\r\n$1\r\n1\r\n");
+  part({1}, "-ERR Connection refused\r\n");
+  EXPECT_EQ(merged(), "-ERR Connection refused\r\n");
+  EXPECT_TRUE(parent_.reply_is_error);
+}
+
+TEST_F(RedisFragments, ReplyOfTheWrongShapeIsAnError) {
+  request("*3\r\n$3\r\nDEL\r\n$1\r\na\r\n$1\r\nb\r\n");
+  part({0}, ":1\r\n");
+  part({1}, "+QUEUED\r\n");
+  EXPECT_EQ(merged().rfind("-ERR unexpected reply", 0), 0u);
+  EXPECT_TRUE(parent_.reply_is_error);
+}
+
+TEST_F(RedisFragments, ArrayWithTooFewElementsIsAnError) {
+  request("*3\r\n$4\r\nMGET\r\n$1\r\na\r\n$1\r\nb\r\n");
+  part({0, 1}, "*1\r\n$1\r\n1\r\n");
+  EXPECT_EQ(merged().rfind("-ERR unexpected reply", 0), 0u);
+}
+
+}  // namespace
+}  // namespace walnut::redis
