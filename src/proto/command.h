@@ -19,7 +19,7 @@ enum class CommandKind : uint8_t {
 // How the replies of a split request's parts become one reply.
 enum class Merge : uint8_t {
   kNone,   // never split
-  kArray,  // one element per key, in the client's key order (MGET)
+  kOrdered,  // one value per key, in the client's key order (MGET, get)
   kSum,    // integers added up (DEL, EXISTS, ...)
   kAllOk,  // +OK when every part says +OK (MSET)
 };

@@ -38,6 +38,7 @@ struct Msg {
   bool reply_is_error = false;
   bool close_after = false;  // close the client once this reply is written
   bool internal = false;     // walnut's own request (AUTH, SELECT on connect)
+  bool silent = false;       // the client asked for no reply (noreply)
 
   // Fragmentation: a parent waits for its fragments, which it owns. For
   // each of the parent's keys, `key_places` says which fragment carries it
@@ -68,7 +69,7 @@ struct Msg {
     command = nullptr;
     keys.clear();
     reply.clear();
-    done = reply_is_error = close_after = internal = false;
+    done = reply_is_error = close_after = internal = silent = false;
     parent = nullptr;
     fragments_pending = 0;
     fragments.clear();

@@ -16,6 +16,7 @@ bool Router::init(const std::string& hash_name, const std::string& distribution,
   if (distribution == "server_name") {
     by_name_mode_ = true;
     for (const dist::ServerWeight& s : servers) by_name_.emplace(s.label, s.index);
+    single_server_ = servers.empty() ? 0 : servers[0].index;  // for keyless
     return true;
   }
   dist_ = dist::make(distribution, servers);
@@ -36,6 +37,10 @@ std::string_view Router::routing_part(std::string_view key) const {
   size_t close = key.find(hash_tag_[1], open + 1);
   if (close == std::string_view::npos || close == open + 1) return key;
   return key.substr(open + 1, close - open - 1);
+}
+
+uint32_t Router::route_keyless() const {
+  return by_name_mode_ ? single_server_ : route({});
 }
 
 uint32_t Router::route(std::string_view key) const {

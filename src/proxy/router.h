@@ -31,6 +31,9 @@ class Router {
   // The index of the server for `key`; kNoServer when the distribution is
   // server_name and the key names no server.
   uint32_t route(std::string_view key) const;
+  // The server for a request without keys (COMMAND): where the empty key
+  // goes, or the first server when keys name their servers.
+  uint32_t route_keyless() const;
 
  private:
   hash::HashFn hash_ = nullptr;

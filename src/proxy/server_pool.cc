@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "net/socket.h"
+#include "proto/memcache/memcache_protocol.h"
 #include "proto/redis/redis_protocol.h"
 #include "proxy/context.h"
 #include "proxy/listener.h"
@@ -15,9 +16,12 @@ namespace walnut::proxy {
 
 ServerPool::ServerPool(Context& ctx, const config::PoolSpec& spec)
     : ctx_(ctx), spec_(spec) {
-  // memcache joins here as its own Protocol.
-  protocol_ = std::make_unique<redis::RedisProtocol>(
-      redis::PoolOptions{spec.redis_auth, spec.redis_db});
+  if (spec.redis) {
+    protocol_ = std::make_unique<redis::RedisProtocol>(
+        redis::PoolOptions{spec.redis_auth, spec.redis_db});
+  } else {
+    protocol_ = std::make_unique<memcache::MemcacheProtocol>();
+  }
 }
 
 ServerPool::~ServerPool() { stop(); }
@@ -38,10 +42,6 @@ bool ServerPool::init(std::string* error) {
 }
 
 bool ServerPool::start(std::string* error) {
-  if (!spec_.redis) {
-    *error = "memcached pools (redis: false) are not supported yet";
-    return false;
-  }
   net::Address addr;
   const config::ListenSpec& l = spec_.listen;
   bool resolved = l.is_unix ? net::resolve_unix(l.path, &addr, error)
@@ -87,12 +87,12 @@ bool ServerPool::route_keys(const proto::Msg& msg, std::vector<uint32_t>* out,
                             std::string* error) {
   std::string scratch;
   out->clear();
-  for (size_t i = 0; i == 0 || i < msg.keys.size(); ++i) {
-    std::string_view key;  // a keyless command routes as the empty key
-    if (!msg.keys.empty()) {
-      const proto::Span& k = msg.keys[i];
-      key = msg.request.view(k.offset, k.len, scratch);
-    }
+  if (msg.keys.empty()) {
+    out->push_back(router_.route_keyless());
+    return true;
+  }
+  for (const proto::Span& k : msg.keys) {
+    std::string_view key = msg.request.view(k.offset, k.len, scratch);
     uint32_t idx = router_.route(key);
     if (idx == Router::kNoServer) {
       *error = "no server named '" + std::string(router_.routing_part(key)) +
@@ -187,6 +187,15 @@ void ServerPool::answer_error(proto::Msg* msg, const std::string& cause) {
 void ServerPool::finish(proto::Msg* msg) {
   msg->server = nullptr;
   msg->done = true;
+  if (msg->silent) {
+    // The server answers (walnut strips "noreply" to keep replies paired
+    // with requests); the client asked for nothing, so it gets nothing.
+    if (msg->reply_is_error) {
+      LOG_INFO("pool '%s': a noreply request failed: %s", spec_.name.c_str(),
+               msg->reply.to_string().c_str());
+    }
+    msg->reply.clear();
+  }
   if (msg->parent != nullptr) {
     fragment_done(msg);
   } else if (msg->client != nullptr) {

@@ -173,6 +173,17 @@ TEST_F(RedisAuthTest, HandshakeAuthenticatesThenSelects) {
   EXPECT_EQ(h[1], "*2\r\n$6\r\nSELECT\r\n$1\r\n4\r\n");
 }
 
+TEST_F(RedisProtocolTest, QuotedInlineArgumentsAreRefusedNotMisrouted) {
+  EXPECT_EQ(classify("GET \"my key\"\r\n"), Action::kReply);
+  EXPECT_TRUE(msg_.reply_is_error);
+  EXPECT_NE(msg_.reply.to_string().find("quoted"), std::string::npos);
+  EXPECT_EQ(classify("SET k 'v'\r\n"), Action::kReply);
+  EXPECT_TRUE(msg_.reply_is_error);
+  EXPECT_EQ(classify("*2\r\n$3\r\nGET\r\n$3\r\n\"k\"\r\n"), Action::kForward)
+      << "RESP carries quotes as plain bytes";
+  EXPECT_EQ(classify("SET k v\"\r\n"), Action::kForward) << "a quote inside a token";
+}
+
 TEST_F(RedisProtocolTest, EmptyRequestIsDiscarded) {
   EXPECT_EQ(classify("\r\n"), Action::kDiscard);
 }

@@ -18,7 +18,7 @@ constexpr CommandKind W = CommandKind::kWrite;
 constexpr CommandKind M = CommandKind::kMultiKey;
 constexpr CommandKind L = CommandKind::kLocal;
 constexpr CommandKind U = CommandKind::kUnsupported;
-constexpr proto::Merge kArray = proto::Merge::kArray;
+constexpr proto::Merge kOrdered = proto::Merge::kOrdered;
 constexpr proto::Merge kSum = proto::Merge::kSum;
 constexpr proto::Merge kAllOk = proto::Merge::kAllOk;
 
@@ -42,7 +42,7 @@ constexpr CommandInfo kRows[] = {
     {"incrby", 3, 1, 1, 1, 0, W},
     {"incrbyfloat", 3, 1, 1, 1, 0, W},
     {"lcs", -3, 1, 2, 1, 0, R},
-    {"mget", -2, 1, -1, 1, 0, M, kArray},
+    {"mget", -2, 1, -1, 1, 0, M, kOrdered},
     {"mset", -3, 1, -1, 2, 0, M, kAllOk},
     {"msetnx", -3, 1, -1, 2, 0, W},
     {"psetex", 4, 1, 1, 1, 0, W},

@@ -146,7 +146,7 @@ void RedisProtocol::coalesce(Msg& parent, buffer::MbufPool& pool) const {
     return;
   }
   switch (parent.command->merge) {
-    case proto::Merge::kArray:
+    case proto::Merge::kOrdered:
       ArrayMerge::merge(parent, response_limits_, pool);
       break;
     case proto::Merge::kSum:

@@ -47,6 +47,17 @@ void set_bulk(Msg& msg, const proto::Span& token, buffer::MbufPool& pool) {
   msg.reply.append_copy(pool, "\r\n");
 }
 
+bool has_quoted_inline_token(const Msg& msg) {
+  std::string scratch;
+  if (msg.request.view(0, 1, scratch) == "*") return false;  // RESP array
+  for (const proto::Span& t : msg.tokens) {
+    if (t.len == 0) continue;
+    std::string_view c = msg.request.view(t.offset, 1, scratch);
+    if (c == "\"" || c == "'") return true;
+  }
+  return false;
+}
+
 bool arity_ok(const proto::CommandInfo& cmd, size_t argc) {
   if (cmd.arity >= 0) return argc == static_cast<size_t>(cmd.arity);
   if (argc < static_cast<size_t>(-cmd.arity)) return false;
@@ -71,6 +82,12 @@ std::unique_ptr<proto::ResponseParser> RedisProtocol::new_response_parser()
 Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session,
                                buffer::MbufPool& pool) const {
   if (msg.tokens.empty()) return Action::kDiscard;
+  if (has_quoted_inline_token(msg)) {
+    // Redis unquotes "a b" in an inline command; walnut's spans cannot, and
+    // a quoted key would be routed by the wrong bytes.
+    set_error(msg, "ERR quoted arguments in inline commands are not supported by walnut; send RESP", pool);
+    return Action::kReply;
+  }
   std::string scratch;
   const proto::Span& first = msg.tokens[0];
   std::string_view name = msg.request.view(first.offset, first.len, scratch);
@@ -191,7 +208,12 @@ bool RedisProtocol::find_keys(Msg& msg, buffer::MbufPool& pool) const {
   }
   size_t first = static_cast<size_t>(cmd.numkeys_at) + 1;
   if (static_cast<unsigned long long>(n) > argc - first) {
-    set_error(msg, "ERR Number of keys can't be greater than number of args",
+    // Redis's words differ by command: scripts name the problem, the sorted
+    // set commands call it a syntax error.
+    set_error(msg,
+              cmd.first_key == 0
+                  ? "ERR Number of keys can't be greater than number of args"
+                  : "ERR syntax error",
               pool);
     return false;
   }

@@ -1,0 +1,219 @@
+// How walnut carries each memcached request: find its row, check its shape
+// and keys, answer it locally or list its keys for routing. Error texts are
+// memcached's own where it has one.
+#include "proto/memcache/memcache_protocol.h"
+
+#include <string>
+
+#include "proto/memcache/commands.h"
+
+namespace walnut::memcache {
+
+using proto::Action;
+using proto::CommandKind;
+using proto::Msg;
+
+namespace {
+
+void set_reply(Msg& msg, std::string_view line, bool error,
+               buffer::MbufPool& pool) {
+  // A reply line may quote client bytes: CR or LF would forge a reply.
+  std::string text(line);
+  for (char& c : text) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  text += "\r\n";
+  msg.reply.clear();
+  msg.reply.append_copy(pool, text);
+  msg.reply_is_error = error;
+}
+
+std::string_view token(const Msg& msg, size_t i, std::string& scratch) {
+  const proto::Span& t = msg.tokens[i];
+  return msg.request.view(t.offset, t.len, scratch);
+}
+
+// The meta quiet flag suppresses some replies, which a proxy that pairs
+// replies with requests cannot know in advance.
+bool has_quiet_flag(const Msg& msg) {
+  std::string scratch;
+  for (size_t i = 2; i < msg.tokens.size(); ++i) {
+    if (token(msg, i, scratch) == "q") return true;
+  }
+  return false;
+}
+
+// Forwards the request without its last token ("noreply"), by slicing
+// around it: the server then answers, which keeps replies paired.
+void strip_last_token(Msg& msg) {
+  const proto::Span& t = msg.tokens.back();
+  buffer::MbufChain rebuilt;
+  rebuilt.append(msg.request, 0, t.offset - 1);  // and the space before it
+  rebuilt.append(msg.request, t.offset + t.len,
+                 msg.request.size() - t.offset - t.len);
+  msg.request = std::move(rebuilt);
+  msg.tokens.pop_back();
+}
+
+}  // namespace
+
+std::unique_ptr<proto::RequestParser> MemcacheProtocol::new_request_parser()
+    const {
+  return std::make_unique<RequestParser>(request_limits_);
+}
+
+std::unique_ptr<proto::ResponseParser> MemcacheProtocol::new_response_parser()
+    const {
+  return std::make_unique<ResponseParser>(response_limits_);
+}
+
+Action MemcacheProtocol::classify(Msg& msg, proto::ClientSession&,
+                                  buffer::MbufPool& pool) const {
+  if (msg.tokens.empty()) return Action::kDiscard;
+  std::string scratch;
+  std::string name(token(msg, 0, scratch).substr(0, 64));
+  const Command* cmd = find_command(name);
+  if (cmd == nullptr) {
+    set_reply(msg, "ERROR", true, pool);
+    return Action::kReply;
+  }
+  if (cmd->info.kind == CommandKind::kUnsupported) {
+    set_reply(msg, "CLIENT_ERROR unsupported command '" + name + "'", true, pool);
+    return Action::kReply;
+  }
+  msg.command = &cmd->info;
+  const size_t argc = msg.tokens.size();
+  if (argc < static_cast<size_t>(-cmd->info.arity) ||
+      (cmd->max_tokens != 0 && argc > cmd->max_tokens)) {
+    set_reply(msg, "ERROR", true, pool);
+    return Action::kReply;
+  }
+  if (cmd->info.kind == CommandKind::kLocal) {
+    if (name == "quit") return Action::kReplyClose;  // memcached just closes
+    set_reply(msg, name == "mn" ? "MN" : "VERSION walnut-" PACKAGE_VERSION,
+              false, pool);
+    return Action::kReply;
+  }
+  if (cmd->meta && has_quiet_flag(msg)) {
+    set_reply(msg, "CLIENT_ERROR the quiet flag (q) is not supported by walnut",
+              true, pool);
+    return Action::kReply;
+  }
+  if (!keys_ok(msg, pool)) return Action::kReply;
+  if (cmd->noreply && argc > static_cast<size_t>(-cmd->info.arity) &&
+      token(msg, argc - 1, scratch) == "noreply") {
+    msg.silent = true;
+    strip_last_token(msg);
+  }
+  return cmd->info.kind == CommandKind::kMultiKey ? Action::kFragment
+                                                  : Action::kForward;
+}
+
+bool MemcacheProtocol::keys_ok(Msg& msg, buffer::MbufPool& pool) const {
+  const proto::CommandInfo& cmd = *msg.command;
+  const size_t argc = msg.tokens.size();
+  size_t last = cmd.last_key < 0 ? argc + cmd.last_key
+                                 : static_cast<size_t>(cmd.last_key);
+  msg.keys.clear();
+  std::string scratch;
+  for (size_t i = cmd.first_key; i <= last && i < argc; ++i) {
+    const proto::Span& k = msg.tokens[i];
+    bool bad = k.len > request_limits_.max_key;
+    if (!bad) {
+      for (char c : msg.request.view(k.offset, k.len, scratch)) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) bad = true;
+      }
+    }
+    if (bad) {
+      // Refused here: a server would answer, but an over-long key must never
+      // reach it (and memcached's answer is this one).
+      set_reply(msg, "CLIENT_ERROR bad command line format", true, pool);
+      return false;
+    }
+    msg.keys.push_back(k);
+  }
+  return true;
+}
+
+void MemcacheProtocol::error_reply(Msg& msg, std::string_view cause,
+                                   buffer::MbufPool& pool) const {
+  set_reply(msg, "SERVER_ERROR " + std::string(cause), true, pool);
+}
+
+void MemcacheProtocol::protocol_error_reply(Msg& msg, std::string_view what,
+                                            buffer::MbufPool& pool) const {
+  set_reply(msg, "CLIENT_ERROR " + std::string(what), true, pool);
+}
+
+void MemcacheProtocol::build_fragment(const Msg& parent,
+                                      const std::vector<uint32_t>& key_indexes,
+                                      Msg& fragment,
+                                      buffer::MbufPool& pool) const {
+  // Keys are at most 250 bytes: copying the short line is cheaper than
+  // pointing at each key.
+  std::string scratch;
+  std::string line(token(parent, 0, scratch));
+  for (int16_t t = 1; t < parent.command->first_key; ++t) {  // gat's exptime
+    line += ' ';
+    line += token(parent, static_cast<size_t>(t), scratch);
+  }
+  for (uint32_t k : key_indexes) {
+    const proto::Span& key = parent.keys[k];
+    line += ' ';
+    line += parent.request.view(key.offset, key.len, scratch);
+  }
+  line += "\r\n";
+  fragment.command = parent.command;
+  fragment.request.append_copy(pool, line);
+}
+
+void MemcacheProtocol::coalesce(Msg& parent, buffer::MbufPool& pool) const {
+  parent.reply.clear();
+  parent.reply_is_error = false;
+  for (const Msg* f : parent.fragments) {
+    if (f->reply_is_error) {  // one failed part fails the whole reply
+      parent.reply.append(f->reply, 0, f->reply.size());
+      parent.reply_is_error = true;
+      return;
+    }
+  }
+  // Each part's VALUE blocks, found by parsing its reply again; only split
+  // requests pay for this.
+  std::vector<std::vector<ResponseParser::Value>> values(parent.fragments.size());
+  for (size_t i = 0; i < parent.fragments.size(); ++i) {
+    ResponseParser parser(response_limits_);
+    parser.set_record_values(true);
+    proto::ParseResult r{proto::ParseStatus::kNeedMore, 0};
+    for (const buffer::Slice& s : parent.fragments[i]->reply.slices()) {
+      r = parser.feed(s.mbuf->data() + s.offset, s.len);
+      if (r.status != proto::ParseStatus::kNeedMore) break;
+    }
+    if (r.status != proto::ParseStatus::kDone) {
+      set_reply(parent, "SERVER_ERROR unexpected reply from server to a split request",
+                true, pool);
+      return;
+    }
+    values[i] = parser.values();
+  }
+  // memcached answers hits in request order and skips misses: walk each
+  // part's values with a cursor, matching the client's keys in order.
+  std::vector<size_t> cursor(parent.fragments.size(), 0);
+  std::string a, b;
+  for (size_t k = 0; k < parent.key_places.size(); ++k) {
+    uint32_t f = parent.key_places[k].fragment;
+    if (cursor[f] >= values[f].size()) continue;
+    const ResponseParser::Value& v = values[f][cursor[f]];
+    const buffer::MbufChain& reply = parent.fragments[f]->reply;
+    const proto::Span& key = parent.keys[k];
+    if (reply.view(v.key.offset, v.key.len, a) !=
+        parent.request.view(key.offset, key.len, b)) {
+      continue;  // a miss
+    }
+    parent.reply.append(reply, v.block.offset, v.block.len);
+    ++cursor[f];
+  }
+  parent.reply.append_copy(pool, "END\r\n");
+}
+
+}  // namespace walnut::memcache

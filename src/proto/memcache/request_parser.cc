@@ -1,0 +1,312 @@
+// memcached ASCII request parser. A byte-driven state machine that never
+// buffers: it remembers where it is on the command line (the open token, the
+// number being read, the first bytes of the command name) and how many data
+// bytes are left, so a request may arrive in any number of pieces. Data
+// blocks are skipped by count, one step per chunk, never per byte. It must
+// never copy request bytes or allocate per byte; the token vector keeps its
+// capacity from one message to the next.
+//
+// Tokenising follows memcached (proto_text.c): the line ends at LF, a CR
+// right before the LF is dropped, and tokens are split on spaces only.
+//
+// Storage lines are checked as strictly as memcached checks them, on
+// purpose: memcached answers a malformed storage line with an error and then
+// reads the data block as a command of its own. That is two replies for one
+// request, and every later reply on the connection would go to the wrong
+// request. So a storage line memcached would refuse (wrong token count;
+// flags, exptime or cas that are not numbers) is refused here, before it can
+// reach a backend.
+#include "proto/memcache/request_parser.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <limits>
+
+namespace walnut::memcache {
+
+using proto::ParseResult;
+using proto::ParseStatus;
+using proto::Span;
+
+namespace {
+
+// memcached's own words, minus "CLIENT_ERROR ".
+constexpr std::string_view kBadFormat = "bad command line format";
+constexpr std::string_view kBadChunk = "bad data chunk";
+constexpr std::string_view kLineTooLong = "line too long";
+constexpr std::string_view kTooManyTokens = "too many tokens";
+
+// Token capacity kept across reset(): plenty for ordinary commands, so the
+// steady state allocates nothing, while one huge multi-get does not pin its
+// peak to an idle client forever.
+constexpr size_t kKeptTokens = 4096;
+
+constexpr uint64_t kMaxU64 = std::numeric_limits<uint64_t>::max();
+constexpr uint64_t kMaxI64 = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+
+inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
+// Appends one decimal digit, refusing to go past `max`, with no
+// intermediate value able to overflow.
+inline bool append_digit(uint64_t& value, unsigned digit, uint64_t max) {
+  if (digit > max || value > (max - digit) / 10) return false;
+  value = value * 10 + digit;
+  return true;
+}
+
+}  // namespace
+
+// A storage command: how many tokens its line may have (the name included)
+// and how each of the first few must read. The ranges are those memcached
+// 1.6 accepts on a 64-bit host: flags and cas unsigned 64-bit, exptime
+// signed 64-bit (negative means "already expired"), and the data length
+// digits only, bounded by max_value. Everything else is a line-only command.
+struct RequestParser::Layout {
+  std::string_view name;
+  uint32_t min_tokens;
+  uint32_t max_tokens;
+  std::array<Field, 6> fields;  // by token index; later tokens are kAny
+
+  static const Layout kTable[7];
+};
+
+const RequestParser::Layout RequestParser::Layout::kTable[7] = {
+    // <cmd> <key> <flags> <exptime> <bytes> [noreply]
+    {"set", 5, 6, {Field::kAny, Field::kAny, Field::kUnsigned, Field::kSigned, Field::kLength}},
+    {"add", 5, 6, {Field::kAny, Field::kAny, Field::kUnsigned, Field::kSigned, Field::kLength}},
+    {"replace", 5, 6, {Field::kAny, Field::kAny, Field::kUnsigned, Field::kSigned, Field::kLength}},
+    {"append", 5, 6, {Field::kAny, Field::kAny, Field::kUnsigned, Field::kSigned, Field::kLength}},
+    {"prepend", 5, 6, {Field::kAny, Field::kAny, Field::kUnsigned, Field::kSigned, Field::kLength}},
+    // cas <key> <flags> <exptime> <bytes> <cas unique> [noreply]
+    {"cas", 6, 7,
+     {Field::kAny, Field::kAny, Field::kUnsigned, Field::kSigned, Field::kLength, Field::kUnsigned}},
+    // ms <key> <datalen> <flag>*: memcached swallows the data block itself
+    // when a flag is bad, so only the length matters for framing.
+    {"ms", 3, std::numeric_limits<uint32_t>::max(), {Field::kAny, Field::kAny, Field::kLength}},
+};
+
+RequestParser::RequestParser(const RequestLimits& limits) : limits_(limits) {
+  tokens_.reserve(16);
+}
+
+void RequestParser::reset() {
+  if (tokens_.capacity() > kKeptTokens) {
+    std::vector<Span>().swap(tokens_);
+    tokens_.reserve(16);
+  } else {
+    tokens_.clear();
+  }
+  error_.clear();
+  has_value_ = false;
+  value_ = {0, 0};
+  state_ = State::kLine;
+  layout_ = nullptr;
+  field_ = Field::kAny;
+  named_ = false;
+  in_token_ = false;
+  cr_pending_ = false;
+  negative_ = false;
+  has_digits_ = false;
+  name_len_ = 0;
+  number_ = 0;
+  number_max_ = 0;
+  length_ = 0;
+  remaining_ = 0;
+  pos_ = 0;
+  token_start_ = 0;
+  cr_at_ = 0;
+  why_ = {};
+}
+
+ParseResult RequestParser::done(const char* data, const char* p) {
+  const size_t used = static_cast<size_t>(p - data);
+  pos_ += used;
+  state_ = State::kDone;
+  return {ParseStatus::kDone, used};
+}
+
+ParseResult RequestParser::fail(const char* data, const char* p, std::string_view why) {
+  error_.assign(why);
+  state_ = State::kError;
+  return {ParseStatus::kError, static_cast<size_t>(p - data)};
+}
+
+// One byte of the command line other than its LF, at message offset `at`.
+// A CR is held back until the next byte shows whether it ends the line; if
+// it does not, it is an ordinary byte, and whatever it breaks is charged to
+// the byte after it (the CR may lie in an earlier feed() call's input).
+inline bool RequestParser::line_byte(char c, uint64_t at) {
+  if (cr_pending_) {
+    cr_pending_ = false;
+    if (!token_byte('\r', cr_at_)) return false;
+  }
+  if (c == '\r') {
+    cr_pending_ = true;
+    cr_at_ = at;
+    return true;
+  }
+  return token_byte(c, at);
+}
+
+inline bool RequestParser::token_byte(char c, uint64_t at) {
+  if (c == ' ') return !in_token_ || end_token(at);
+  if (!in_token_ && !open_token(at)) return false;
+  if (!named_) {
+    // One past sizeof(name_) marks a name too long for any storage command.
+    if (name_len_ < sizeof name_) name_[name_len_] = c;
+    if (name_len_ <= sizeof name_) ++name_len_;
+    return true;
+  }
+  return field_ == Field::kAny || number_byte(c);
+}
+
+bool RequestParser::open_token(uint64_t at) {
+  const size_t index = tokens_.size();
+  if (index >= limits_.max_tokens) {
+    why_ = kTooManyTokens;
+    return false;
+  }
+  in_token_ = true;
+  token_start_ = at;
+  field_ = layout_ != nullptr && index < layout_->fields.size() ? layout_->fields[index]
+                                                                : Field::kAny;
+  negative_ = false;
+  has_digits_ = false;
+  number_ = 0;
+  number_max_ = field_ == Field::kLength   ? limits_.max_value
+                : field_ == Field::kSigned ? kMaxI64
+                                           : kMaxU64;
+  return true;
+}
+
+bool RequestParser::number_byte(char c) {
+  if (is_digit(c)) {
+    if (append_digit(number_, static_cast<unsigned>(c - '0'), number_max_)) {
+      has_digits_ = true;
+      return true;
+    }
+  } else if (c == '-' && field_ == Field::kSigned && !negative_ && !has_digits_) {
+    negative_ = true;
+    number_max_ = kMaxI64 + 1;
+    return true;
+  }
+  why_ = field_ == Field::kLength ? kBadChunk : kBadFormat;
+  return false;
+}
+
+bool RequestParser::end_token(uint64_t at) {
+  if (field_ != Field::kAny && !has_digits_) {
+    why_ = kBadFormat;  // a lone '-' where exptime belongs
+    return false;
+  }
+  tokens_.push_back({token_start_, at - token_start_});
+  in_token_ = false;
+  if (field_ == Field::kLength) length_ = number_;
+  if (!named_) {
+    named_ = true;
+    if (name_len_ <= sizeof name_) {
+      const std::string_view name(name_, name_len_);
+      for (const Layout& layout : Layout::kTable) {
+        if (layout.name == name) layout_ = &layout;
+      }
+    }
+  }
+  return true;
+}
+
+// The line's LF is at `at`. Closes the last token and checks the storage
+// line's token count, which only the end of the line can tell.
+bool RequestParser::line_end(uint64_t at) {
+  const uint64_t text_end = cr_pending_ ? cr_at_ : at;
+  cr_pending_ = false;
+  if (in_token_ && !end_token(text_end)) return false;
+  if (layout_ == nullptr) return true;
+  const size_t n = tokens_.size();
+  if (n < layout_->min_tokens || n > layout_->max_tokens) {
+    why_ = kBadFormat;
+    return false;
+  }
+  return true;
+}
+
+ParseResult RequestParser::feed(const char* data, size_t len) {
+  // Finished or failed messages take nothing more until reset(): the bytes
+  // belong to the next message, or to nobody.
+  if (state_ == State::kDone) return {ParseStatus::kDone, 0};
+  if (state_ == State::kError) return {ParseStatus::kError, 0};
+
+  const char* p = data;
+  const char* const end = data + len;
+  const auto offset = [&](const char* q) { return pos_ + static_cast<uint64_t>(q - data); };
+
+  while (p < end) {
+    switch (state_) {
+      case State::kLine: {
+        // The line starts the message, so its length so far is offset(p).
+        // Up to `budget` more bytes may come before the LF, which may be
+        // the byte right after them.
+        const uint64_t budget = limits_.max_line - offset(p);
+        const auto avail = static_cast<uint64_t>(end - p);
+        const auto* nl = static_cast<const char*>(
+            std::memchr(p, '\n', static_cast<size_t>(std::min(avail, budget + 1))));
+        const char* const stop = nl ? nl : p + std::min(avail, budget);
+        for (; p < stop; ++p) {
+          if (!line_byte(*p, offset(p))) return fail(data, p, why_);
+        }
+        if (nl == nullptr) {
+          // Either the input ran out, or the line did not end in time.
+          // Judged only after the bytes before, so that an earlier fault
+          // wins however the input was cut.
+          
+          break;
+        }
+        if (!line_end(offset(nl))) return fail(data, nl, why_);
+        p = nl + 1;
+        if (layout_ == nullptr) return done(data, p);
+        has_value_ = true;
+        value_ = {offset(p), length_};
+        remaining_ = length_;
+        state_ = State::kData;
+        break;
+      }
+
+      case State::kData: {
+        const auto avail = static_cast<uint64_t>(end - p);
+        if (avail >= 2 && avail - 2 >= remaining_) {
+          // The usual case: data and CRLF are all here; check the CRLF in
+          // place rather than going round the loop twice more.
+          p += remaining_;
+          remaining_ = 0;
+          if (p[0] != '\r') return fail(data, p, kBadChunk);
+          if (p[1] != '\n') return fail(data, p + 1, kBadChunk);
+          return done(data, p + 2);
+        }
+        const uint64_t take = std::min(avail, remaining_);
+        p += take;
+        remaining_ -= take;
+        if (remaining_ == 0) state_ = State::kDataCr;
+        break;
+      }
+
+      case State::kDataCr:
+        if (*p != '\r') return fail(data, p, kBadChunk);
+        ++p;
+        state_ = State::kDataLf;
+        break;
+
+      case State::kDataLf:
+        if (*p != '\n') return fail(data, p, kBadChunk);
+        return done(data, p + 1);
+
+      case State::kDone:
+      case State::kError:
+        // Unreachable: both return before the loop.
+        return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError, 0};
+    }
+  }
+  pos_ += len;
+  return {ParseStatus::kNeedMore, len};
+}
+
+}  // namespace walnut::memcache

@@ -1,0 +1,94 @@
+// memcached ASCII request parser: a command line of space-separated tokens
+// and, for the storage commands (set, add, replace, append, prepend, cas,
+// and the meta command ms), a data block of the length the line announces,
+// followed by CRLF. Resumable at any byte; reports spans relative to the
+// message start (see proto/parse.h) and never copies.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "proto/parse.h"
+
+namespace walnut::memcache {
+
+struct RequestLimits {
+  uint32_t max_key = 250;                   // one key's length
+  uint64_t max_value = 1024ull * 1024 * 1024;  // one data block's length
+  uint32_t max_line = 1024 * 1024;          // a command line (get k1 k2 ...)
+  uint32_t max_tokens = 64 * 1024;          // tokens on one line
+};
+
+class RequestParser final : public proto::RequestParser {
+ public:
+  explicit RequestParser(const RequestLimits& limits = {});
+
+  // kDone with consumed = bytes up to and including the final LF of the
+  // message (the data block's CRLF for storage commands). After kError,
+  // error() says what is wrong in memcached's words where it has them (e.g.
+  // "bad data chunk", "line too long", "bad command line format") and the
+  // parser stays in error until reset(); consumed is the offset of the
+  // offending byte.
+  proto::ParseResult feed(const char* data, size_t len) override;
+  void reset() override;
+  // After kDone: the command line's tokens (the command name first). The
+  // line may end in "\r\n" or "\n".
+  const std::vector<proto::Span>& tokens() const override { return tokens_; }
+  std::string_view error() const override { return error_; }
+
+  // After kDone: whether the message carried a data block, and its span
+  // (without the trailing CRLF).
+  bool has_value() const { return has_value_; }
+  proto::Span value() const { return value_; }
+
+ private:
+  RequestLimits limits_;
+  std::vector<proto::Span> tokens_;
+  std::string error_;
+  bool has_value_ = false;
+  proto::Span value_{0, 0};
+
+  enum class State : uint8_t {
+    kLine,    // the command line, up to its LF
+    kData,    // data block bytes, skipped by count
+    kDataCr,  // CR after the data block
+    kDataLf,  // LF after the data block
+    kDone,
+    kError,
+  };
+  // How a token of a storage command's line must read.
+  enum class Field : uint8_t { kAny, kUnsigned, kSigned, kLength };
+  // The shape of a storage command's line (the table is in the .cc file).
+  struct Layout;
+
+  bool line_byte(char c, uint64_t at);
+  bool token_byte(char c, uint64_t at);
+  bool open_token(uint64_t at);
+  bool number_byte(char c);
+  bool end_token(uint64_t at);
+  bool line_end(uint64_t at);
+  proto::ParseResult done(const char* data, const char* p);
+  proto::ParseResult fail(const char* data, const char* p,
+                          std::string_view why);
+
+  State state_ = State::kLine;
+  const Layout* layout_ = nullptr;  // the storage command's shape; null: line only
+  Field field_ = Field::kAny;       // rule for the open token
+  bool named_ = false;              // the command name has been read
+  bool in_token_ = false;
+  bool cr_pending_ = false;         // the last line byte was a CR, not yet judged
+  bool negative_ = false;           // the open number token began with '-'
+  bool has_digits_ = false;         // the open number token has a digit
+  uint8_t name_len_ = 0;            // command name bytes seen, capped past name_
+  char name_[8] = {};               // the command name's first bytes
+  uint64_t number_ = 0;             // the open number token's magnitude so far
+  uint64_t number_max_ = 0;         // the largest magnitude it may reach
+  uint64_t length_ = 0;             // the data length the line announced
+  uint64_t remaining_ = 0;          // data bytes still to skip
+  uint64_t pos_ = 0;                // message bytes consumed by earlier feed() calls
+  uint64_t token_start_ = 0;        // offset of the open token
+  uint64_t cr_at_ = 0;              // offset of the pending CR
+  std::string_view why_;            // what the line helpers refused
+};
+
+}  // namespace walnut::memcache

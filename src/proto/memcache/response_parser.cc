@@ -1,0 +1,362 @@
+// memcached ASCII response parser. Like the request parser it is a
+// byte-driven state machine that never buffers and never copies: it keeps
+// the first few bytes of the current line (enough to tell "VALUE", "VA",
+// "END" and the error replies apart), the token it is in and the number it
+// is reading, and skips data blocks by count.
+//
+// Only the structured lines (VALUE, VA) are walked byte by byte; any other
+// line is scanned with memchr, so a long SERVER_ERROR costs next to nothing.
+// Every line must end in CRLF, as memcached writes it: a reply that breaks
+// the grammar means the connection is out of step with the backend, and the
+// caller had better find out at once rather than hand a client someone
+// else's data.
+#include "proto/memcache/response_parser.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+namespace walnut::memcache {
+
+using proto::ParseResult;
+using proto::ParseStatus;
+using proto::Span;
+
+namespace {
+
+constexpr std::string_view kBadLine = "expected CRLF at end of line";
+constexpr std::string_view kLineTooLong = "line too long";
+constexpr std::string_view kBadValueLine = "bad VALUE line";
+constexpr std::string_view kBadVaLine = "bad VA line";
+constexpr std::string_view kBadLength = "bad data length";
+constexpr std::string_view kBadChunk = "bad data chunk";
+constexpr std::string_view kUnexpected = "unexpected line in retrieval reply";
+
+// Value capacity kept across reset(), so the steady state allocates nothing
+// while one huge multi-get reply does not pin its peak forever.
+constexpr size_t kKeptValues = 4096;
+
+// "VALUE <key> <flags> <bytes> [<cas>]": the token count, the word included.
+constexpr uint8_t kValueMinTokens = 4;
+constexpr uint8_t kValueMaxTokens = 5;
+
+inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
+// Appends one decimal digit, refusing to go past `max`, with no
+// intermediate value able to overflow.
+inline bool append_digit(uint64_t& value, unsigned digit, uint64_t max) {
+  if (digit > max || value > (max - digit) / 10) return false;
+  value = value * 10 + digit;
+  return true;
+}
+
+// Whether byte `i` of a line inside a retrieval reply, `c`, still lets the
+// line become "VALUE ..." or "END", given that the bytes before it did.
+inline bool run_word_byte(std::string_view head, size_t i, char c) {
+  constexpr std::string_view kValue = "VALUE";
+  constexpr std::string_view kEnd = "END";
+  return (i < kValue.size() && c == kValue[i] && head.substr(0, i) == kValue.substr(0, i)) ||
+         (i < kEnd.size() && c == kEnd[i] && head.substr(0, i) == kEnd.substr(0, i));
+}
+
+}  // namespace
+
+ResponseParser::ResponseParser(const ResponseLimits& limits) : limits_(limits) {
+  values_.reserve(16);
+}
+
+void ResponseParser::reset() {
+  if (values_.capacity() > kKeptValues) {
+    std::vector<Value>().swap(values_);
+    values_.reserve(16);
+  } else {
+    values_.clear();
+  }
+  error_.clear();
+  is_error_ = false;
+  state_ = State::kLine;
+  in_run_ = false;
+  remaining_ = 0;
+  pos_ = 0;
+  why_ = {};
+  start_line(0);
+}
+
+void ResponseParser::start_line(uint64_t at) {
+  line_ = Line::kUnknown;
+  field_ = Field::kAny;
+  in_token_ = false;
+  tokens_ = 0;
+  digits_ = 0;
+  number_ = 0;
+  length_ = 0;
+  line_len_ = 0;
+  line_start_ = at;
+  token_start_ = 0;
+  key_ = {0, 0};
+}
+
+ParseResult ResponseParser::done(const char* data, const char* p) {
+  const size_t used = static_cast<size_t>(p - data);
+  pos_ += used;
+  state_ = State::kDone;
+  return {ParseStatus::kDone, used};
+}
+
+ParseResult ResponseParser::fail(const char* data, const char* p, std::string_view why) {
+  error_.assign(why);
+  state_ = State::kError;
+  return {ParseStatus::kError, static_cast<size_t>(p - data)};
+}
+
+void ResponseParser::note_head(const char* p, size_t n) {
+  if (line_len_ >= sizeof head_) return;
+  const auto room = static_cast<size_t>(sizeof head_ - line_len_);
+  std::memcpy(head_ + line_len_, p, std::min(n, room));
+}
+
+// Whether the line so far is exactly `word`.
+bool ResponseParser::head_is(std::string_view word) const {
+  return line_len_ == word.size() && word.size() <= sizeof head_ &&
+         std::memcmp(head_, word.data(), word.size()) == 0;
+}
+
+// The line's first word ended at a space (line_len_ bytes, all in head_ if
+// it is one we know).
+bool ResponseParser::word_ended() {
+  tokens_ = 1;
+  if (head_is("VALUE")) {
+    line_ = Line::kValue;
+  } else if (in_run_) {
+    why_ = kUnexpected;
+    return false;
+  } else if (head_is("VA")) {
+    line_ = Line::kVa;
+  } else {
+    line_ = Line::kText;
+  }
+  return true;
+}
+
+// One byte of a line whose kind is not yet known or that is a VALUE or VA
+// line; never CR or LF. `at` is its message offset.
+bool ResponseParser::line_byte(char c, uint64_t at) {
+  const uint64_t i = line_len_;
+  if (i < sizeof head_) head_[i] = c;
+  ++line_len_;
+  if (line_ == Line::kUnknown) {
+    if (c == ' ') return word_ended();
+    if (in_run_) {
+      if (run_word_byte(std::string_view(head_, sizeof head_), i, c)) return true;
+      why_ = kUnexpected;
+      return false;
+    }
+    // A first word longer than "VALUE" makes a text line: stop walking it.
+    if (i >= 5) line_ = Line::kText;
+    return true;
+  }
+  if (c == ' ') {
+    if (!in_token_) return true;
+    in_token_ = false;
+    if (field_ == Field::kKey) key_ = {token_start_, at - token_start_};
+    if (field_ == Field::kLength) length_ = number_;
+    return true;
+  }
+  if (!in_token_) {
+    if (line_ == Line::kValue && tokens_ >= kValueMaxTokens) {
+      why_ = kBadValueLine;
+      return false;
+    }
+    in_token_ = true;
+    token_start_ = at;
+    number_ = 0;
+    digits_ = 0;
+    if (line_ == Line::kValue) {
+      field_ = tokens_ == 1 ? Field::kKey : tokens_ == 3 ? Field::kLength : Field::kNumber;
+    } else {
+      field_ = tokens_ == 1 ? Field::kLength : Field::kAny;  // VA's flags go unread
+    }
+    if (tokens_ < std::numeric_limits<uint8_t>::max()) ++tokens_;
+  }
+  switch (field_) {
+    case Field::kAny:
+    case Field::kKey:
+      return true;
+    case Field::kNumber:
+      // flags and cas: memcached writes them as plain unsigned numbers.
+      if (is_digit(c) && append_digit(number_, static_cast<unsigned>(c - '0'),
+                                       std::numeric_limits<uint64_t>::max())) {
+        return true;
+      }
+      why_ = kBadValueLine;
+      return false;
+    case Field::kLength:
+      if (is_digit(c) &&
+          append_digit(number_, static_cast<unsigned>(c - '0'), limits_.max_value)) {
+        return true;
+      }
+      why_ = kBadLength;
+      return false;
+  }
+  return true;
+}
+
+// The CR ending a line that line_byte() has been walking.
+bool ResponseParser::line_ended() {
+  if (line_ == Line::kUnknown) {
+    // The whole line is one word.
+    if (in_run_) {
+      if (head_is("END")) {
+        line_ = Line::kText;
+        return true;
+      }
+      why_ = kUnexpected;
+      return false;
+    }
+    if (head_is("VALUE")) {
+      why_ = kBadValueLine;
+      return false;
+    }
+    if (head_is("VA")) {
+      why_ = kBadVaLine;
+      return false;
+    }
+    line_ = Line::kText;
+    return true;
+  }
+  if (in_token_) {
+    in_token_ = false;
+    // The key cannot end here: a VALUE line with its key last is too short.
+    if (field_ == Field::kLength) length_ = number_;
+  }
+  if (line_ == Line::kValue && tokens_ < kValueMinTokens) {
+    why_ = kBadValueLine;
+    return false;
+  }
+  if (line_ == Line::kVa && tokens_ < 2) {
+    why_ = kBadVaLine;
+    return false;
+  }
+  return true;
+}
+
+// A line's LF has been read. Returns whether that was the reply's end.
+bool ResponseParser::line_finished() {
+  if (line_ == Line::kValue || line_ == Line::kVa) {
+    if (line_ == Line::kValue) in_run_ = true;
+    remaining_ = length_;
+    state_ = State::kData;
+    return false;
+  }
+  // A text line. Inside a retrieval reply only "END" gets this far.
+  if (!in_run_) {
+    is_error_ = head_is("ERROR") ||
+                (line_len_ >= 12 && (std::memcmp(head_, "CLIENT_ERROR", 12) == 0 ||
+                                     std::memcmp(head_, "SERVER_ERROR", 12) == 0));
+  }
+  return true;
+}
+
+// A data block's CRLF ended just before message offset `at`. Returns
+// whether that was the reply's end (a VA reply has one block).
+bool ResponseParser::block_ended(uint64_t at) {
+  if (line_ == Line::kVa) return true;
+  if (record_values_) values_.push_back({{line_start_, at - line_start_}, key_});
+  start_line(at);
+  state_ = State::kLine;
+  return false;
+}
+
+ParseResult ResponseParser::feed(const char* data, size_t len) {
+  // Finished or failed replies take nothing more until reset().
+  if (state_ == State::kDone) return {ParseStatus::kDone, 0};
+  if (state_ == State::kError) return {ParseStatus::kError, 0};
+
+  const char* p = data;
+  const char* const end = data + len;
+  const auto offset = [&](const char* q) { return pos_ + static_cast<uint64_t>(q - data); };
+
+  while (p < end) {
+    switch (state_) {
+      case State::kLine:
+        if (line_ == Line::kText) {
+          // Nothing more to learn from this line: find its CR in one scan,
+          // within what max_line still allows.
+          const auto avail = static_cast<uint64_t>(end - p);
+          const auto scan = static_cast<size_t>(std::min(avail, limits_.max_line - line_len_));
+          const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
+          const size_t text = cr ? static_cast<size_t>(cr - p) : scan;
+          if (const auto* lf = static_cast<const char*>(std::memchr(p, '\n', text))) {
+            return fail(data, lf, kBadLine);
+          }
+          note_head(p, text);
+          line_len_ += text;
+          p += text;
+          if (p == end) break;
+          if (*p != '\r') return fail(data, p, kLineTooLong);
+          ++p;
+          state_ = State::kLineLf;
+          break;
+        }
+        for (; p < end && line_ != Line::kText; ++p) {
+          const char c = *p;
+          if (c == '\r') {
+            if (!line_ended()) return fail(data, p, why_);
+            state_ = State::kLineLf;
+            ++p;
+            break;
+          }
+          if (c == '\n') return fail(data, p, kBadLine);
+          if (line_len_ >= limits_.max_line) return fail(data, p, kLineTooLong);
+          if (!line_byte(c, offset(p))) return fail(data, p, why_);
+        }
+        break;
+
+      case State::kLineLf:
+        if (*p != '\n') return fail(data, p, kBadLine);
+        ++p;
+        if (line_finished()) return done(data, p);
+        break;
+
+      case State::kData: {
+        const auto avail = static_cast<uint64_t>(end - p);
+        if (avail >= 2 && avail - 2 >= remaining_) {
+          // Data and CRLF all here: check the CRLF in place.
+          p += remaining_;
+          remaining_ = 0;
+          if (p[0] != '\r') return fail(data, p, kBadChunk);
+          if (p[1] != '\n') return fail(data, p + 1, kBadChunk);
+          p += 2;
+          if (block_ended(offset(p))) return done(data, p);
+          break;
+        }
+        const uint64_t take = std::min(avail, remaining_);
+        p += take;
+        remaining_ -= take;
+        if (remaining_ == 0) state_ = State::kDataCr;
+        break;
+      }
+
+      case State::kDataCr:
+        if (*p != '\r') return fail(data, p, kBadChunk);
+        ++p;
+        state_ = State::kDataLf;
+        break;
+
+      case State::kDataLf:
+        if (*p != '\n') return fail(data, p, kBadChunk);
+        ++p;
+        if (block_ended(offset(p))) return done(data, p);
+        break;
+
+      case State::kDone:
+      case State::kError:
+        // Unreachable: both return before the loop.
+        return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError, 0};
+    }
+  }
+  pos_ += len;
+  return {ParseStatus::kNeedMore, len};
+}
+
+}  // namespace walnut::memcache

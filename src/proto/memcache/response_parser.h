@@ -1,0 +1,98 @@
+// memcached ASCII response parser. Self-framing, without knowing the
+// request: a reply that starts with "VALUE" is a run of value blocks ended by
+// "END"; "VA <size> ..." (meta) carries one data block; anything else is one
+// line ("STORED", "END", "HD ...", "SERVER_ERROR ...", "123", ...).
+// Resumable at any byte; never copies.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "proto/parse.h"
+
+namespace walnut::memcache {
+
+struct ResponseLimits {
+  uint64_t max_value = 1024ull * 1024 * 1024;
+  uint32_t max_line = 64 * 1024;
+};
+
+class ResponseParser final : public proto::ResponseParser {
+ public:
+  explicit ResponseParser(const ResponseLimits& limits = {});
+
+  proto::ParseResult feed(const char* data, size_t len) override;
+  void reset() override;
+  // After kDone: "ERROR", "CLIENT_ERROR ..." or "SERVER_ERROR ...".
+  bool is_error_reply() const override { return is_error_; }
+  std::string_view error() const override { return error_; }
+
+  // A VALUE block of a retrieval reply: the whole block ("VALUE k 0 1\r\nv\r\n")
+  // and the key inside it.
+  struct Value {
+    proto::Span block;
+    proto::Span key;
+  };
+  // When enabled (before feeding a message), the VALUE blocks of a retrieval
+  // reply are recorded; the final "END\r\n" is not a block.
+  void set_record_values(bool on) { record_values_ = on; }
+  const std::vector<Value>& values() const { return values_; }
+
+ private:
+  ResponseLimits limits_;
+  std::string error_;
+  bool is_error_ = false;
+  bool record_values_ = false;
+  std::vector<Value> values_;
+
+  enum class State : uint8_t {
+    kLine,    // a line's text, up to its CR
+    kLineLf,  // LF after that CR
+    kData,    // data block bytes, skipped by count
+    kDataCr,  // CR after the data block
+    kDataLf,  // LF after the data block
+    kDone,
+    kError,
+  };
+  // What the current line's first word makes of it.
+  enum class Line : uint8_t {
+    kUnknown,  // first word not finished yet
+    kValue,    // "VALUE <key> <flags> <bytes> [<cas>]"
+    kVa,       // "VA <size> <flags>*"
+    kText,     // any other line: read to its end and nothing more
+  };
+  // How a token of a VALUE or VA line must read.
+  enum class Field : uint8_t { kAny, kKey, kNumber, kLength };
+
+  bool line_byte(char c, uint64_t at);
+  bool word_ended();
+  bool line_ended();
+  void start_line(uint64_t at);
+  void note_head(const char* p, size_t n);
+  bool head_is(std::string_view word) const;
+  bool line_finished();
+  bool block_ended(uint64_t at);
+  proto::ParseResult done(const char* data, const char* p);
+  proto::ParseResult fail(const char* data, const char* p,
+                          std::string_view why);
+
+  State state_ = State::kLine;
+  Line line_ = Line::kUnknown;
+  Field field_ = Field::kAny;   // rule for the open token
+  bool in_run_ = false;         // past the first VALUE block of a reply
+  bool in_token_ = false;
+  uint8_t tokens_ = 0;          // tokens opened on this line (capped)
+  uint8_t digits_ = 0;          // digits of the open number token (capped)
+  char head_[12] = {};          // the line's first bytes
+  uint64_t number_ = 0;         // the open number token's value so far
+  uint64_t length_ = 0;         // the data length the line announced
+  uint64_t remaining_ = 0;      // data bytes still to skip
+  uint64_t line_len_ = 0;       // text bytes of the line so far
+  uint64_t line_start_ = 0;     // offset of the line's first byte
+  uint64_t token_start_ = 0;    // offset of the open token
+  proto::Span key_{0, 0};       // the key of the VALUE line being read
+  uint64_t pos_ = 0;            // message bytes consumed by earlier feed() calls
+  std::string_view why_;        // what line_byte() and friends refused
+};
+
+}  // namespace walnut::memcache
