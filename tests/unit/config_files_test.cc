@@ -114,7 +114,7 @@ TEST(ConfigFiles, NutcrackerAgreesOnEveryFileUnderConf) {
 TEST(ConfigFiles, DefaultConfigIsWhatTheDocsSay) {
   LoadResult r = load_file(std::string(WALNUT_TOP_SRCDIR) + "/conf/walnut.yml");
   ASSERT_TRUE(r.ok) << r.error;
-  ASSERT_EQ(r.config.pools.size(), 1u);
+  ASSERT_EQ(r.config.pools.size(), 2u);
   const PoolSpec& alpha = r.config.pools[0];
   EXPECT_EQ(alpha.name, "alpha");
   EXPECT_EQ(alpha.listen.host, "127.0.0.1");
@@ -126,6 +126,12 @@ TEST(ConfigFiles, DefaultConfigIsWhatTheDocsSay) {
   ASSERT_EQ(alpha.servers.size(), 2u);
   EXPECT_EQ(alpha.servers[0].label, "127.0.0.1:26379");
   EXPECT_EQ(alpha.servers[1].label, "127.0.0.1:26380");
+  const PoolSpec& beta = r.config.pools[1];
+  EXPECT_EQ(beta.name, "beta");
+  EXPECT_FALSE(beta.redis);
+  EXPECT_EQ(beta.listen.port, 22122);
+  ASSERT_EQ(beta.servers.size(), 1u);
+  EXPECT_EQ(beta.servers[0].label, "127.0.0.1:21211");
 }
 
 TEST(ConfigFiles, LoadFileNamesTheFileInErrors) {

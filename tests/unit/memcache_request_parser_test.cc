@@ -181,7 +181,7 @@ TEST(MemcacheRequestParser, LineOnlyCommandsEveryWay) {
 
   // Long names are no storage command, however long: not even one whose
   // length wraps a byte-sized counter round to "set".
-  for (const std::string name : {"setxxxxx"s, "setxxxxxx"s, std::string(256, 'x') + "set",
+  for (const std::string& name : {"setxxxxx"s, "setxxxxxx"s, std::string(256, 'x') + "set",
                                   std::string(512, 'x') + "cas"}) {
     const std::string msg = name + " k 0 0 1\r\n";
     EXPECT_EQ(run_fresh(msg + "x\r\n", {}), line(msg.size(), {name, "k", "0", "0", "1"}))

@@ -258,7 +258,7 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
           // Either the input ran out, or the line did not end in time.
           // Judged only after the bytes before, so that an earlier fault
           // wins however the input was cut.
-          
+          if (p < end) return fail(data, p, kLineTooLong);
           break;
         }
         if (!line_end(offset(nl))) return fail(data, nl, why_);

@@ -87,7 +87,6 @@ void ResponseParser::start_line(uint64_t at) {
   field_ = Field::kAny;
   in_token_ = false;
   tokens_ = 0;
-  digits_ = 0;
   number_ = 0;
   length_ = 0;
   line_len_ = 0;
@@ -121,8 +120,8 @@ bool ResponseParser::head_is(std::string_view word) const {
          std::memcmp(head_, word.data(), word.size()) == 0;
 }
 
-// The line's first word ended at a space (line_len_ bytes, all in head_ if
-// it is one we know).
+// The line's first word ended at a space: it is the line so far, all of it
+// in head_ if it is a word we know.
 bool ResponseParser::word_ended() {
   tokens_ = 1;
   if (head_is("VALUE")) {
@@ -142,10 +141,12 @@ bool ResponseParser::word_ended() {
 // line; never CR or LF. `at` is its message offset.
 bool ResponseParser::line_byte(char c, uint64_t at) {
   const uint64_t i = line_len_;
+  // The first space ends the first word: judge it before the space joins
+  // the line.
+  if (line_ == Line::kUnknown && c == ' ' && !word_ended()) return false;
   if (i < sizeof head_) head_[i] = c;
   ++line_len_;
   if (line_ == Line::kUnknown) {
-    if (c == ' ') return word_ended();
     if (in_run_) {
       if (run_word_byte(std::string_view(head_, sizeof head_), i, c)) return true;
       why_ = kUnexpected;
@@ -170,7 +171,6 @@ bool ResponseParser::line_byte(char c, uint64_t at) {
     in_token_ = true;
     token_start_ = at;
     number_ = 0;
-    digits_ = 0;
     if (line_ == Line::kValue) {
       field_ = tokens_ == 1 ? Field::kKey : tokens_ == 3 ? Field::kLength : Field::kNumber;
     } else {

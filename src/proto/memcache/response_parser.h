@@ -79,10 +79,9 @@ class ResponseParser final : public proto::ResponseParser {
   State state_ = State::kLine;
   Line line_ = Line::kUnknown;
   Field field_ = Field::kAny;   // rule for the open token
-  bool in_run_ = false;         // past the first VALUE block of a reply
+  bool in_run_ = false;         // inside a run of VALUE blocks
   bool in_token_ = false;
   uint8_t tokens_ = 0;          // tokens opened on this line (capped)
-  uint8_t digits_ = 0;          // digits of the open number token (capped)
   char head_[12] = {};          // the line's first bytes
   uint64_t number_ = 0;         // the open number token's value so far
   uint64_t length_ = 0;         // the data length the line announced
