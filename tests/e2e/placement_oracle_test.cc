@@ -5,7 +5,8 @@
 // that walnut routes elsewhere reads back nil from a server that never had
 // it. Covered: every hash with ketama and with modula, plain and named
 // servers, unequal weights, hash tags, binary keys, a unix-socket server and
-// pools of 1, 2, 3, 4 and 5 servers; random is checked for an even spread.
+// pools of 1, 2, 3, 4 and 5 servers; random is checked for an even spread;
+// and memcached pools, where nutcracker and walnut speak the ASCII protocol.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -15,6 +16,8 @@
 #include <vector>
 
 #include "tests/e2e/harness.h"
+#include "tests/e2e/memcache_client.h"
+#include "tests/e2e/memcached_server.h"
 
 namespace walnut::e2e {
 namespace {
@@ -215,6 +218,89 @@ TEST_F(PlacementOracle, RandomSpreadsEvenlyLikeNutcracker) {
       EXPECT_GT(held, 800) << prefix << " keys on server " << s;
       EXPECT_LT(held, 1200) << prefix << " keys on server " << s;
     }
+  }
+}
+
+TEST(PlacementOracleMemcached, WalnutPlacesEveryKeyWhereNutcrackerDoes) {
+  TempDir dir;
+  std::vector<std::unique_ptr<MemcachedServer>> servers;
+  for (int i = 0; i < 3; ++i) servers.push_back(std::make_unique<MemcachedServer>(dir));
+  struct Case {
+    std::string hash, distribution;
+    int nutcracker_port, walnut_port;
+  };
+  std::vector<Case> cases;
+  for (const char* hash : {"md5", "fnv1a_64", "crc32a", "murmur", "one_at_a_time"}) {
+    for (const char* dist : {"ketama", "modula"}) {
+      cases.push_back({hash, dist, free_port(), free_port()});
+    }
+  }
+  auto yaml = [&](const Case& c, int port) {
+    std::string y = "mc_" + c.hash + "_" + c.distribution + ":\n";
+    y += "  listen: 127.0.0.1:" + std::to_string(port) + "\n";
+    y += "  hash: " + c.hash + "\n  distribution: " + c.distribution + "\n  servers:\n";
+    const int weights[] = {1, 2, 3};
+    for (int i = 0; i < 3; ++i) {
+      y += "   - 127.0.0.1:" + std::to_string(servers[i]->port()) + ":" +
+           std::to_string(weights[i]) + "\n";
+    }
+    return y;
+  };
+  std::string nut_yaml, walnut_yaml;
+  for (const Case& c : cases) {
+    nut_yaml += yaml(c, c.nutcracker_port);
+    walnut_yaml += yaml(c, c.walnut_port);
+  }
+  std::ofstream(dir.file("nutcracker.yml")) << nut_yaml;
+  std::ofstream(dir.file("walnut.yml")) << walnut_yaml;
+  Process nutcracker({"/usr/sbin/nutcracker", "-c", dir.file("nutcracker.yml"), "-s",
+                      std::to_string(free_port()), "-o", dir.file("nutcracker.log")},
+                     dir.file("nutcracker.out"));
+  Process walnut({walnut_binary(), "-c", dir.file("walnut.yml"), "-s",
+                  std::to_string(free_port())},
+                 dir.file("walnut.log"));
+  ASSERT_TRUE(wait_for_port(cases.back().nutcracker_port, 10s))
+      << read_file(dir.file("nutcracker.log"));
+  ASSERT_TRUE(wait_for_port(cases.back().walnut_port, 10s)) << read_file(dir.file("walnut.log"));
+
+  int compared = 0;
+  for (const Case& c : cases) {
+    McClient nut(c.nutcracker_port), wal(c.walnut_port);
+    ASSERT_TRUE(nut.connected() && wal.connected());
+    std::vector<std::string> keys;
+    for (int i = 0; i < 2000; ++i) {
+      keys.push_back(std::to_string(i) + ":" + c.hash + c.distribution);
+    }
+    std::string sets;
+    for (const auto& k : keys) {
+      sets += "set " + k + " 0 0 " + std::to_string(k.size()) + "\r\n" + k + "\r\n";
+    }
+    nut.send_raw(sets);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      ASSERT_EQ(nut.read_line(), "STORED\r\n") << c.hash << " " << c.distribution << " " << i;
+    }
+    std::string gets;
+    for (const auto& k : keys) gets += "get " + k + "\r\n";
+    wal.send_raw(gets);
+    int misplaced = 0;
+    for (const auto& k : keys) {
+      std::string want = "VALUE " + k + " 0 " + std::to_string(k.size()) + "\r\n" + k +
+                         "\r\nEND\r\n";
+      if (wal.read_reply() != want) ++misplaced;
+    }
+    EXPECT_EQ(misplaced, 0) << c.hash << " " << c.distribution;
+    ++compared;
+  }
+  std::cout << "placement oracle: compared " << compared
+            << " memcached pool definitions with nutcracker, 2000 keys each\n";
+  EXPECT_EQ(compared, 10);
+  for (auto& s : servers) {
+    McClient direct(s->port());
+    direct.send_raw("stats\r\n");
+    std::string stats = direct.read_until_end();
+    ASSERT_NE(stats.find("STAT curr_items "), std::string::npos) << stats;
+    EXPECT_EQ(stats.find("STAT curr_items 0\r\n"), std::string::npos)
+        << "a memcached got no key";
   }
 }
 
