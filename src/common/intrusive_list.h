@@ -39,6 +39,17 @@ class IntrusiveList {
     head_.prev = h;
     ++size_;
   }
+  // Puts `item` where `pos` is, and takes `pos` off the list.
+  void replace(T* pos, T* item) {
+    ListHook* old = &(pos->*Hook);
+    ListHook* h = &(item->*Hook);
+    h->owner = item;
+    h->prev = old->prev;
+    h->next = old->next;
+    old->prev->next = h;
+    old->next->prev = h;
+    old->prev = old->next = nullptr;
+  }
   void remove(T* item) {
     ListHook* h = &(item->*Hook);
     h->prev->next = h->next;

@@ -39,6 +39,10 @@ struct Msg {
   bool close_after = false;  // close the client once this reply is written
   bool internal = false;     // walnut's own request (AUTH, SELECT on connect)
   bool silent = false;       // the client asked for no reply (noreply)
+  bool health_check = false; // walnut's probe of an ejected server
+  // When the request times out (monotonic ms); kNoDeadline for none.
+  static constexpr uint64_t kNoDeadline = UINT64_MAX;
+  uint64_t deadline = kNoDeadline;
 
   // Fragmentation: a parent waits for its fragments, which it owns. For
   // each of the parent's keys, `key_places` says which fragment carries it
@@ -70,6 +74,8 @@ struct Msg {
     keys.clear();
     reply.clear();
     done = reply_is_error = close_after = internal = silent = false;
+    health_check = false;
+    deadline = kNoDeadline;
     parent = nullptr;
     fragments_pending = 0;
     fragments.clear();

@@ -54,6 +54,9 @@ class Protocol {
   // Requests a new server connection sends before any client's (AUTH,
   // SELECT); their replies are read and dropped.
   virtual std::vector<std::string> handshake() const = 0;
+  // The request that tells whether an ejected server is back (PING,
+  // version): any reply but an error means yes.
+  virtual std::string health_check() const = 0;
 
   // Sets msg.reply to an error reply naming `cause` ("Connection refused").
   virtual void error_reply(Msg& msg, std::string_view cause,

@@ -2,18 +2,28 @@
 #include "proxy/server.h"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
+#include "common/clock.h"
 #include "common/log.h"
+#include "proxy/context.h"
 #include "proxy/server_conn.h"
 #include "proxy/server_pool.h"
 
 namespace walnut::proxy {
 
+namespace {
+// Reconnect backoff while connects keep failing: doubling, bounded.
+constexpr uint32_t kFirstBackoffMs = 50;
+constexpr uint32_t kMaxBackoffMs = 1000;
+}  // namespace
+
 Server::Server(ServerPool& pool, const config::ServerSpec& spec, uint32_t index)
     : pool_(pool), spec_(spec), index_(index) {
   int n = pool.spec().server_connections;
   slots_.assign(n > 0 ? static_cast<size_t>(n) : 1, nullptr);
+  retry_timer_.init(pool.context().loop(), [this] { start_health_check(); });
 }
 
 Server::~Server() { close_all("shutting down"); }
@@ -24,6 +34,11 @@ bool Server::init(std::string* error) {
 }
 
 ServerConn* Server::conn(std::string* error) {
+  if (backoff_until_ != 0 && now_ms() < backoff_until_) {
+    *error = last_error_;
+    count_failure(last_error_);
+    return nullptr;
+  }
   for (size_t tries = 0; tries < slots_.size(); ++tries) {
     size_t i = next_slot_;
     next_slot_ = (next_slot_ + 1) % slots_.size();
@@ -40,10 +55,10 @@ ServerConn* Server::open(std::string* error) {
   int fd = net::connect_to(address_);
   if (fd < 0) {
     *error = std::strerror(errno);
-    LOG_WARN("connect to server '%s' failed: %s", label().c_str(),
-             error->c_str());
+    on_connect_failed(*error);
     return nullptr;
   }
+  if (!spec_.is_unix && pool_.spec().tcpkeepalive) net::set_keepalive(fd);
   LOG_INFO("connecting to server '%s' on fd %d", label().c_str(), fd);
   return new ServerConn(pool_.context(), *this, fd);
 }
@@ -60,6 +75,69 @@ void Server::on_conn_closed(ServerConn* conn) {
   for (auto& slot : slots_) {
     if (slot == conn) slot = nullptr;
   }
+}
+
+void Server::on_reply() {
+  failures_ = 0;
+  backoff_ms_ = 0;
+  backoff_until_ = 0;
+}
+
+void Server::on_connect_failed(const std::string& cause) {
+  LOG_WARN("connect to server '%s' failed: %s", label().c_str(), cause.c_str());
+  backoff_ms_ = backoff_ms_ == 0 ? kFirstBackoffMs
+                                 : std::min(backoff_ms_ * 2, kMaxBackoffMs);
+  backoff_until_ = now_ms() + backoff_ms_;
+  count_failure(cause);
+}
+
+void Server::on_failure(const std::string& cause) {
+  LOG_WARN("server '%s' failed: %s", label().c_str(), cause.c_str());
+  count_failure(cause);
+}
+
+void Server::count_failure(const std::string& cause) {
+  last_error_ = cause;
+  ++failures_;
+  const config::PoolSpec& p = pool_.spec();
+  if (p.auto_eject_hosts && !ejected_ &&
+      failures_ >= static_cast<uint32_t>(p.server_failure_limit)) {
+    ejected_ = true;
+    LOG_NOTICE("ejecting server '%s' from pool '%s' after %u failures (%s); "
+               "health check in %d ms",
+               label().c_str(), p.name.c_str(), failures_, cause.c_str(),
+               p.server_retry_timeout);
+    pool_.rebuild_routes();
+    retry_timer_.start(static_cast<uint64_t>(p.server_retry_timeout));
+  }
+}
+
+void Server::start_health_check() {
+  // Back only once it answers: twemproxy re-adds an ejected server blindly.
+  backoff_until_ = 0;
+  std::string error;
+  ServerConn* c = conn(&error);
+  if (c == nullptr) {
+    on_health_check(false);
+    return;
+  }
+  c->send_health_check();
+}
+
+void Server::on_health_check(bool ok) {
+  if (!ejected_) return;
+  const config::PoolSpec& p = pool_.spec();
+  if (!ok) {
+    LOG_INFO("server '%s' still failing its health check; next in %d ms",
+             label().c_str(), p.server_retry_timeout);
+    retry_timer_.start(static_cast<uint64_t>(p.server_retry_timeout));
+    return;
+  }
+  LOG_NOTICE("server '%s' passed its health check: back in pool '%s'",
+             label().c_str(), p.name.c_str());
+  ejected_ = false;
+  on_reply();
+  pool_.rebuild_routes();
 }
 
 void Server::close_all(const std::string& reason) {

@@ -1,6 +1,8 @@
-// Server: one backend of a pool: its address and up to `server_connections`
-// connections, shared by every client of the pool and opened when first
-// needed (or at start with `preconnect`).
+// Server: one backend of a pool: its address, up to `server_connections`
+// connections shared by every client of the pool (opened when first needed,
+// or at start with `preconnect`), and its health: consecutive failures, the
+// reconnect backoff, and ejection from the distribution (auto_eject_hosts)
+// until a health check says it is back.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "event/loop.h"
 #include "net/socket.h"
 
 namespace walnut::proxy {
@@ -27,12 +30,21 @@ class Server {
 
   // A connection to send on, round robin over the slots, connecting an empty
   // slot first. nullptr (with the system's words in `error`) when a new
-  // connection fails at once.
+  // connection fails at once, or while the reconnect backoff after failed
+  // connects lasts (then `error` repeats the last failure's words).
   ServerConn* conn(std::string* error);
   // Opens every slot now (preconnect); failures are logged, not fatal.
   void preconnect();
   void on_conn_closed(ServerConn* conn);
   void close_all(const std::string& reason);
+
+  // What the connections report.
+  void on_reply();  // a reply arrived: the server works
+  void on_connect_failed(const std::string& cause);
+  void on_failure(const std::string& cause);  // a connection died, a timeout
+  void on_health_check(bool ok);
+
+  bool ejected() const { return ejected_; }
 
   ServerPool& pool() { return pool_; }
   const config::ServerSpec& spec() const { return spec_; }
@@ -41,6 +53,8 @@ class Server {
 
  private:
   ServerConn* open(std::string* error);
+  void count_failure(const std::string& cause);
+  void start_health_check();
 
   ServerPool& pool_;
   config::ServerSpec spec_;
@@ -48,6 +62,13 @@ class Server {
   net::Address address_;
   std::vector<ServerConn*> slots_;
   size_t next_slot_ = 0;
+
+  uint32_t failures_ = 0;       // consecutive
+  uint32_t backoff_ms_ = 0;     // grows while connects keep failing
+  uint64_t backoff_until_ = 0;  // monotonic ms
+  std::string last_error_;
+  bool ejected_ = false;
+  event::Timer retry_timer_;    // the health check of an ejected server
 };
 
 }  // namespace walnut::proxy

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "proxy/client_conn.h"
 #include "proxy/context.h"
@@ -19,7 +20,9 @@ ServerConn::ServerConn(Context& ctx, Server& server, int fd)
     : Conn(ctx, fd),
       server_(server),
       reader_(ctx.mbufs()),
-      parser_(server.pool().protocol().new_response_parser()) {
+      parser_(server.pool().protocol().new_response_parser()),
+      timeout_ms_(server.pool().spec().timeout) {
+  timer_.init(ctx.loop(), [this] { on_timer(); });
   watch();
   want_write(true);  // tells us when the connect completes
   // AUTH and SELECT go first; their replies are read and dropped.
@@ -33,15 +36,76 @@ ServerConn::ServerConn(Context& ctx, Server& server, int fd)
 
 void ServerConn::enqueue(proto::Msg* msg) {
   msg->server = this;
+  if (timeout_ms_ > 0) {
+    uint64_t now = now_ms();
+    msg->deadline = now + static_cast<uint64_t>(timeout_ms_);
+    if (!timer_.pending()) arm_timer(now);
+  }
   to_send_.push_back(msg);
   if (!connecting_) ctx_.schedule_flush(this);
+}
+
+void ServerConn::send_health_check() {
+  proto::Msg* m = ctx_.new_msg();
+  m->internal = true;
+  m->health_check = true;
+  m->request.append_copy(ctx_.mbufs(), server_.pool().protocol().health_check());
+  enqueue(m);
+}
+
+// Requests on one connection share the pool's timeout, so deadlines grow in
+// queue order: the first real request (placeholders have none) is the next
+// to expire. Older requests sit in awaiting_, newer ones in to_send_.
+void ServerConn::arm_timer(uint64_t now) {
+  for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
+    for (proto::Msg* m = q->front(); m != nullptr; m = q->next(m)) {
+      if (m->deadline == proto::Msg::kNoDeadline) continue;
+      timer_.start(m->deadline > now ? m->deadline - now : 0);
+      return;
+    }
+  }
+}
+
+void ServerConn::on_timer() {
+  uint64_t now = now_ms();
+  int expired = 0;
+  for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
+    proto::Msg* m = q->front();
+    while (m != nullptr) {
+      proto::Msg* next = q->next(m);
+      if (m->deadline != proto::Msg::kNoDeadline) {
+        if (m->deadline > now) break;
+        time_out(*q, m);
+        ++expired;
+      }
+      m = next;
+    }
+  }
+  if (expired > 0) server_.on_failure("Connection timed out");
+  if (!closed_) arm_timer(now);
+}
+
+void ServerConn::time_out(proto::ServerQueue& queue, proto::Msg* msg) {
+  if (&queue == &to_send_ && msg->request_sent == 0) {
+    to_send_.remove(msg);  // never sent: no reply will come for it
+  } else {
+    // Partly sent or awaiting its reply: a placeholder finishes the request
+    // on the wire and swallows the late reply.
+    proto::Msg* placeholder = ctx_.new_msg();
+    placeholder->internal = true;
+    placeholder->server = this;
+    placeholder->request = std::move(msg->request);
+    placeholder->request_sent = msg->request_sent;
+    queue.replace(msg, placeholder);
+  }
+  fail(msg, "Connection timed out");
 }
 
 void ServerConn::on_writable() {
   if (connecting_) {
     int err = net::connect_result(fd());
     if (err != 0) {
-      close(std::strerror(err));
+      fail_connection(std::strerror(err));
       return;
     }
     connecting_ = false;
@@ -68,7 +132,7 @@ void ServerConn::flush() {
         want_write(true);
         return;
       }
-      close(std::strerror(errno));
+      fail_connection(std::strerror(errno));
       return;
     }
     uint64_t left = static_cast<uint64_t>(written);
@@ -100,10 +164,10 @@ void ServerConn::on_readable() {
       case StreamReader::ReadStatus::kAgain:
         return;
       case StreamReader::ReadStatus::kEof:
-        close("Connection closed by server");
+        fail_connection("Connection closed by server");
         return;
       case StreamReader::ReadStatus::kError:
-        close(std::strerror(errno));
+        fail_connection(std::strerror(errno));
         return;
       case StreamReader::ReadStatus::kData:
       case StreamReader::ReadStatus::kFull:
@@ -126,26 +190,29 @@ bool ServerConn::read_responses() {
     m->reply = std::move(chain);
     m->reply_is_error = parser_->is_error_reply();
     parser_->reset();
+    server_.on_reply();
     complete(m);
     return true;
   });
   if (!ok) {
     LOG_WARN("server '%s' sent a malformed response: %s",
              server_.label().c_str(), std::string(parser_->error()).c_str());
-    close("Protocol error from server: " + std::string(parser_->error()));
+    fail_connection("Protocol error from server: " + std::string(parser_->error()));
     return false;
   }
   if (unexpected) {
     LOG_WARN("server '%s' sent a response nobody asked for",
              server_.label().c_str());
-    close("Unexpected response from server");
+    fail_connection("Unexpected response from server");
     return false;
   }
   return true;
 }
 
 void ServerConn::complete(proto::Msg* msg) {
-  if (msg->internal && msg->reply_is_error) {
+  if (msg->health_check) {
+    server_.on_health_check(!msg->reply_is_error);
+  } else if (msg->internal && msg->reply_is_error) {
     std::string text = msg->reply.to_string();
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     LOG_WARN("server '%s' refused walnut's connection set-up: %s",
@@ -160,8 +227,19 @@ void ServerConn::fail(proto::Msg* msg, const std::string& cause) {
   complete(msg);
 }
 
+void ServerConn::fail_connection(const std::string& cause) {
+  if (closed_) return;
+  if (connecting_) {
+    server_.on_connect_failed(cause);
+  } else {
+    server_.on_failure(cause);
+  }
+  close(cause);
+}
+
 void ServerConn::close(const std::string& reason) {
   if (closed_) return;
+  timer_.reset();
   LOG_INFO("closing server '%s' connection on fd %d: %s",
            server_.label().c_str(), fd(), reason.c_str());
   release_socket();

@@ -4,6 +4,12 @@
 // one writev), then in `awaiting_` until their response arrives; responses
 // pair with requests strictly first-in first-out. When the connection fails,
 // every request it holds is answered with an error naming the cause.
+//
+// A request not answered within the pool's timeout gets an error at once,
+// and a placeholder takes its place in the queue: the late reply, when it
+// comes, pairs with the placeholder and is dropped, so the connection stays
+// in step and usable. Only a connection that is clearly dead (reset, closed,
+// unreadable) is closed.
 #pragma once
 
 #include <memory>
@@ -24,6 +30,8 @@ class ServerConn final : public Conn {
   ServerConn(Context& ctx, Server& server, int fd);
 
   void enqueue(proto::Msg* msg);
+  // Queues walnut's probe of an ejected server.
+  void send_health_check();
 
   void on_readable() override;
   void on_writable() override;
@@ -34,6 +42,13 @@ class ServerConn final : public Conn {
   bool read_responses();  // false once the connection was closed
   void complete(proto::Msg* msg);
   void fail(proto::Msg* msg, const std::string& cause);
+  // Closes the connection for an error, telling its server.
+  void fail_connection(const std::string& cause);
+  void on_timer();
+  // Answers `msg` with a timeout error and leaves a placeholder (when a
+  // reply may still come) in its place in `queue`.
+  void time_out(proto::ServerQueue& queue, proto::Msg* msg);
+  void arm_timer(uint64_t now);
 
   Server& server_;
   bool connecting_ = true;
@@ -41,6 +56,8 @@ class ServerConn final : public Conn {
   proto::ServerQueue awaiting_;
   StreamReader reader_;
   std::unique_ptr<proto::ResponseParser> parser_;
+  int timeout_ms_;  // the pool's timeout; <= 0 for none
+  event::Timer timer_;
 };
 
 }  // namespace walnut::proxy

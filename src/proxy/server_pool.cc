@@ -1,6 +1,9 @@
 // Routing and forwarding for one pool.
 #include "proxy/server_pool.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -27,18 +30,38 @@ ServerPool::ServerPool(Context& ctx, const config::PoolSpec& spec)
 ServerPool::~ServerPool() { stop(); }
 
 bool ServerPool::init(std::string* error) {
-  std::vector<dist::ServerWeight> weights;
   for (size_t i = 0; i < spec_.servers.size(); ++i) {
     auto server =
         std::make_unique<Server>(*this, spec_.servers[i], static_cast<uint32_t>(i));
     if (!server->init(error)) return false;
-    weights.push_back(dist::ServerWeight{
-        static_cast<uint32_t>(i), spec_.servers[i].label,
-        static_cast<uint32_t>(spec_.servers[i].weight)});
     servers_.push_back(std::move(server));
+  }
+  std::vector<dist::ServerWeight> weights;
+  for (const auto& s : servers_) {
+    weights.push_back(dist::ServerWeight{s->index(), s->label(),
+                                         static_cast<uint32_t>(s->spec().weight)});
   }
   return router_.init(spec_.hash, spec_.distribution, spec_.hash_tag, weights,
                       error);
+}
+
+void ServerPool::rebuild_routes() {
+  std::vector<dist::ServerWeight> live;
+  for (const auto& s : servers_) {
+    if (s->ejected()) continue;
+    live.push_back(dist::ServerWeight{s->index(), s->label(),
+                                      static_cast<uint32_t>(s->spec().weight)});
+  }
+  any_live_ = !live.empty();
+  if (!any_live_) {
+    LOG_WARN("pool '%s': every server is ejected", spec_.name.c_str());
+    return;
+  }
+  std::string error;
+  if (!router_.init(spec_.hash, spec_.distribution, spec_.hash_tag, live, &error)) {
+    LOG_ERROR("pool '%s': cannot rebuild routes: %s", spec_.name.c_str(),
+              error.c_str());
+  }
 }
 
 bool ServerPool::start(std::string* error) {
@@ -74,6 +97,20 @@ void ServerPool::stop() {
 }
 
 void ServerPool::add_client(int fd) {
+  if (spec_.client_connections > 0 &&
+      clients_.size() >= static_cast<size_t>(spec_.client_connections)) {
+    // Refused with a reply it can read (twemproxy parses the limit and
+    // ignores it).
+    proto::Msg msg;
+    protocol_->error_reply(msg, "max number of clients reached", ctx_.mbufs());
+    std::string text = msg.reply.to_string();
+    ssize_t ignored = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)ignored;
+    ::close(fd);
+    LOG_NOTICE("pool '%s': refused a client: max number of clients (%d) reached",
+               spec_.name.c_str(), spec_.client_connections);
+    return;
+  }
   auto* client = new ClientConn(ctx_, *this, fd);
   clients_.push_back(client);
   LOG_INFO("accepted client on fd %d for pool '%s'", fd, spec_.name.c_str());
@@ -87,6 +124,10 @@ bool ServerPool::route_keys(const proto::Msg& msg, std::vector<uint32_t>* out,
                             std::string* error) {
   std::string scratch;
   out->clear();
+  if (!any_live_) {
+    *error = "no server left in pool '" + spec_.name + "': every one is ejected";
+    return false;
+  }
   if (msg.keys.empty()) {
     out->push_back(router_.route_keyless());
     return true;

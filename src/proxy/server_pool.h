@@ -33,6 +33,10 @@ class ServerPool {
   // Closes the listener, every client and every server connection.
   void stop();
 
+  // Rebuilds the distribution over the servers not ejected, as nutcracker
+  // rebuilds its ring.
+  void rebuild_routes();
+
   void add_client(int fd);
   void on_client_closed(ClientConn* client);
   // Routes a request to its server and queues it there, or answers it with
@@ -67,6 +71,7 @@ class ServerPool {
   std::unique_ptr<proto::Protocol> protocol_;
   std::vector<std::unique_ptr<Server>> servers_;
   Router router_;
+  bool any_live_ = true;  // false while every server is ejected
   Listener* listener_ = nullptr;
   IntrusiveList<ClientConn, &ClientConn::pool_hook> clients_;
 };

@@ -1,10 +1,10 @@
-// memcached through walnut, checked against real memcached servers: a
-// differential script of the ASCII and meta commands (direct vs. through
-// walnut over one server, then over three), multi-get split over servers,
-// large values, many concurrent pipelining clients, the commands walnut
-// answers itself, bad input, a dead backend, and the libmemcached tools. The
-// oracle is always a memcached fed the same commands: a reply is right when
-// it is what memcached itself answers.
+// memcached through walnut, checked against real memcached servers:
+// multi-get split over servers, large values, many concurrent pipelining
+// clients, the commands walnut answers itself, bad input, a dead backend,
+// and the libmemcached tools (the differential script of the ASCII and meta
+// commands is in memcache_differential_test.cc). The oracle is always a
+// memcached fed the same commands: a reply is right when it is what
+// memcached itself answers.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +12,6 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -23,6 +22,8 @@
 
 #include "tests/e2e/harness.h"
 #include "tests/e2e/memcache_client.h"
+#include "tests/e2e/memcache_pool.h"
+#include "tests/e2e/memcache_script.h"
 #include "tests/e2e/memcached_server.h"
 #include "tests/e2e/resp_reply.h"
 
@@ -30,63 +31,6 @@ namespace walnut::e2e {
 namespace {
 
 using namespace std::chrono_literals;
-
-// How long a reply may take over loopback before the test calls it lost.
-// Generous for a local memcached; short enough that a walnut that stops
-// answering fails the file quickly (a client that timed out answers "" at
-// once afterwards, and the tests stop at the first lost connection).
-constexpr auto kWait = 2s;
-constexpr auto kBigWait = 3s;  // a megabyte each way
-
-// Pool settings that spread keys over servers. md5 rather than fnv1a_64:
-// twemproxy's fnv1a_64 barely mixes the tail of short keys.
-const char* const kSpread = "  hash: md5\n  distribution: ketama\n";
-
-// memcached servers (each with `mc_args`) behind one walnut pool.
-struct McPool {
-  McPool(const TempDir& dir, int servers, const std::string& extra_yaml = "",
-         const std::vector<std::string>& mc_args = {}) {
-    for (int i = 0; i < servers; ++i) {
-      backends.push_back(std::make_unique<MemcachedServer>(dir, mc_args));
-    }
-    walnut = std::make_unique<Walnut>(
-        dir, memcache_pool_yaml("mc", ports(), extra_yaml));
-  }
-  ~McPool() {
-    if (walnut) {
-      EXPECT_TRUE(walnut->process().running()) << "walnut died: " << walnut->log();
-    }
-    walnut.reset();  // first, so that its clean exit is checked while servers live
-  }
-  std::vector<int> ports() const {
-    std::vector<int> p;
-    for (const auto& b : backends) p.push_back(b->port());
-    return p;
-  }
-  int port() const { return walnut->port(); }
-
-  std::vector<std::unique_ptr<MemcachedServer>> backends;
-  std::unique_ptr<Walnut> walnut;
-};
-
-// A storage command with its data block: "cmd key flags exptime bytes[ tail]".
-std::string store(const std::string& cmd, const std::string& key, unsigned long flags,
-                  long exptime, const std::string& data, const std::string& tail = "") {
-  return cmd + " " + key + " " + std::to_string(flags) + " " + std::to_string(exptime) +
-         " " + std::to_string(data.size()) + (tail.empty() ? "" : " " + tail) + "\r\n" +
-         data + "\r\n";
-}
-// The meta set command: "ms key bytes flags..." and its data block.
-std::string meta_set(const std::string& key, const std::string& data,
-                     const std::string& flags = "") {
-  return "ms " + key + " " + std::to_string(data.size()) +
-         (flags.empty() ? "" : " " + flags) + "\r\n" + data + "\r\n";
-}
-// What memcached answers a get for one stored item.
-std::string value_block(const std::string& key, unsigned long flags, const std::string& data) {
-  return "VALUE " + key + " " + std::to_string(flags) + " " + std::to_string(data.size()) +
-         "\r\n" + data + "\r\n";
-}
 
 // Where two long replies part, for a failure message.
 std::string first_difference(const std::string& a, const std::string& b) {
@@ -100,319 +44,7 @@ std::string first_difference(const std::string& a, const std::string& b) {
 }
 
 // ---------------------------------------------------------------------------
-// 1. Differential: a script run against memcached directly and through
-//    walnut, replies compared byte for byte with cas uniques masked.
-
-struct McStep {
-  std::string request;  // may hold "{cas}": the run's latest gets/gats unique
-  bool replies = true;  // false for noreply: the next step proves none came
-  bool retrieval = false;
-};
-
-class McScript {
- public:
-  void cmd(const std::string& request) { steps_.push_back({request, true, false}); }
-  void read(const std::string& request) { steps_.push_back({request, true, true}); }
-  // A noreply command, and a retrieval after it that shows its effect and
-  // that no reply of its own came before.
-  void silent(const std::string& request, const std::string& then) {
-    steps_.push_back({request, false, false});
-    read(then);
-  }
-  const std::vector<McStep>& steps() const { return steps_; }
-
- private:
-  std::vector<McStep> steps_;
-};
-
-const std::string kKey250(250, 'L');
-
-// Keys every step of the script may leave behind; the final retrieval block
-// and the placement check use them.
-std::vector<std::string> script_keys() {
-  return {"s:a",  "s:b",  "s:c",  "s:d",  "s:crlf", "s:end", "s:fake", "s:big",
-          "n:n",  "n:n2", "n:big", "n:w",  "nr:1",   "nr:2",  "nr:3",   "c:a",
-          "c:b",  "m:1",  "m:2",  "m:3",  "m:e",    "m:cnt", "m:crlf", "t:a",
-          kKey250};
-}
-
-McScript differential_script() {
-  McScript s;
-  // Storage commands, flags, empty values, values that look like replies.
-  s.cmd(store("set", "s:a", 0, 0, "hello"));
-  s.read("get s:a\r\n");
-  s.cmd(store("set", "s:b", 42, 0, ""));
-  s.read("get s:b\r\n");
-  s.cmd(store("set", "s:c", 4294967295UL, 0, "xyz"));
-  s.read("get s:c\r\n");
-  s.cmd(store("add", "s:a", 0, 0, "nope"));
-  s.cmd(store("add", "s:d", 1, 0, "ddd"));
-  s.cmd(store("replace", "s:d", 2, 0, "dddd"));
-  s.cmd(store("replace", "s:missing", 2, 0, "x"));
-  s.read("get s:d s:missing\r\n");
-  s.cmd(store("append", "s:a", 0, 0, " world"));
-  s.cmd(store("prepend", "s:a", 0, 0, ">> "));
-  s.cmd(store("append", "s:missing", 0, 0, "x"));
-  s.cmd(store("prepend", "s:missing", 0, 0, "x"));
-  s.read("get s:a\r\n");
-  s.cmd(store("set", "s:crlf", 3, 0, "line1\r\nline2\r\n"));
-  s.cmd(store("set", "s:end", 7, 0, "\r\nEND\r\n"));
-  s.cmd(store("set", "s:fake", 9, 0, "x\r\nVALUE s:a 0 3\r\nabc\r\nEND\r\ny"));
-  s.read("get s:crlf s:end s:fake\r\n");
-  s.read("get s:end\r\n");
-  s.read("gets s:fake\r\n");
-  s.cmd(store("append", "s:end", 0, 0, "\r\n"));
-  s.read("get s:end\r\n");
-  s.cmd(store("set", "s:big", 5, 0, std::string(20000, 'b') + "\r\nEND\r\n" +
-                                        std::string(3000, 'c')));
-  s.read("get s:big\r\n");
-  s.read("gets s:big s:a\r\n");
-  s.cmd(store("set", kKey250, 11, 0, "long key"));
-  s.read("get " + kKey250 + "\r\n");
-  s.cmd(store("set", "s:gone", 0, -1, "expired at once"));
-  s.read("get s:gone\r\n");
-  // cas with uniques from this run's gets.
-  s.cmd(store("set", "c:a", 0, 0, "v1"));
-  s.read("gets c:a\r\n");
-  s.cmd(store("cas", "c:a", 6, 0, "v2", "{cas}"));
-  s.cmd(store("cas", "c:a", 6, 0, "v3", "{cas}"));  // stale now: EXISTS
-  s.read("get c:a\r\n");
-  s.read("gets c:a\r\n");
-  s.cmd(store("set", "c:a", 0, 0, "v4"));
-  s.cmd(store("cas", "c:a", 0, 0, "v5", "{cas}"));  // changed meanwhile
-  s.cmd(store("cas", "c:missing", 0, 0, "v", "12345"));
-  s.read("gets c:a\r\n");
-  s.silent(store("cas", "c:a", 8, 0, "v6", "{cas} noreply"), "gets c:a\r\n");
-  s.cmd(store("set", "c:b", 1, 0, "b1"));
-  s.read("gats 0 c:b\r\n");
-  s.cmd(store("cas", "c:b", 2, 0, "b2", "{cas}"));
-  s.read("gets c:a c:b c:missing\r\n");
-  // Retrievals: one to many keys, misses, duplicates.
-  s.read("get s:a s:b s:c s:d\r\n");
-  s.read("get s:a nothere1 s:b nothere2\r\n");
-  s.read("get s:a s:a s:a\r\n");
-  s.read("get nothere\r\n");
-  s.read("get s:a s:b s:a nothere s:b\r\n");
-  s.read("gets s:a s:b s:c\r\n");
-  s.read("gets nothere1 nothere2\r\n");
-  s.read("gets s:c s:c nothere s:c\r\n");
-  for (int i = 0; i < 20; ++i) {
-    s.cmd(store("set", "k:" + std::to_string(i), static_cast<unsigned long>(i), 0,
-                std::string(static_cast<size_t>(i), static_cast<char>('a' + i))));
-  }
-  std::string twenty = "get", mixed = "gets";
-  for (int i = 0; i < 20; ++i) twenty += " k:" + std::to_string(i);
-  for (int i = 25; i >= 0; i -= 3) {  // misses (k:22, k:25) and duplicates (k:1, k:4)
-    mixed += " k:" + std::to_string(i) + " k:" + std::to_string(i % 7);
-  }
-  s.read(twenty + "\r\n");
-  s.read(mixed + "\r\n");
-  // gat, gats, touch.
-  s.read("gat 0 s:a s:b nothere\r\n");
-  s.read("gats 1000 s:a s:d\r\n");
-  s.read("gat 100 nothere\r\n");
-  s.read("gat 0 s:d s:d\r\n");
-  s.cmd("touch s:d 1000\r\n");
-  s.cmd("touch nothere 10\r\n");
-  s.cmd(store("set", "t:a", 4, 0, "touch me"));
-  s.silent("touch t:a 0 noreply\r\n", "get t:a\r\n");
-  s.silent("touch nothere 0 noreply\r\n", "get t:a s:b\r\n");
-  // delete.
-  s.cmd(store("set", "d:a", 0, 0, "doomed"));
-  s.cmd("delete d:a\r\n");
-  s.cmd("delete d:a\r\n");
-  s.read("get d:a\r\n");
-  s.cmd(store("set", "d:b", 0, 0, "doomed"));
-  s.silent("delete d:b noreply\r\n", "get d:b s:a\r\n");
-  s.silent("delete d:b noreply\r\n", "get d:b\r\n");
-  // incr and decr, also on non-numeric values and past the edges.
-  s.cmd(store("set", "n:n", 0, 0, "10"));
-  s.cmd("incr n:n 5\r\n");
-  s.cmd("decr n:n 3\r\n");
-  s.cmd("decr n:n 100\r\n");
-  s.read("get n:n\r\n");
-  s.cmd("incr n:n 18446744073709551615\r\n");
-  s.cmd("incr n:n 1\r\n");
-  s.read("get n:n\r\n");
-  s.cmd(store("set", "n:n2", 3, 0, "9"));
-  s.cmd("incr n:n2 1\r\n");
-  s.read("get n:n2\r\n");
-  s.cmd(store("set", "n:big", 0, 0, "18446744073709551615"));
-  s.cmd("incr n:big 1\r\n");
-  s.read("get n:big\r\n");
-  s.cmd("incr s:a 1\r\n");
-  s.cmd("decr s:a 1\r\n");
-  s.cmd("incr n:n2 abc\r\n");
-  s.cmd("incr nothere 1\r\n");
-  s.cmd("decr nothere 1\r\n");
-  s.cmd(store("set", "n:w", 0, 0, "100"));
-  s.silent("incr n:w 7 noreply\r\n", "get n:w\r\n");
-  s.silent("decr n:w 200 noreply\r\n", "get n:w\r\n");
-  s.silent("incr s:a 1 noreply\r\n", "get s:a\r\n");
-  // noreply storage commands, one at a time and several in a row.
-  s.silent(store("set", "nr:1", 3, 0, "hi", "noreply"), "get nr:1\r\n");
-  s.silent(store("add", "nr:1", 0, 0, "no", "noreply"), "get nr:1\r\n");
-  s.silent(store("add", "nr:2", 5, 0, "added", "noreply"), "get nr:2\r\n");
-  s.silent(store("replace", "nr:2", 6, 0, "replaced", "noreply"), "get nr:2\r\n");
-  s.silent(store("append", "nr:2", 0, 0, "+", "noreply"), "get nr:2\r\n");
-  s.silent(store("prepend", "nr:2", 0, 0, "-", "noreply"), "get nr:2\r\n");
-  s.silent(store("set", "nr:3", 0, 0, "\r\nEND\r\n", "noreply"), "get nr:3\r\n");
-  s.silent(store("set", "nr:x", 0, 0, "1", "noreply"), "get nr:x\r\n");
-  s.silent("delete nr:x noreply\r\n", "get nr:x nr:1\r\n");
-  // Meta commands.
-  s.cmd("mn\r\n");
-  s.read("mg s:c v\r\n");
-  s.read("mg s:c v f t s k\r\n");
-  s.read("mg s:crlf s v\r\n");
-  s.read("mg s:c\r\n");
-  s.read("mg s:c k O123\r\n");
-  s.read("mg nothere v\r\n");
-  s.read("mg nothere\r\n");
-  s.cmd(meta_set("m:1", "abcde"));
-  s.read("mg m:1 v f s\r\n");
-  s.cmd(meta_set("m:1", "xyz", "F9 T0"));
-  s.read("mg m:1 v f t\r\n");
-  s.cmd(meta_set("m:1", "AA", "MA"));
-  s.cmd(meta_set("m:1", "PP", "MP"));
-  s.read("mg m:1 v\r\n");
-  s.read("get m:1\r\n");
-  s.cmd(meta_set("m:2", "new", "ME F3"));
-  s.cmd(meta_set("m:2", "again", "ME"));
-  s.cmd(meta_set("m:nothere", "r", "MR"));
-  s.cmd(meta_set("m:2", "replaced", "MR"));
-  s.cmd(meta_set("m:3", "opaque", "O42 k"));
-  s.read("mg m:2 v f k\r\n");
-  s.cmd(meta_set("m:e", ""));
-  s.read("mg m:e v s f\r\n");
-  s.cmd(meta_set("m:crlf", "a\r\nEND\r\nVA 3\r\nb", "F1"));
-  s.read("mg m:crlf v f\r\n");
-  s.read("get m:crlf m:e m:3\r\n");
-  s.cmd(meta_set("m:gone", "x"));
-  s.cmd("md m:gone\r\n");
-  s.cmd("md m:gone\r\n");
-  s.cmd("md nothere O5\r\n");
-  s.read("mg m:gone v\r\n");
-  s.cmd("ma m:cnt\r\n");
-  s.cmd("ma m:cnt N0 J13\r\n");
-  s.cmd("ma m:cnt v\r\n");
-  s.cmd("ma m:cnt MD D4 v\r\n");
-  s.cmd("ma m:cnt MI D100 v\r\n");
-  s.cmd("ma s:a\r\n");
-  s.cmd("mn\r\n");
-  s.read("get m:cnt\r\n");
-  // The end state: many keys in one request, every kind of retrieval.
-  std::vector<std::string> keys = script_keys();
-  std::string all = "get", all_gets = "gets", dup = "get";
-  for (const auto& k : keys) all += " " + k;
-  for (const auto& k : keys) all_gets += " " + k + " nothere:" + k.substr(0, 3);
-  for (size_t i = 0; i < keys.size(); ++i) dup += " " + keys[(i * 7) % keys.size()] + " " + keys[i];
-  s.read(all + "\r\n");
-  s.read(all_gets + "\r\n");
-  s.read(dup + "\r\n");
-  s.read("gat 0" + all.substr(3) + "\r\n");
-  s.read("gats 0" + all.substr(3) + "\r\n");
-  for (const auto& k : keys) s.read("mg " + k + " s f k v\r\n");
-  return s;
-}
-
-// `request` with "{cas}" replaced by `cas` ("0" before any gets answered).
-std::string with_cas(std::string request, const std::string& cas) {
-  size_t at = request.find("{cas}");
-  if (at != std::string::npos) request.replace(at, 5, cas.empty() ? "0" : cas);
-  return request;
-}
-
-struct RunCounts {
-  int commands = 0;   // steps sent
-  int compared = 0;   // replies compared
-  int retrievals = 0;  // of which retrievals
-};
-
-// Runs every step against memcached and through walnut, one at a time, and
-// compares the replies. A walnut connection that stops answering is
-// replaced, but not forever.
-RunCounts compare_runs(const std::vector<McStep>& steps, int direct_port, int walnut_port,
-                       const std::string& label) {
-  RunCounts n;
-  // A short wait on walnut's side: replies here are small, and each lost
-  // one costs a wait.
-  McClient direct(direct_port, kWait);
-  auto proxy = std::make_unique<McClient>(walnut_port, 1s);
-  EXPECT_TRUE(direct.connected() && proxy->connected()) << label;
-  std::string direct_cas, proxy_cas;
-  int mismatches = 0, lost = 0;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    const McStep& s = steps[i];
-    direct.send_raw(with_cas(s.request, direct_cas));
-    proxy->send_raw(with_cas(s.request, proxy_cas));
-    ++n.commands;
-    if (!s.replies) continue;
-    std::string want = direct.read_reply();
-    std::string got = proxy->read_reply();
-    ++n.compared;
-    if (s.retrieval) ++n.retrievals;
-    if (!first_cas(want).empty()) direct_cas = first_cas(want);
-    if (!first_cas(got).empty()) proxy_cas = first_cas(got);
-    EXPECT_FALSE(want.empty()) << label << ": memcached gave no reply to step " << i << ": "
-                               << printable(s.request);
-    if (mask_cas(want) != mask_cas(got) && ++mismatches <= 40) {
-      ADD_FAILURE() << label << ": step " << i << ": " << printable(s.request)
-                    << "\n  memcached: " << printable(want) << "\n  walnut:    "
-                    << printable(got);
-    }
-    if (got.empty() || !proxy->healthy()) {
-      if (++lost >= 2) {
-        ADD_FAILURE() << label << ": walnut stopped answering; giving up after step " << i;
-        return n;
-      }
-      proxy = std::make_unique<McClient>(walnut_port, 1s);
-    }
-  }
-  EXPECT_TRUE(direct.quiet_for(50ms)) << label << ": memcached sent more than expected";
-  EXPECT_TRUE(proxy->quiet_for(200ms)) << label << ": walnut sent replies nobody asked for";
-  EXPECT_EQ(mismatches, 0) << label << ": " << mismatches << " replies differ";
-  return n;
-}
-
-TEST(MemcacheDifferential, DirectVsOneServerThenThreeServers) {
-  TempDir dir;
-  std::vector<McStep> steps = differential_script().steps();
-  ASSERT_GE(steps.size(), 150u);
-
-  // One server: every command, byte for byte.
-  MemcachedServer direct(dir);
-  McPool one(dir, 1);
-  RunCounts a = compare_runs(steps, direct.port(), one.port(), "one server");
-  std::cout << "[ memcache ] differential, one server: " << a.commands
-            << " commands sent, " << a.compared << " replies compared\n";
-  EXPECT_EQ(a.commands, static_cast<int>(steps.size()));
-
-  // Three servers: the same data (made by the same script) and every
-  // retrieval, multi-key ones split over the servers.
-  MemcachedServer reference(dir);
-  McPool three(dir, 3, kSpread);
-  RunCounts b = compare_runs(steps, reference.port(), three.port(), "three servers");
-  std::cout << "[ memcache ] differential, three servers: " << b.commands
-            << " commands sent, " << b.compared << " replies compared, of which "
-            << b.retrievals << " retrievals\n";
-  EXPECT_EQ(b.commands, static_cast<int>(steps.size()));
-
-  // The end state really is spread: every key the reference holds is on
-  // exactly one of the three servers, and each server holds some.
-  std::vector<std::string> keys = script_keys();
-  std::vector<int> ref = mc_locate({reference.port()}, keys);
-  std::vector<int> where = mc_locate(three.ports(), keys);
-  std::set<int> used;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    EXPECT_EQ(ref[i], 0) << "the script should leave " << keys[i] << " behind";
-    EXPECT_GE(where[i], 0) << keys[i] << " is on " << where[i] << " servers (-1: none, -2: many)";
-    used.insert(where[i]);
-  }
-  EXPECT_EQ(used, (std::set<int>{0, 1, 2})) << "keys not spread over all three servers";
-}
-
-// ---------------------------------------------------------------------------
-// 2. Multi-get of 1, 10 and 1000 keys over three servers.
+// 1. Multi-get of 1, 10 and 1000 keys over three servers.
 
 TEST(MemcacheMultiGet, SplitOverThreeServersAnswersLikeOneMemcached) {
   TempDir dir;
@@ -520,7 +152,7 @@ TEST(MemcacheMultiGet, SplitOverThreeServersAnswersLikeOneMemcached) {
 }
 
 // ---------------------------------------------------------------------------
-// 3. Values larger than one of walnut's buffers, and a 1 MB value.
+// 2. Values larger than one of walnut's buffers, and a 1 MB value.
 
 TEST(MemcacheLargeValues, OneMegabyteAndManyBuffersRoundTrip) {
   TempDir dir;
@@ -567,7 +199,7 @@ TEST(MemcacheLargeValues, OneMegabyteAndManyBuffersRoundTrip) {
 }
 
 // ---------------------------------------------------------------------------
-// 4. Many clients at once, each pipelining.
+// 3. Many clients at once, each pipelining.
 
 TEST(MemcacheConcurrency, HundredPipeliningClients) {
   TempDir dir;
@@ -647,7 +279,7 @@ TEST(MemcacheConcurrency, HundredPipeliningClients) {
 }
 
 // ---------------------------------------------------------------------------
-// 5. Commands walnut answers itself.
+// 4. Commands walnut answers itself.
 
 TEST(MemcacheLocal, VersionMnAndQuit) {
   TempDir dir;
@@ -690,7 +322,7 @@ TEST(MemcacheLocal, VersionMnAndQuit) {
 }
 
 // ---------------------------------------------------------------------------
-// 6. Bad input.
+// 5. Bad input.
 
 TEST(MemcacheBadInput, RefusedWithoutReachingTheServer) {
   TempDir dir;
@@ -776,7 +408,7 @@ TEST(MemcacheBadInput, RefusedWithoutReachingTheServer) {
 }
 
 // ---------------------------------------------------------------------------
-// 7. A dead backend fails only the requests routed to it.
+// 6. A dead backend fails only the requests routed to it.
 
 TEST(MemcacheBackendFailure, DeadServerFailsOnlyItsKeys) {
   TempDir dir;
@@ -835,7 +467,7 @@ TEST(MemcacheBackendFailure, DeadServerFailsOnlyItsKeys) {
 }
 
 // ---------------------------------------------------------------------------
-// 8. Real clients: the libmemcached tools through walnut.
+// 7. Real clients: the libmemcached tools through walnut.
 
 TEST(MemcacheRealClients, LibmemcachedToolsThroughWalnut) {
   TempDir dir;

@@ -37,5 +37,17 @@ TEST(IntrusiveList, KeepsOrderAndSupportsTwoListsAtOnce) {
   EXPECT_TRUE(items[0].a.linked()) << "still on the other list";
 }
 
+TEST(IntrusiveList, ReplaceKeepsThePlace) {
+  Item items[4] = {{1, {}, {}}, {2, {}, {}}, {3, {}, {}}, {9, {}, {}}};
+  IntrusiveList<Item, &Item::a> l;
+  for (int i = 0; i < 3; ++i) l.push_back(&items[i]);
+  l.replace(&items[1], &items[3]);
+  EXPECT_FALSE(items[1].a.linked());
+  EXPECT_EQ(l.size(), 3u);
+  EXPECT_EQ(l.pop_front()->value, 1);
+  EXPECT_EQ(l.pop_front()->value, 9);
+  EXPECT_EQ(l.pop_front()->value, 3);
+}
+
 }  // namespace
 }  // namespace walnut

@@ -31,6 +31,7 @@ class MemcacheProtocol final : public proto::Protocol {
                       buffer::MbufPool& pool) const override;
   void coalesce(proto::Msg& parent, buffer::MbufPool& pool) const override;
   std::vector<std::string> handshake() const override { return {}; }
+  std::string health_check() const override { return "version\r\n"; }
 
  private:
   bool keys_ok(proto::Msg& msg, buffer::MbufPool& pool) const;

@@ -40,6 +40,7 @@ class RedisProtocol final : public proto::Protocol {
                       buffer::MbufPool& pool) const override;
   void coalesce(proto::Msg& parent, buffer::MbufPool& pool) const override;
   std::vector<std::string> handshake() const override;
+  std::string health_check() const override { return "*1\r\n$4\r\nPING\r\n"; }
 
  private:
   proto::Action local_reply(proto::Msg& msg, proto::ClientSession& session,
