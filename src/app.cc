@@ -3,13 +3,17 @@
 // connection before the context that holds their buffers goes.
 #include "app.h"
 
+#include <unistd.h>
+
 #include <csignal>
+#include <ctime>
 
 #include "common/log.h"
 
 namespace walnut {
 
 App::~App() {
+  stats_.reset();
   signals_.clear();
   pools_.clear();
   if (ctx_) ctx_->after_iteration();  // frees the connections closed above
@@ -46,8 +50,28 @@ bool App::start(std::string* error) {
     }
     pools_.push_back(std::move(pool));
   }
+  started_ = time(nullptr);
+  stats_ = std::make_unique<stats::StatsServer>(
+      loop_, [this] { return snapshot(); },
+      static_cast<uint64_t>(options_.stats_interval));
+  if (!stats_->start(options_.stats_addr, options_.stats_port, error)) return false;
   install_signals();
   return true;
+}
+
+stats::Snapshot App::snapshot() const {
+  stats::Snapshot s;
+  char host[256] = "";
+  gethostname(host, sizeof(host) - 1);
+  s.source = host;
+  s.version = PACKAGE_VERSION;
+  time_t now = time(nullptr);
+  s.uptime = static_cast<uint64_t>(now - started_);
+  s.timestamp = static_cast<uint64_t>(now);
+  s.total_connections = ctx_->total_connections();
+  s.curr_connections = ctx_->curr_connections();
+  for (const auto& pool : pools_) s.pools.push_back(pool->snapshot());
+  return s;
 }
 
 void App::install_signals() {

@@ -11,6 +11,7 @@
 #include "options.h"
 #include "proxy/context.h"
 #include "proxy/server_pool.h"
+#include "stats/stats_server.h"
 
 namespace walnut {
 
@@ -30,6 +31,7 @@ class App {
 
  private:
   void install_signals();
+  stats::Snapshot snapshot() const;
 
   Options options_;
   config::Config config_;
@@ -37,6 +39,8 @@ class App {
   std::unique_ptr<proxy::Context> ctx_;
   std::vector<std::unique_ptr<proxy::ServerPool>> pools_;
   std::vector<std::unique_ptr<event::SignalWatcher>> signals_;
+  std::unique_ptr<stats::StatsServer> stats_;
+  time_t started_ = 0;
 };
 
 }  // namespace walnut

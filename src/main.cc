@@ -11,6 +11,7 @@
 #include "app.h"
 #include "common/log.h"
 #include "options.h"
+#include "stats/counters.h"
 
 namespace {
 
@@ -78,7 +79,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (options.describe_stats) {
-    say("walnut: stats descriptions are not available in this build\n");
+    say(walnut::version_text() + "\n" + walnut::stats::describe());
     return 0;
   }
   walnut::log::set_level(options.verbosity);

@@ -31,10 +31,12 @@ void ClientConn::on_readable() {
       case StreamReader::ReadStatus::kEof:
         // The client may still wait for replies (a half-closed socket):
         // deliver them, then close.
+        ++pool_.counters().client_eof;
         stop_reading();
         if (queue_.empty()) close("client closed the connection");
         return;
       case StreamReader::ReadStatus::kError:
+        ++pool_.counters().client_err;
         close(std::strerror(errno));
         return;
       case StreamReader::ReadStatus::kData:
@@ -86,6 +88,7 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
 }
 
 void ClientConn::on_protocol_error() {
+  ++pool_.counters().client_err;
   LOG_INFO("client on fd %d sent malformed input: %s", fd(),
            std::string(parser_->error()).c_str());
   proto::Msg* msg = ctx_.new_msg();
@@ -145,6 +148,7 @@ bool ClientConn::write_replies() {
         want_write(true);
         return false;
       }
+      ++pool_.counters().client_err;
       close(std::strerror(errno));
       return false;
     }

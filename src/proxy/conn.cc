@@ -7,7 +7,7 @@
 
 namespace walnut::proxy {
 
-Conn::Conn(Context& ctx, int fd) : ctx_(ctx), fd_(fd) {}
+Conn::Conn(Context& ctx, int fd) : ctx_(ctx), fd_(fd) { ctx.conn_opened(); }
 
 void Conn::watch() {
   watcher_.init(ctx_.loop(), fd_.get(), &Conn::on_event, this);
@@ -16,6 +16,7 @@ void Conn::watch() {
 
 void Conn::release_socket() {
   closed_ = true;
+  ctx_.conn_closed();
   watcher_.reset();
   fd_.reset();
   ctx_.cancel_flush(this);

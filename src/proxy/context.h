@@ -37,6 +37,12 @@ class Context {
   // Runs after every loop iteration: flushes, then frees retired conns.
   void after_iteration();
 
+  // Connections of every kind (listeners, clients, servers), for the stats.
+  void conn_opened() { ++total_connections_, ++curr_connections_; }
+  void conn_closed() { --curr_connections_; }
+  uint64_t total_connections() const { return total_connections_; }
+  uint64_t curr_connections() const { return curr_connections_; }
+
  private:
   event::Loop& loop_;
   buffer::MbufPool mbufs_;
@@ -44,6 +50,8 @@ class Context {
   uint64_t next_msg_id_ = 1;
   std::vector<Conn*> to_flush_;
   std::vector<Conn*> retired_;
+  uint64_t total_connections_ = 0;
+  uint64_t curr_connections_ = 0;
 };
 
 }  // namespace walnut::proxy

@@ -2,6 +2,8 @@
 #include "proxy/server.h"
 
 #include <cerrno>
+#include <sys/time.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -103,6 +105,11 @@ void Server::count_failure(const std::string& cause) {
   if (p.auto_eject_hosts && !ejected_ &&
       failures_ >= static_cast<uint32_t>(p.server_failure_limit)) {
     ejected_ = true;
+    ++pool_.counters().server_ejects;
+    struct timeval tv;
+    gettimeofday(&tv, nullptr);
+    counters_.server_ejected_at =
+        static_cast<uint64_t>(tv.tv_sec) * 1000000 + static_cast<uint64_t>(tv.tv_usec);
     LOG_NOTICE("ejecting server '%s' from pool '%s' after %u failures (%s); "
                "health check in %d ms",
                label().c_str(), p.name.c_str(), failures_, cause.c_str(),
@@ -136,8 +143,19 @@ void Server::on_health_check(bool ok) {
   LOG_NOTICE("server '%s' passed its health check: back in pool '%s'",
              label().c_str(), p.name.c_str());
   ejected_ = false;
+  counters_.server_ejected_at = 0;
   on_reply();
   pool_.rebuild_routes();
+}
+
+stats::ServerCounters Server::snapshot() const {
+  stats::ServerCounters c = counters_;
+  for (const ServerConn* conn : slots_) {
+    if (conn == nullptr || conn->closed()) continue;
+    ++c.server_connections;
+    conn->add_queue_stats(&c);
+  }
+  return c;
 }
 
 void Server::close_all(const std::string& reason) {

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "event/loop.h"
 #include "net/socket.h"
+#include "stats/counters.h"
 
 namespace walnut::proxy {
 
@@ -45,6 +46,9 @@ class Server {
   void on_health_check(bool ok);
 
   bool ejected() const { return ejected_; }
+  stats::ServerCounters& counters() { return counters_; }
+  // The counters with the gauges (connections, queues) filled in.
+  stats::ServerCounters snapshot() const;
 
   ServerPool& pool() { return pool_; }
   const config::ServerSpec& spec() const { return spec_; }
@@ -69,6 +73,7 @@ class Server {
   std::string last_error_;
   bool ejected_ = false;
   event::Timer retry_timer_;    // the health check of an ejected server
+  stats::ServerCounters counters_;
 };
 
 }  // namespace walnut::proxy

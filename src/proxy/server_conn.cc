@@ -36,6 +36,11 @@ ServerConn::ServerConn(Context& ctx, Server& server, int fd)
 
 void ServerConn::enqueue(proto::Msg* msg) {
   msg->server = this;
+  if (!msg->internal) {  // walnut's own requests are not the clients'
+    stats::ServerCounters& c = server_.counters();
+    ++c.requests;
+    c.request_bytes += msg->request.size();
+  }
   if (timeout_ms_ > 0) {
     uint64_t now = now_ms();
     msg->deadline = now + static_cast<uint64_t>(timeout_ms_);
@@ -43,6 +48,19 @@ void ServerConn::enqueue(proto::Msg* msg) {
   }
   to_send_.push_back(msg);
   if (!connecting_) ctx_.schedule_flush(this);
+}
+
+void ServerConn::add_queue_stats(stats::ServerCounters* c) const {
+  for (proto::Msg* m = to_send_.front(); m != nullptr; m = to_send_.next(m)) {
+    if (m->internal) continue;
+    ++c->in_queue;
+    c->in_queue_bytes += m->request.size() - m->request_sent;
+  }
+  for (proto::Msg* m = awaiting_.front(); m != nullptr; m = awaiting_.next(m)) {
+    if (m->internal) continue;
+    ++c->out_queue;
+    c->out_queue_bytes += m->request.size();
+  }
 }
 
 void ServerConn::send_health_check() {
@@ -75,6 +93,7 @@ void ServerConn::on_timer() {
       proto::Msg* next = q->next(m);
       if (m->deadline != proto::Msg::kNoDeadline) {
         if (m->deadline > now) break;
+        if (!m->internal) ++server_.counters().server_timedout;
         time_out(*q, m);
         ++expired;
       }
@@ -164,7 +183,7 @@ void ServerConn::on_readable() {
       case StreamReader::ReadStatus::kAgain:
         return;
       case StreamReader::ReadStatus::kEof:
-        fail_connection("Connection closed by server");
+        fail_connection("Connection closed by server", true);
         return;
       case StreamReader::ReadStatus::kError:
         fail_connection(std::strerror(errno));
@@ -191,6 +210,11 @@ bool ServerConn::read_responses() {
     m->reply_is_error = parser_->is_error_reply();
     parser_->reset();
     server_.on_reply();
+    if (!m->internal) {
+      stats::ServerCounters& c = server_.counters();
+      ++c.responses;
+      c.response_bytes += m->reply.size();
+    }
     complete(m);
     return true;
   });
@@ -227,8 +251,13 @@ void ServerConn::fail(proto::Msg* msg, const std::string& cause) {
   complete(msg);
 }
 
-void ServerConn::fail_connection(const std::string& cause) {
+void ServerConn::fail_connection(const std::string& cause, bool eof) {
   if (closed_) return;
+  if (eof) {
+    ++server_.counters().server_eof;
+  } else {
+    ++server_.counters().server_err;
+  }
   if (connecting_) {
     server_.on_connect_failed(cause);
   } else {

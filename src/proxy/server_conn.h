@@ -19,6 +19,7 @@
 #include "proto/parse.h"
 #include "proxy/conn.h"
 #include "proxy/stream_reader.h"
+#include "stats/counters.h"
 
 namespace walnut::proxy {
 
@@ -32,6 +33,9 @@ class ServerConn final : public Conn {
   void enqueue(proto::Msg* msg);
   // Queues walnut's probe of an ejected server.
   void send_health_check();
+  // Adds the queue gauges (requests and bytes waiting to be written, and
+  // written but not answered) of client requests to `c`.
+  void add_queue_stats(stats::ServerCounters* c) const;
 
   void on_readable() override;
   void on_writable() override;
@@ -42,8 +46,9 @@ class ServerConn final : public Conn {
   bool read_responses();  // false once the connection was closed
   void complete(proto::Msg* msg);
   void fail(proto::Msg* msg, const std::string& cause);
-  // Closes the connection for an error, telling its server.
-  void fail_connection(const std::string& cause);
+  // Closes the connection for an error (or the server's EOF), telling its
+  // server.
+  void fail_connection(const std::string& cause, bool eof = false);
   void on_timer();
   // Answers `msg` with a timeout error and leaves a placeholder (when a
   // reply may still come) in its place in `queue`.

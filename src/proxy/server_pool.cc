@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -204,6 +205,7 @@ void ServerPool::forward_split(proto::Msg* msg) {
     msg->fragments.push_back(part);
   }
   msg->fragments_pending = static_cast<uint32_t>(keys_of.size());
+  counters_.fragments += keys_of.size();
   for (size_t f = 0; f < keys_of.size(); ++f) {
     send_to(servers_[server_of[f]].get(), msg->fragments[f]);
   }
@@ -219,7 +221,22 @@ void ServerPool::send_to(Server* server, proto::Msg* msg) {
   conn->enqueue(msg);
 }
 
+stats::PoolSnapshot ServerPool::snapshot() const {
+  stats::PoolSnapshot p;
+  p.name = spec_.name;
+  p.counters = counters_;
+  p.counters.client_connections = clients_.size();
+  std::vector<const Server*> order;
+  for (const auto& s : servers_) order.push_back(s.get());
+  std::stable_sort(order.begin(), order.end(), [](const Server* a, const Server* b) {
+    return dist::label_less(a->label(), b->label());
+  });
+  for (const Server* s : order) p.servers.push_back({s->label(), s->snapshot()});
+  return p;
+}
+
 void ServerPool::answer_error(proto::Msg* msg, const std::string& cause) {
+  ++counters_.forward_error;
   msg->reply.clear();
   protocol_->error_reply(*msg, cause, ctx_.mbufs());
   finish(msg);

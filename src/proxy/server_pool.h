@@ -13,6 +13,7 @@
 #include "proxy/client_conn.h"
 #include "proxy/router.h"
 #include "proxy/server.h"
+#include "stats/counters.h"
 
 namespace walnut::proxy {
 
@@ -55,6 +56,9 @@ class ServerPool {
   const config::PoolSpec& spec() const { return spec_; }
   const proto::Protocol& protocol() const { return *protocol_; }
   size_t client_count() const { return clients_.size(); }
+  stats::PoolCounters& counters() { return counters_; }
+  // The pool's stats now, servers in nutcracker's order.
+  stats::PoolSnapshot snapshot() const;
 
  private:
   Server* route(const proto::Msg& msg, std::string* error);
@@ -72,6 +76,7 @@ class ServerPool {
   std::vector<std::unique_ptr<Server>> servers_;
   Router router_;
   bool any_live_ = true;  // false while every server is ejected
+  stats::PoolCounters counters_;
   Listener* listener_ = nullptr;
   IntrusiveList<ClientConn, &ClientConn::pool_hook> clients_;
 };

@@ -101,7 +101,7 @@ TEST(FaultEjection, DeadServerIsEjectedLikeNutcrackerKeptOutAndTakenBack) {
   std::string nut_yaml = pool_yaml("eject", ports, settings);
   nut_yaml.replace(nut_yaml.find("LISTEN_PORT"), 11, std::to_string(nut_port));
   std::ofstream(dir.file("nutcracker.yml")) << nut_yaml;
-  Process nutcracker({"/usr/sbin/nutcracker", "-c", dir.file("nutcracker.yml"), "-s",
+  Process nutcracker({"/usr/sbin/nutcracker", "-c", dir.file("nutcracker.yml"), "-a", "127.0.0.1", "-s",
                       std::to_string(free_port()), "-a", "127.0.0.1", "-o",
                       dir.file("nutcracker.log")},
                      dir.file("nutcracker.out"));

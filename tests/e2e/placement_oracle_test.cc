@@ -136,10 +136,10 @@ class PlacementOracle : public ::testing::Test {
     }
     std::ofstream(dir_.file("nutcracker.yml")) << nut_yaml;
     std::ofstream(dir_.file("walnut.yml")) << walnut_yaml;
-    nutcracker_ = Process({"/usr/sbin/nutcracker", "-c", dir_.file("nutcracker.yml"), "-s",
+    nutcracker_ = Process({"/usr/sbin/nutcracker", "-c", dir_.file("nutcracker.yml"), "-a", "127.0.0.1", "-s",
                            std::to_string(free_port()), "-o", dir_.file("nutcracker.log")},
                           dir_.file("nutcracker.out"));
-    walnut_ = Process({walnut_binary(), "-c", dir_.file("walnut.yml"), "-s",
+    walnut_ = Process({walnut_binary(), "-c", dir_.file("walnut.yml"), "-a", "127.0.0.1", "-s",
                        std::to_string(free_port())},
                       dir_.file("walnut.log"));
     ASSERT_TRUE(wait_for_port(cases.back().nutcracker_port, 10s))
@@ -253,10 +253,10 @@ TEST(PlacementOracleMemcached, WalnutPlacesEveryKeyWhereNutcrackerDoes) {
   }
   std::ofstream(dir.file("nutcracker.yml")) << nut_yaml;
   std::ofstream(dir.file("walnut.yml")) << walnut_yaml;
-  Process nutcracker({"/usr/sbin/nutcracker", "-c", dir.file("nutcracker.yml"), "-s",
+  Process nutcracker({"/usr/sbin/nutcracker", "-c", dir.file("nutcracker.yml"), "-a", "127.0.0.1", "-s",
                       std::to_string(free_port()), "-o", dir.file("nutcracker.log")},
                      dir.file("nutcracker.out"));
-  Process walnut({walnut_binary(), "-c", dir.file("walnut.yml"), "-s",
+  Process walnut({walnut_binary(), "-c", dir.file("walnut.yml"), "-a", "127.0.0.1", "-s",
                   std::to_string(free_port())},
                  dir.file("walnut.log"));
   ASSERT_TRUE(wait_for_port(cases.back().nutcracker_port, 10s))

@@ -1,0 +1,65 @@
+// The counters behind the stats port, with nutcracker 0.5.0's names. Plain
+// integers: walnut is single-threaded, so counting is one add on the data
+// path, with no lock and no atomic.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace walnut::stats {
+
+struct PoolCounters {
+  uint64_t client_eof = 0;
+  uint64_t client_err = 0;
+  uint64_t client_connections = 0;  // gauge, filled at snapshot time
+  uint64_t server_ejects = 0;
+  uint64_t forward_error = 0;
+  uint64_t fragments = 0;
+};
+
+struct ServerCounters {
+  uint64_t server_eof = 0;
+  uint64_t server_err = 0;
+  uint64_t server_timedout = 0;
+  uint64_t server_connections = 0;  // gauge
+  uint64_t server_ejected_at = 0;   // usec since the epoch; 0 when in
+  uint64_t requests = 0;
+  uint64_t request_bytes = 0;
+  uint64_t responses = 0;
+  uint64_t response_bytes = 0;
+  uint64_t in_queue = 0;            // gauges from here on
+  uint64_t in_queue_bytes = 0;
+  uint64_t out_queue = 0;
+  uint64_t out_queue_bytes = 0;
+};
+
+struct ServerSnapshot {
+  std::string name;  // the server's name, else host:port
+  ServerCounters counters;
+};
+
+struct PoolSnapshot {
+  std::string name;
+  PoolCounters counters;
+  std::vector<ServerSnapshot> servers;
+};
+
+struct Snapshot {
+  std::string source;   // the host name
+  std::string version;
+  uint64_t uptime = 0;     // seconds
+  uint64_t timestamp = 0;  // seconds since the epoch
+  uint64_t total_connections = 0;
+  uint64_t curr_connections = 0;
+  std::vector<PoolSnapshot> pools;
+};
+
+// The stats object exactly as nutcracker 0.5.0 lays it out, field order and
+// spacing included, so that scripts that scrape it keep working.
+std::string to_json(const Snapshot& snapshot);
+
+// The text of -D, --describe-stats.
+std::string describe();
+
+}  // namespace walnut::stats

@@ -1,0 +1,113 @@
+// Accepting stats readers and feeding them the latest JSON.
+#include "stats/stats_server.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
+
+namespace walnut::stats {
+
+struct StatsServer::Reader {
+  StatsServer* owner;
+  net::Fd fd;
+  std::string text;
+  size_t sent = 0;
+  bool done = false;
+  event::IoWatcher watcher;
+
+  static void on_writable(void* self, short) {
+    auto* r = static_cast<Reader*>(self);
+    r->owner->finish(r);
+  }
+};
+
+StatsServer::StatsServer(event::Loop& loop, Provider provider,
+                         uint64_t interval_ms)
+    : loop_(loop), provider_(std::move(provider)), interval_ms_(interval_ms) {}
+
+StatsServer::~StatsServer() {
+  readers_.clear();
+  listener_.reset();
+  timer_.reset();
+}
+
+bool StatsServer::start(const std::string& addr, int port, std::string* error) {
+  net::Address a;
+  if (!net::resolve_tcp(addr, port, &a, error)) return false;
+  net::ListenOptions opts;
+  opts.backlog = 64;
+  int fd = net::listen_on(a, opts);
+  if (fd < 0) {
+    *error = "cannot listen for stats on '" + a.text + "': " + std::strerror(errno);
+    return false;
+  }
+  listen_fd_.reset(fd);
+  listener_.init(loop_, fd, &StatsServer::on_accept, this);
+  listener_.want_read(true);
+  timer_.init(loop_, [this] { aggregate(); });
+  aggregate();
+  timer_.start(std::max<uint64_t>(interval_ms_, 1), true);
+  LOG_NOTICE("stats on %s, aggregated every %llu ms", a.text.c_str(),
+             static_cast<unsigned long long>(interval_ms_));
+  return true;
+}
+
+void StatsServer::aggregate() {
+  json_ = to_json(provider_());
+  sweep();
+}
+
+// Finished readers are freed here, never inside their own event callback.
+void StatsServer::sweep() {
+  readers_.erase(std::remove_if(readers_.begin(), readers_.end(),
+                                [](const std::unique_ptr<Reader>& r) { return r->done; }),
+                 readers_.end());
+}
+
+void StatsServer::on_accept(void* arg, short) {
+  auto* self = static_cast<StatsServer*>(arg);
+  self->sweep();
+  for (int i = 0; i < 16; ++i) {
+    int fd = ::accept4(self->listen_fd_.get(), nullptr, nullptr,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    auto r = std::make_unique<Reader>();
+    r->owner = self;
+    r->fd.reset(fd);
+    r->text = self->json_;
+    Reader* raw = r.get();
+    self->readers_.push_back(std::move(r));
+    self->finish(raw);
+  }
+}
+
+// Writes what the socket takes; closes the reader when all is sent or the
+// socket failed, else waits for it to drain.
+void StatsServer::finish(Reader* r) {
+  while (r->sent < r->text.size()) {
+    ssize_t n = ::send(r->fd.get(), r->text.data() + r->sent,
+                       r->text.size() - r->sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      r->sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!r->watcher.wants_write()) {
+        r->watcher.init(loop_, r->fd.get(), &Reader::on_writable, r);
+        r->watcher.want_write(true);
+      }
+      return;
+    }
+    break;  // the reader went away
+  }
+  r->watcher.want_write(false);
+  r->fd.reset();
+  r->done = true;
+}
+
+}  // namespace walnut::stats

@@ -1,0 +1,45 @@
+// The stats port: every `interval` ms the current Snapshot is turned into
+// JSON; each client that connects is sent the latest one and closed, as
+// nutcracker does. Writes never block the loop: a slow reader is fed as its
+// socket drains.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "event/loop.h"
+#include "net/socket.h"
+#include "stats/counters.h"
+
+namespace walnut::stats {
+
+class StatsServer {
+ public:
+  using Provider = std::function<Snapshot()>;
+  StatsServer(event::Loop& loop, Provider provider, uint64_t interval_ms);
+  ~StatsServer();
+
+  // Listens on addr:port; false with the reason.
+  bool start(const std::string& addr, int port, std::string* error);
+  // Takes a snapshot now (also done every interval).
+  void aggregate();
+
+ private:
+  struct Reader;
+  static void on_accept(void* self, short what);
+  void finish(Reader* reader);
+  void sweep();
+
+  event::Loop& loop_;
+  Provider provider_;
+  uint64_t interval_ms_;
+  std::string json_;
+  net::Fd listen_fd_;
+  event::IoWatcher listener_;
+  event::Timer timer_;
+  std::vector<std::unique_ptr<Reader>> readers_;
+};
+
+}  // namespace walnut::stats

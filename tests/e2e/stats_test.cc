@@ -1,0 +1,265 @@
+// The stats port: nutcracker's JSON object, parsed by a strict little JSON
+// reader written here (independent of walnut), with exact counts; and -D.
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "tests/e2e/harness.h"
+
+namespace walnut::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A JSON value restricted to what the stats object holds: objects, strings
+// and non-negative integers. Parsing fails on anything else.
+struct Json {
+  enum Kind { kObject, kString, kNumber } kind = kObject;
+  std::string text;
+  unsigned long long number = 0;
+  std::vector<std::pair<std::string, std::unique_ptr<Json>>> members;
+
+  const Json* get(const std::string& key) const {
+    for (const auto& [k, v] : members) {
+      if (k == key) return v.get();
+    }
+    return nullptr;
+  }
+};
+
+class JsonReader {
+ public:
+  explicit JsonReader(const std::string& s) : s_(s) {}
+  std::unique_ptr<Json> document() {
+    auto v = value();
+    space();
+    if (v == nullptr || pos_ != s_.size()) return nullptr;
+    return v;
+  }
+
+ private:
+  void space() {
+    while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+  }
+  bool eat(char c) {
+    space();
+    if (pos_ < s_.size() && s_[pos_] == c) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  bool string(std::string* out) {
+    if (!eat('"')) return false;
+    while (pos_ < s_.size() && s_[pos_] != '"') {
+      if (s_[pos_] == '\\') return false;  // the stats object needs no escapes
+      out->push_back(s_[pos_++]);
+    }
+    return eat('"');
+  }
+  std::unique_ptr<Json> value() {
+    space();
+    auto v = std::make_unique<Json>();
+    if (pos_ >= s_.size()) return nullptr;
+    if (s_[pos_] == '"') {
+      v->kind = Json::kString;
+      return string(&v->text) ? std::move(v) : nullptr;
+    }
+    if (std::isdigit(static_cast<unsigned char>(s_[pos_]))) {
+      v->kind = Json::kNumber;
+      while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) {
+        v->number = v->number * 10 + static_cast<unsigned>(s_[pos_++] - '0');
+      }
+      return v;
+    }
+    if (!eat('{')) return nullptr;
+    if (eat('}')) return v;
+    do {
+      std::string key;
+      if (!string(&key) || !eat(':')) return nullptr;
+      auto member = value();
+      if (member == nullptr) return nullptr;
+      v->members.emplace_back(key, std::move(member));
+    } while (eat(','));
+    return eat('}') ? std::move(v) : nullptr;
+  }
+
+  const std::string& s_;
+  size_t pos_ = 0;
+};
+
+std::string read_stats(int port) {
+  int fd = -1;
+  for (int i = 0; i < 100 && fd < 0; ++i) {
+    if (wait_for_port(port, 50ms)) {
+      fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<uint16_t>(port));
+      if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+        close(fd);
+        fd = -1;
+      }
+    }
+  }
+  std::string out;
+  if (fd < 0) return out;
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  char buf[65536];
+  for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
+const char* const kPoolFields[] = {"client_eof", "client_err", "client_connections",
+                                   "server_ejects", "forward_error", "fragments"};
+const char* const kServerFields[] = {
+    "server_eof",     "server_err",     "server_timedout", "server_connections",
+    "server_ejected_at", "requests",    "request_bytes",   "responses",
+    "response_bytes", "in_queue",       "in_queue_bytes",  "out_queue",
+    "out_queue_bytes"};
+
+TEST(Stats, JsonHasNutcrackersFieldsAndExactCounts) {
+  TempDir dir;
+  RedisServer a(dir), b(dir);
+  int stats_port = free_port();
+  Walnut w(dir,
+           "alpha:\n"
+           "  listen: 127.0.0.1:LISTEN_PORT\n"
+           "  redis: true\n"
+           "  hash: md5\n"
+           "  servers:\n"
+           "   - 127.0.0.1:" + std::to_string(a.port()) + ":1\n"
+           "   - 127.0.0.1:" + std::to_string(b.port()) + ":1 second\n",
+           {"-s", std::to_string(stats_port), "-a", "127.0.0.1", "-i", "50"});
+  std::vector<std::string> keys;
+  {
+    Client c(w.port());
+    for (int i = 0; i < 10; ++i) {
+      keys.push_back("key:" + std::to_string(i));
+      ASSERT_EQ(c.call({"SET", keys.back(), "v"}), "+OK\r\n");
+    }
+    for (const auto& k : keys) ASSERT_EQ(c.call({"GET", k}), bulk("v"));
+    std::vector<std::string> mget = {"MGET"};
+    mget.insert(mget.end(), keys.begin(), keys.end());
+    ASSERT_EQ(c.call(mget).substr(0, 4), "*10\r");
+  }
+  std::this_thread::sleep_for(300ms);  // a few aggregation intervals
+  std::string text = read_stats(stats_port);
+  auto doc = JsonReader(text).document();
+  ASSERT_NE(doc, nullptr) << "not JSON: " << text;
+  for (const char* top : {"service", "source", "version"}) {
+    ASSERT_NE(doc->get(top), nullptr) << top;
+    EXPECT_EQ(doc->get(top)->kind, Json::kString) << top;
+  }
+  for (const char* top : {"uptime", "timestamp", "total_connections", "curr_connections"}) {
+    ASSERT_NE(doc->get(top), nullptr) << top;
+    EXPECT_EQ(doc->get(top)->kind, Json::kNumber) << top;
+  }
+  const Json* pool = doc->get("alpha");
+  ASSERT_NE(pool, nullptr) << text;
+  for (const char* f : kPoolFields) {
+    ASSERT_NE(pool->get(f), nullptr) << f;
+    EXPECT_EQ(pool->get(f)->kind, Json::kNumber) << f;
+  }
+  EXPECT_EQ(pool->get("fragments")->number, 2u) << "one MGET split over 2 servers";
+  // Our client, and the harness's probe that waited for the port to open.
+  EXPECT_EQ(pool->get("client_eof")->number, 2u);
+  EXPECT_EQ(pool->get("forward_error")->number, 0u);
+  // Servers are keyed by name, else host:port.
+  const Json* first = pool->get("127.0.0.1:" + std::to_string(a.port()));
+  const Json* second = pool->get("second");
+  ASSERT_NE(first, nullptr) << text;
+  ASSERT_NE(second, nullptr) << text;
+  unsigned long long requests = 0, responses = 0;
+  for (const Json* s : {first, second}) {
+    for (const char* f : kServerFields) {
+      ASSERT_NE(s->get(f), nullptr) << f;
+      EXPECT_EQ(s->get(f)->kind, Json::kNumber) << f;
+    }
+    requests += s->get("requests")->number;
+    responses += s->get("responses")->number;
+    EXPECT_EQ(s->get("server_connections")->number, 1u);
+    EXPECT_GT(s->get("request_bytes")->number, 0u);
+    EXPECT_EQ(s->get("in_queue")->number, 0u);
+    EXPECT_EQ(s->get("out_queue")->number, 0u);
+  }
+  EXPECT_EQ(requests, 22u) << "10 SET + 10 GET + a 10-key MGET in 2 parts";
+  EXPECT_EQ(responses, 22u);
+}
+
+TEST(Stats, EjectionAndErrorsAreCounted) {
+  TempDir dir;
+  RedisServer live(dir);
+  int dead = free_port();
+  int stats_port = free_port();
+  Walnut w(dir,
+           "beta:\n"
+           "  listen: 127.0.0.1:LISTEN_PORT\n"
+           "  redis: true\n"
+           "  auto_eject_hosts: true\n"
+           "  server_failure_limit: 1\n"
+           "  server_retry_timeout: 60000\n"
+           "  distribution: modula\n"
+           "  servers:\n"
+           "   - 127.0.0.1:" + std::to_string(live.port()) + ":1\n"
+           "   - 127.0.0.1:" + std::to_string(dead) + ":1\n",
+           {"-s", std::to_string(stats_port), "-a", "127.0.0.1", "-i", "50"});
+  Client c(w.port());
+  int refused = 0;
+  for (int i = 0; i < 20; ++i) {
+    if (c.call({"SET", "k" + std::to_string(i), "v"}) != "+OK\r\n") ++refused;
+  }
+  EXPECT_GE(refused, 1);
+  std::this_thread::sleep_for(300ms);
+  auto doc = JsonReader(read_stats(stats_port)).document();
+  ASSERT_NE(doc, nullptr);
+  const Json* pool = doc->get("beta");
+  ASSERT_NE(pool, nullptr);
+  EXPECT_EQ(pool->get("server_ejects")->number, 1u);
+  const Json* d = pool->get("127.0.0.1:" + std::to_string(dead));
+  ASSERT_NE(d, nullptr);
+  // A failed request either never found a connection (forward_error) or
+  // was sent to one that failed (a request of the dead server).
+  EXPECT_EQ(pool->get("forward_error")->number + d->get("requests")->number,
+            static_cast<unsigned long long>(refused));
+  EXPECT_EQ(d->get("responses")->number, 0u);
+  EXPECT_GT(d->get("server_ejected_at")->number, 1600000000000000ull) << "usec since the epoch";
+}
+
+TEST(Stats, DescribeListsEveryField) {
+  std::string out;
+  ASSERT_EQ(run_command({walnut_binary(), "-D"}, &out), 0);
+  for (const char* f : kPoolFields) EXPECT_NE(out.find(std::string("  ") + f + " "), std::string::npos) << f;
+  for (const char* f : kServerFields) EXPECT_NE(out.find(std::string("  ") + f + " "), std::string::npos) << f;
+  EXPECT_NE(out.find("pool stats:"), std::string::npos);
+  EXPECT_NE(out.find("server stats:"), std::string::npos);
+}
+
+TEST(Stats, StatsPortInUseIsReportedAndExits1) {
+  TempDir dir;
+  RedisServer busy(dir);
+  std::string conf = dir.file("c.yml");
+  std::ofstream(conf) << "alpha:\n  listen: 127.0.0.1:" << free_port()
+                      << "\n  redis: true\n  servers:\n   - 127.0.0.1:1:1\n";
+  std::string out;
+  EXPECT_EQ(run_command({walnut_binary(), "-c", conf, "-s", std::to_string(busy.port()),
+                         "-a", "127.0.0.1"}, &out, 10s), 1);
+  EXPECT_NE(out.find("Address already in use"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace walnut::e2e
