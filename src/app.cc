@@ -8,11 +8,13 @@
 #include <csignal>
 #include <ctime>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 namespace walnut {
 
 App::~App() {
+  drain_timer_.reset();
   stats_.reset();
   signals_.clear();
   pools_.clear();
@@ -81,24 +83,57 @@ void App::install_signals() {
     w->init(loop_, signo, std::move(cb));
     signals_.push_back(std::move(w));
   };
-  auto stop = [this] {
-    LOG_NOTICE("signal received: shutting down");
-    loop_.stop();
-  };
-  add(SIGINT, stop);
-  add(SIGTERM, stop);
+  add(SIGINT, [this] { begin_shutdown(SIGINT); });
+  add(SIGTERM, [this] { begin_shutdown(SIGTERM); });
   add(SIGHUP, [] {
-    LOG_NOTICE("SIGHUP: reopening the log file");
-    log::reopen();
+    // Reopen first: the line then lands in the new file (after logrotate).
+    bool ok = log::reopen();
+    LOG_NOTICE("signal %d (SIGHUP) received, reopening log file%s", SIGHUP,
+               ok ? "" : ": failed, still writing to the old one");
   });
   add(SIGTTIN, [] {
     log::set_level(log::g_level + 1);
-    LOG_NOTICE("SIGTTIN: log level up to %d", log::g_level);
+    LOG_NOTICE("signal %d (SIGTTIN) received, log level up to %d", SIGTTIN,
+               log::g_level);
   });
   add(SIGTTOU, [] {
+    // Logged before lowering, so that the line is seen at the old level.
+    LOG_NOTICE("signal %d (SIGTTOU) received, log level down to %d", SIGTTOU,
+               log::g_level - 1 < 0 ? 0 : log::g_level - 1);
     log::set_level(log::g_level - 1);
-    LOG_NOTICE("SIGTTOU: log level down to %d", log::g_level);
   });
+}
+
+namespace {
+constexpr uint64_t kDrainLimitMs = 5000;
+const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : "SIGTERM"; }
+constexpr uint64_t kDrainPollMs = 10;
+}  // namespace
+
+void App::begin_shutdown(int signo) {
+  if (shutting_down_) {
+    LOG_NOTICE("signal %d (%s) received again, stopping now", signo, signal_name(signo));
+    loop_.stop();
+    return;
+  }
+  shutting_down_ = true;
+  LOG_NOTICE("signal %d (%s) received, shutting down: delivering replies in flight",
+             signo, signal_name(signo));
+  for (auto& pool : pools_) pool->drain();
+  drain_deadline_ = now_ms() + kDrainLimitMs;
+  drain_timer_.init(loop_, [this] { check_drained(); });
+  drain_timer_.start(kDrainPollMs, true);
+}
+
+void App::check_drained() {
+  bool all = true;
+  for (const auto& pool : pools_) all = all && pool->drained();
+  if (all || now_ms() >= drain_deadline_) {
+    if (!all) LOG_WARN("replies still pending after %llu ms: closing anyway",
+                       static_cast<unsigned long long>(kDrainLimitMs));
+    drain_timer_.stop();
+    loop_.stop();
+  }
 }
 
 int App::run() {

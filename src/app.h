@@ -31,6 +31,10 @@ class App {
 
  private:
   void install_signals();
+  // SIGINT/SIGTERM: stop accepting, deliver the replies in flight (for at
+  // most kDrainLimitMs), then stop the loop.
+  void begin_shutdown(int signo);
+  void check_drained();
   stats::Snapshot snapshot() const;
 
   Options options_;
@@ -40,6 +44,9 @@ class App {
   std::vector<std::unique_ptr<proxy::ServerPool>> pools_;
   std::vector<std::unique_ptr<event::SignalWatcher>> signals_;
   std::unique_ptr<stats::StatsServer> stats_;
+  event::Timer drain_timer_;
+  uint64_t drain_deadline_ = 0;
+  bool shutting_down_ = false;
   time_t started_ = 0;
 };
 

@@ -101,6 +101,11 @@ void ClientConn::on_protocol_error() {
   reply_ready(msg);
 }
 
+void ClientConn::drain() {
+  stop_reading();
+  ctx_.schedule_flush(this);  // an idle client closes at its next flush
+}
+
 void ClientConn::stop_reading() {
   // The read buffer stays until close: this may run inside reader_.parse().
   reading_ = false;

@@ -27,6 +27,9 @@ class ClientConn final : public Conn {
   // A request of this client got its reply (from a server or an error).
   void reply_ready(proto::Msg* msg);
 
+  // Reads no more requests; closes once every pending reply is written.
+  void drain();
+
   void on_readable() override;
   void flush() override;
   void close(const std::string& reason) override;

@@ -2,6 +2,7 @@
 #include "proxy/listener.h"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -56,6 +57,8 @@ void Listener::close(const std::string& reason) {
            reason.c_str());
   resume_.reset();
   release_socket();
+  const config::ListenSpec& l = pool_.spec().listen;
+  if (l.is_unix) ::unlink(l.path.c_str());  // walnut made it; walnut removes it
 }
 
 }  // namespace walnut::proxy

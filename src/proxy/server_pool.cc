@@ -97,6 +97,16 @@ void ServerPool::stop() {
   for (auto& s : servers_) s->close_all("shutting down");
 }
 
+void ServerPool::drain() {
+  if (listener_ != nullptr) {
+    listener_->close("shutting down");
+    listener_ = nullptr;
+  }
+  for (ClientConn* c = clients_.front(); c != nullptr; c = clients_.next(c)) {
+    c->drain();
+  }
+}
+
 void ServerPool::add_client(int fd) {
   if (spec_.client_connections > 0 &&
       clients_.size() >= static_cast<size_t>(spec_.client_connections)) {

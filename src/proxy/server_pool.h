@@ -33,6 +33,10 @@ class ServerPool {
   bool start(std::string* error);
   // Closes the listener, every client and every server connection.
   void stop();
+  // Graceful stop, first step: closes the listener and stops reading from
+  // clients; each client is closed once its pending replies are written.
+  void drain();
+  bool drained() const { return clients_.empty(); }
 
   // Rebuilds the distribution over the servers not ejected, as nutcracker
   // rebuilds its ring.

@@ -1,0 +1,136 @@
+// Signals and daemon mode: a graceful SIGTERM that delivers the replies in
+// flight, SIGHUP log reopening, SIGTTIN/SIGTTOU log levels, -d with -p.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "tests/e2e/harness.h"
+
+namespace walnut::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+std::string pool_over(const RedisServer& r, const std::string& listen = "127.0.0.1:LISTEN_PORT") {
+  return "alpha:\n  listen: " + listen + "\n  redis: true\n  servers:\n   - 127.0.0.1:" +
+         std::to_string(r.port()) + ":1\n";
+}
+
+// Waits (bounded) until `pred` holds.
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 5s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+TEST(Signals, SigtermDeliversRepliesInFlightThenExits) {
+  TempDir dir;
+  RedisServer r(dir);
+  std::string pid_file = dir.file("walnut.pid");
+  std::string sock = dir.file("walnut.sock");
+  Walnut w(dir, pool_over(r) + "beta:\n  listen: " + sock + "\n  redis: true\n  servers:\n   - 127.0.0.1:" +
+                    std::to_string(r.port()) + ":1\n",
+           {"-p", pid_file});
+  ASSERT_TRUE(eventually([&] { return fs::exists(sock); }));
+  Client c(w.port());
+  ASSERT_EQ(c.call({"SET", "k", "v"}), "+OK\r\n");
+  kill(r.process().pid(), SIGSTOP);  // replies now wait in the server
+  std::string pipeline;
+  for (int i = 0; i < 100; ++i) pipeline += encode({"GET", "k"});
+  c.send_raw(pipeline);
+  std::this_thread::sleep_for(100ms);
+  kill(w.process().pid(), SIGTERM);
+  std::this_thread::sleep_for(200ms);
+  kill(r.process().pid(), SIGCONT);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(c.read_reply(), bulk("v")) << i;
+  EXPECT_TRUE(c.closed_by_peer(5s));
+  int status = w.process().wait(10s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_FALSE(fs::exists(pid_file)) << "pid file removed";
+  EXPECT_FALSE(fs::exists(sock)) << "unix socket removed";
+  std::string log = w.log();
+  EXPECT_NE(log.find("signal 15 (SIGTERM) received"), std::string::npos) << log;
+}
+
+TEST(Signals, SighupRecreatesADeletedLogFile) {
+  TempDir dir;
+  RedisServer r(dir);
+  std::string log_file = dir.file("out.log");
+  Walnut w(dir, pool_over(r), {"-o", log_file});
+  ASSERT_TRUE(eventually([&] { return fs::exists(log_file); }));
+  fs::remove(log_file);
+  kill(w.process().pid(), SIGHUP);
+  ASSERT_TRUE(eventually([&] { return fs::exists(log_file); })) << "recreated";
+  EXPECT_TRUE(eventually([&] {
+    return read_file(log_file).find("signal 1 (SIGHUP) received, reopening log file") !=
+           std::string::npos;
+  }));
+}
+
+TEST(Signals, TtinAndTtouChangeWhatIsLogged) {
+  TempDir dir;
+  RedisServer r(dir);
+  std::string log_file = dir.file("out.log");
+  Walnut w(dir, pool_over(r), {"-o", log_file, "-v", "5"});
+  { Client quiet(w.port()); ASSERT_EQ(quiet.call({"PING"}), "+PONG\r\n"); }
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(read_file(log_file).find("accepted client"), std::string::npos)
+      << "connections are logged at level 6 (info), not at 5";
+  kill(w.process().pid(), SIGTTIN);
+  ASSERT_TRUE(eventually([&] { return read_file(log_file).find("log level up to 6") != std::string::npos; }));
+  { Client loud(w.port()); ASSERT_EQ(loud.call({"PING"}), "+PONG\r\n"); }
+  EXPECT_TRUE(eventually([&] { return read_file(log_file).find("accepted client") != std::string::npos; }));
+  kill(w.process().pid(), SIGTTOU);
+  ASSERT_TRUE(eventually([&] { return read_file(log_file).find("log level down to 5") != std::string::npos; }));
+  size_t accepted = 0;
+  std::string before = read_file(log_file);
+  for (size_t at = 0; (at = before.find("accepted client", at)) != std::string::npos; ++at) ++accepted;
+  { Client quiet(w.port()); ASSERT_EQ(quiet.call({"PING"}), "+PONG\r\n"); }
+  std::this_thread::sleep_for(100ms);
+  std::string after = read_file(log_file);
+  size_t accepted_after = 0;
+  for (size_t at = 0; (at = after.find("accepted client", at)) != std::string::npos; ++at) ++accepted_after;
+  EXPECT_EQ(accepted_after, accepted) << "back at level 5: not logged";
+}
+
+TEST(Signals, DaemonWritesItsPidAndRemovesItOnSigterm) {
+  TempDir dir;
+  RedisServer r(dir);
+  int port = free_port();
+  std::string conf = dir.file("d.yml");
+  std::ofstream(conf) << pool_over(r, "127.0.0.1:" + std::to_string(port));
+  std::string pid_file = dir.file("d.pid");
+  std::string out;
+  ASSERT_EQ(run_command({walnut_binary(), "-d", "-c", conf, "-p", pid_file, "-o",
+                         dir.file("d.log"), "-a", "127.0.0.1", "-s", std::to_string(free_port())},
+                        &out, 10s),
+            0)
+      << out;
+  ASSERT_TRUE(eventually([&] { return !read_file(pid_file).empty(); })) << read_file(dir.file("d.log"));
+  pid_t pid = static_cast<pid_t>(std::stol(read_file(pid_file)));
+  ASSERT_GT(pid, 1);
+  EXPECT_EQ(kill(pid, 0), 0) << "the daemon runs";
+  ASSERT_TRUE(wait_for_port(port, 5s));
+  {
+    Client c(port);
+    EXPECT_EQ(c.call({"PING"}), "+PONG\r\n");
+  }
+  kill(pid, SIGTERM);
+  EXPECT_TRUE(eventually([&] { return kill(pid, 0) != 0; })) << "the daemon stopped";
+  EXPECT_FALSE(fs::exists(pid_file));
+}
+
+}  // namespace
+}  // namespace walnut::e2e
