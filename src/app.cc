@@ -3,9 +3,11 @@
 // connection before the context that holds their buffers goes.
 #include "app.h"
 
+#include <execinfo.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <ctime>
 
 #include "common/clock.h"
@@ -15,6 +17,7 @@ namespace walnut {
 
 App::~App() {
   drain_timer_.reset();
+  metrics_.reset();
   stats_.reset();
   signals_.clear();
   pools_.clear();
@@ -57,6 +60,18 @@ bool App::start(std::string* error) {
       loop_, [this] { return snapshot(); },
       static_cast<uint64_t>(options_.stats_interval));
   if (!stats_->start(options_.stats_addr, options_.stats_port, error)) return false;
+  if (!options_.metrics_addr.empty()) {
+    const std::string& m = options_.metrics_addr;
+    size_t colon = m.rfind(':');
+    std::string host = m.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    metrics_ = std::make_unique<stats::StatsServer>(
+        loop_, [this] { return snapshot(); }, 0, stats::StatsServer::Format::kPrometheus);
+    if (!metrics_->start(host, std::stoi(m.substr(colon + 1)), error)) return false;
+    ctx_->enable_metrics();
+  }
   install_signals();
   return true;
 }
@@ -76,8 +91,30 @@ stats::Snapshot App::snapshot() const {
   return s;
 }
 
+namespace {
+// SIGSEGV (and friends): write a backtrace to the log with async-signal-safe
+// calls only, then die of the same signal so that a core is still made.
+void on_crash(int signo) {
+  char head[96];
+  int n = std::snprintf(head, sizeof(head), "signal %d (%s) received, backtrace:\n", signo,
+                        signo == SIGSEGV ? "SIGSEGV" : signo == SIGBUS ? "SIGBUS"
+                        : signo == SIGFPE ? "SIGFPE" : "SIGABRT");
+  int fd = log::fd();
+  ssize_t ignored = ::write(fd, head, static_cast<size_t>(n));
+  (void)ignored;
+  void* frames[64];
+  int depth = backtrace(frames, 64);
+  backtrace_symbols_fd(frames, depth, fd);
+  std::signal(signo, SIG_DFL);
+  raise(signo);
+}
+}  // namespace
+
 void App::install_signals() {
   std::signal(SIGPIPE, SIG_IGN);
+#ifndef __SANITIZE_ADDRESS__  // a sanitizer's own report says more
+  for (int signo : {SIGSEGV, SIGBUS, SIGFPE, SIGABRT}) std::signal(signo, on_crash);
+#endif
   auto add = [this](int signo, std::function<void()> cb) {
     auto w = std::make_unique<event::SignalWatcher>();
     w->init(loop_, signo, std::move(cb));

@@ -44,6 +44,7 @@ class App {
   std::vector<std::unique_ptr<proxy::ServerPool>> pools_;
   std::vector<std::unique_ptr<event::SignalWatcher>> signals_;
   std::unique_ptr<stats::StatsServer> stats_;
+  std::unique_ptr<stats::StatsServer> metrics_;
   event::Timer drain_timer_;
   uint64_t drain_deadline_ = 0;
   bool shutting_down_ = false;

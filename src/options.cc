@@ -27,6 +27,8 @@ const option kLongOptions[] = {
     {"stats-addr", required_argument, nullptr, 'a'},
     {"pid-file", required_argument, nullptr, 'p'},
     {"mbuf-size", required_argument, nullptr, 'm'},
+    // walnut's own: long only, so that no nutcracker flag can clash.
+    {"metrics-addr", required_argument, nullptr, 'M'},
     {nullptr, 0, nullptr, 0},
 };
 const char kShortOptions[] = ":hVtdDv:o:c:s:i:a:p:m:";
@@ -84,6 +86,19 @@ bool parse_options(int argc, char** argv, Options* out, std::string* error) {
         out->stats_interval = static_cast<int>(n);
         break;
       case 'a': out->stats_addr = optarg; break;
+      case 'M': {
+        std::string_view v(optarg);
+        size_t colon = v.rfind(':');
+        long long port = 0;
+        if (colon == std::string_view::npos || colon == 0 ||
+            !to_number(std::string(v.substr(colon + 1)).c_str(), &port) || port < 1 ||
+            port > 65535) {
+          *error = "option --metrics-addr needs HOST:PORT, got '" + std::string(v) + "'";
+          return false;
+        }
+        out->metrics_addr = optarg;
+        break;
+      }
       case 'p': out->pid_file = optarg; break;
       case 'm':
         if (!to_number(optarg, &n)) {
@@ -137,7 +152,8 @@ std::string usage() {
          "  -a, --stats-addr=S     : set stats monitoring ip (default: 0.0.0.0)\n"
          "  -i, --stats-interval=N : set stats aggregation interval in msec (default: 30000 msec)\n"
          "  -p, --pid-file=S       : set pid file (default: off)\n"
-         "  -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: 16384 bytes)\n";
+         "  -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: 16384 bytes)\n"
+         "      --metrics-addr=S   : serve Prometheus metrics on HOST:PORT (default: off)\n";
 }
 
 std::string version_text() { return "This is walnut-" PACKAGE_VERSION "\n"; }

@@ -20,6 +20,7 @@ struct Options {
   int stats_interval = 30000;  // -i, ms
   std::string pid_file;        // -p; empty: none
   uint32_t mbuf_size = 16384;  // -m 512..16777216
+  std::string metrics_addr;    // --metrics-addr HOST:PORT; empty: off
 };
 
 // Parses argv. False with `error` ("option -v requires a number") when a

@@ -16,4 +16,12 @@ inline uint64_t now_ms() {
          static_cast<uint64_t>(ts.tv_nsec) / 1000000;
 }
 
+// Precise microseconds, for request latencies.
+inline uint64_t monotonic_us() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000 +
+         static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+
 }  // namespace walnut

@@ -40,6 +40,8 @@ bool open(const std::string& path) {
   return true;
 }
 
+int fd() { return g_fd; }
+
 bool reopen() { return g_path.empty() ? true : open(g_path); }
 
 void set_level(int level) {

@@ -33,6 +33,8 @@ bool open(const std::string& path);
 // Reopens the current file (after rotation); stderr stays stderr.
 bool reopen();
 void set_level(int level);
+// The descriptor lines go to (for a crash handler's direct writes).
+int fd();
 
 void write(const char* file, int line, const char* fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -43,6 +43,7 @@ struct Msg {
   // When the request times out (monotonic ms); kNoDeadline for none.
   static constexpr uint64_t kNoDeadline = UINT64_MAX;
   uint64_t deadline = kNoDeadline;
+  uint64_t arrived_us = 0;  // monotonic, when metrics are on
 
   // Fragmentation: a parent waits for its fragments, which it owns. For
   // each of the parent's keys, `key_places` says which fragment carries it
@@ -76,6 +77,7 @@ struct Msg {
     done = reply_is_error = close_after = internal = silent = false;
     health_check = false;
     deadline = kNoDeadline;
+    arrived_us = 0;
     parent = nullptr;
     fragments_pending = 0;
     fragments.clear();

@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/clock.h"
 #include "common/log.h"
+#include "proto/command.h"
 #include "proxy/context.h"
 #include "proxy/server_pool.h"
 
@@ -61,8 +63,11 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
   parser_->reset();
   msg->client = this;
   queue_.push_back(msg);
+  if (ctx_.metrics()) msg->arrived_us = monotonic_us();
 
-  switch (pool_.protocol().classify(*msg, session_, ctx_.mbufs())) {
+  proto::Action action = pool_.protocol().classify(*msg, session_, ctx_.mbufs());
+  if (ctx_.metrics() && msg->command != nullptr) ++pool_.metrics().commands[msg->command->name];
+  switch (action) {
     case proto::Action::kDiscard:
       queue_.remove(msg);
       ctx_.free_msg(msg);
@@ -113,7 +118,7 @@ void ClientConn::stop_reading() {
 }
 
 void ClientConn::reply_ready(proto::Msg* msg) {
-  (void)msg;
+  if (msg->arrived_us != 0) pool_.metrics().latency.observe(monotonic_us() - msg->arrived_us);
   proto::Msg* head = queue_.front();
   if (head != nullptr && head->done) ctx_.schedule_flush(this);
 }

@@ -41,6 +41,10 @@ class Context {
   void conn_opened() { ++total_connections_, ++curr_connections_; }
   void conn_closed() { --curr_connections_; }
   uint64_t total_connections() const { return total_connections_; }
+  // Latency and per-command counts cost a clock read per request: only
+  // when someone asked for them (--metrics-addr).
+  void enable_metrics() { metrics_ = true; }
+  bool metrics() const { return metrics_; }
   uint64_t curr_connections() const { return curr_connections_; }
 
  private:
@@ -52,6 +56,7 @@ class Context {
   std::vector<Conn*> retired_;
   uint64_t total_connections_ = 0;
   uint64_t curr_connections_ = 0;
+  bool metrics_ = false;
 };
 
 }  // namespace walnut::proxy

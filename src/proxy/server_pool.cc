@@ -236,6 +236,7 @@ stats::PoolSnapshot ServerPool::snapshot() const {
   p.name = spec_.name;
   p.counters = counters_;
   p.counters.client_connections = clients_.size();
+  p.metrics = metrics_;
   std::vector<const Server*> order;
   for (const auto& s : servers_) order.push_back(s.get());
   std::stable_sort(order.begin(), order.end(), [](const Server* a, const Server* b) {

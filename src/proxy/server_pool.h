@@ -61,6 +61,7 @@ class ServerPool {
   const proto::Protocol& protocol() const { return *protocol_; }
   size_t client_count() const { return clients_.size(); }
   stats::PoolCounters& counters() { return counters_; }
+  stats::PoolMetrics& metrics() { return metrics_; }
   // The pool's stats now, servers in nutcracker's order.
   stats::PoolSnapshot snapshot() const;
 
@@ -81,6 +82,7 @@ class ServerPool {
   Router router_;
   bool any_live_ = true;  // false while every server is ejected
   stats::PoolCounters counters_;
+  stats::PoolMetrics metrics_;
   Listener* listener_ = nullptr;
   IntrusiveList<ClientConn, &ClientConn::pool_hook> clients_;
 };

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "stats/metrics.h"
+
 namespace walnut::stats {
 
 struct PoolCounters {
@@ -42,6 +44,7 @@ struct ServerSnapshot {
 struct PoolSnapshot {
   std::string name;
   PoolCounters counters;
+  PoolMetrics metrics;
   std::vector<ServerSnapshot> servers;
 };
 
@@ -61,5 +64,9 @@ std::string to_json(const Snapshot& snapshot);
 
 // The text of -D, --describe-stats.
 std::string describe();
+
+// The same numbers (and the PoolMetrics) in Prometheus's text exposition
+// format, version 0.0.4.
+std::string to_prometheus(const Snapshot& snapshot);
 
 }  // namespace walnut::stats

@@ -15,20 +15,40 @@ namespace walnut::stats {
 struct StatsServer::Reader {
   StatsServer* owner;
   net::Fd fd;
+  std::string request;  // HTTP only
   std::string text;
   size_t sent = 0;
+  bool responding = false;
   bool done = false;
   event::IoWatcher watcher;
 
-  static void on_writable(void* self, short) {
+  static void on_event(void* self, short) {
     auto* r = static_cast<Reader*>(self);
-    r->owner->finish(r);
+    if (r->responding) {
+      r->owner->finish(r);
+    } else {
+      r->owner->read_request(r);
+    }
   }
 };
 
+namespace {
+constexpr size_t kMaxRequest = 8192;
+
+std::string http_response(const char* status, const std::string& body) {
+  return std::string("HTTP/1.1 ") + status +
+         "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+         "Content-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+}  // namespace
+
 StatsServer::StatsServer(event::Loop& loop, Provider provider,
-                         uint64_t interval_ms)
-    : loop_(loop), provider_(std::move(provider)), interval_ms_(interval_ms) {}
+                         uint64_t interval_ms, Format format)
+    : loop_(loop),
+      provider_(std::move(provider)),
+      interval_ms_(interval_ms),
+      format_(format) {}
 
 StatsServer::~StatsServer() {
   readers_.clear();
@@ -50,15 +70,20 @@ bool StatsServer::start(const std::string& addr, int port, std::string* error) {
   listener_.init(loop_, fd, &StatsServer::on_accept, this);
   listener_.want_read(true);
   timer_.init(loop_, [this] { aggregate(); });
-  aggregate();
-  timer_.start(std::max<uint64_t>(interval_ms_, 1), true);
-  LOG_NOTICE("stats on %s, aggregated every %llu ms", a.text.c_str(),
-             static_cast<unsigned long long>(interval_ms_));
+  if (format_ == Format::kJson) {
+    aggregate();
+    timer_.start(std::max<uint64_t>(interval_ms_, 1), true);
+    LOG_NOTICE("stats on %s, aggregated every %llu ms", a.text.c_str(),
+               static_cast<unsigned long long>(interval_ms_));
+  } else {
+    timer_.start(1000, true);  // only frees finished readers
+    LOG_NOTICE("metrics on http://%s/metrics", a.text.c_str());
+  }
   return true;
 }
 
 void StatsServer::aggregate() {
-  json_ = to_json(provider_());
+  if (format_ == Format::kJson) json_ = to_json(provider_());
   sweep();
 }
 
@@ -79,11 +104,37 @@ void StatsServer::on_accept(void* arg, short) {
     auto r = std::make_unique<Reader>();
     r->owner = self;
     r->fd.reset(fd);
-    r->text = self->json_;
     Reader* raw = r.get();
     self->readers_.push_back(std::move(r));
-    self->finish(raw);
+    raw->watcher.init(self->loop_, fd, &Reader::on_event, raw);
+    if (self->format_ == Format::kJson) {
+      raw->text = self->json_;
+      raw->responding = true;
+      self->finish(raw);
+    } else {
+      raw->watcher.want_read(true);
+    }
   }
+}
+
+void StatsServer::read_request(Reader* r) {
+  char buf[2048];
+  ssize_t n = ::recv(r->fd.get(), buf, sizeof(buf), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+  if (n > 0) r->request.append(buf, static_cast<size_t>(n));
+  bool complete = r->request.find("\r\n\r\n") != std::string::npos;
+  if (!complete && n > 0 && r->request.size() < kMaxRequest) return;
+  r->watcher.want_read(false);
+  r->responding = true;
+  if (!complete) {
+    r->text = http_response("400 Bad Request", "bad request\n");
+  } else if (r->request.rfind("GET /metrics ", 0) == 0 ||
+             r->request.rfind("GET /metrics?", 0) == 0) {
+    r->text = http_response("200 OK", to_prometheus(provider_()));
+  } else {
+    r->text = http_response("404 Not Found", "try /metrics\n");
+  }
+  finish(r);
 }
 
 // Writes what the socket takes; closes the reader when all is sent or the
@@ -97,15 +148,13 @@ void StatsServer::finish(Reader* r) {
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!r->watcher.wants_write()) {
-        r->watcher.init(loop_, r->fd.get(), &Reader::on_writable, r);
-        r->watcher.want_write(true);
-      }
+      r->watcher.want_write(true);
       return;
     }
     break;  // the reader went away
   }
   r->watcher.want_write(false);
+  r->watcher.want_read(false);
   r->fd.reset();
   r->done = true;
 }

@@ -1,7 +1,9 @@
-// The stats port: every `interval` ms the current Snapshot is turned into
-// JSON; each client that connects is sent the latest one and closed, as
-// nutcracker does. Writes never block the loop: a slow reader is fed as its
-// socket drains.
+// The stats listeners. kJson is nutcracker's stats port: every `interval` ms
+// the current Snapshot is turned into JSON; each client that connects is
+// sent the latest one and closed. kPrometheus answers HTTP "GET /metrics"
+// with a fresh snapshot in Prometheus's text format (404 for any other
+// path), then closes. Neither ever blocks the loop: a slow peer is served as
+// its socket allows.
 #pragma once
 
 #include <functional>
@@ -18,7 +20,9 @@ namespace walnut::stats {
 class StatsServer {
  public:
   using Provider = std::function<Snapshot()>;
-  StatsServer(event::Loop& loop, Provider provider, uint64_t interval_ms);
+  enum class Format { kJson, kPrometheus };
+  StatsServer(event::Loop& loop, Provider provider, uint64_t interval_ms,
+              Format format = Format::kJson);
   ~StatsServer();
 
   // Listens on addr:port; false with the reason.
@@ -29,12 +33,15 @@ class StatsServer {
  private:
   struct Reader;
   static void on_accept(void* self, short what);
+  // HTTP: reads the request; answers once its header is complete.
+  void read_request(Reader* reader);
   void finish(Reader* reader);
   void sweep();
 
   event::Loop& loop_;
   Provider provider_;
   uint64_t interval_ms_;
+  Format format_;
   std::string json_;
   net::Fd listen_fd_;
   event::IoWatcher listener_;

@@ -132,5 +132,27 @@ TEST(Signals, DaemonWritesItsPidAndRemovesItOnSigterm) {
   EXPECT_FALSE(fs::exists(pid_file));
 }
 
+TEST(Signals, SegfaultLogsABacktraceAndDiesOfIt) {
+  TempDir dir;
+  RedisServer r(dir);
+  int port = free_port();
+  std::string conf = dir.file("s.yml");
+  std::ofstream(conf) << pool_over(r, "127.0.0.1:" + std::to_string(port));
+  std::string log_file = dir.file("s.log");
+  Process p({walnut_binary(), "-c", conf, "-o", log_file, "-a", "127.0.0.1", "-s",
+             std::to_string(free_port())},
+            dir.file("s.out"));
+  ASSERT_TRUE(wait_for_port(port, 5s));
+  kill(p.pid(), SIGSEGV);
+  int status = p.wait(10s);
+  std::string log = read_file(log_file) + read_file(dir.file("s.out"));
+  if (log.find("AddressSanitizer") != std::string::npos) {
+    SUCCEED() << "sanitized build: the sanitizer reports the crash itself";
+    return;
+  }
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV) << status;
+  EXPECT_NE(log.find("signal 11 (SIGSEGV) received, backtrace:"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace walnut::e2e
