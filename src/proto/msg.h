@@ -40,6 +40,7 @@ struct Msg {
   bool internal = false;     // walnut's own request (AUTH, SELECT on connect)
   bool silent = false;       // the client asked for no reply (noreply)
   bool health_check = false; // walnut's probe of an ejected server
+  bool placeholder = false;  // stands in for a timed-out request
   // When the request times out (monotonic ms); kNoDeadline for none.
   static constexpr uint64_t kNoDeadline = UINT64_MAX;
   uint64_t deadline = kNoDeadline;
@@ -75,7 +76,7 @@ struct Msg {
     keys.clear();
     reply.clear();
     done = reply_is_error = close_after = internal = silent = false;
-    health_check = false;
+    health_check = placeholder = false;
     deadline = kNoDeadline;
     arrived_us = 0;
     parent = nullptr;

@@ -36,20 +36,21 @@ bool Server::init(std::string* error) {
 }
 
 ServerConn* Server::conn(std::string* error) {
-  if (backoff_until_ != 0 && now_ms() < backoff_until_) {
-    *error = last_error_;
-    count_failure(last_error_);
-    return nullptr;
-  }
+  // Round robin over the slots. An open connection is used as it is; an
+  // empty slot is connected, unless connects are backing off after failing
+  // (then the request fails at once with the last failure's words; only
+  // real connect attempts count as failures).
+  bool backing_off = backoff_until_ != 0 && now_ms() < backoff_until_;
   for (size_t tries = 0; tries < slots_.size(); ++tries) {
     size_t i = next_slot_;
     next_slot_ = (next_slot_ + 1) % slots_.size();
-    if (slots_[i] == nullptr) {
-      slots_[i] = open(error);
-      return slots_[i];
-    }
-    if (!slots_[i]->closed()) return slots_[i];
+    if (slots_[i] != nullptr) return slots_[i];
+    if (backing_off) continue;
+    slots_[i] = open(error);
+    if (slots_[i] != nullptr) return slots_[i];
+    backing_off = true;  // open() failed at once and set the backoff
   }
+  *error = last_error_.empty() ? "Connection refused" : last_error_;
   return nullptr;
 }
 

@@ -84,8 +84,29 @@ void ServerConn::arm_timer(uint64_t now) {
   }
 }
 
+namespace {
+// A server that keeps not answering leaves placeholders behind; past this
+// many the connection is taken as dead and closed (a new one is opened for
+// the next request).
+constexpr size_t kMaxPlaceholders = 1024;
+}  // namespace
+
 void ServerConn::on_timer() {
   uint64_t now = now_ms();
+  // A connect that did not complete in time, or walnut's own set-up (AUTH,
+  // SELECT) not answered in time: the connection is no good. Closing it
+  // answers everything queued with the timeout, and the next request opens
+  // a fresh one that redoes the set-up.
+  for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
+    for (proto::Msg* m = q->front(); m != nullptr; m = q->next(m)) {
+      if (m->deadline > now) continue;
+      if (connecting_ || (m->internal && !m->placeholder)) {
+        count_timeouts(now);
+        fail_connection("Connection timed out");
+        return;
+      }
+    }
+  }
   int expired = 0;
   for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
     proto::Msg* m = q->front();
@@ -93,7 +114,7 @@ void ServerConn::on_timer() {
       proto::Msg* next = q->next(m);
       if (m->deadline != proto::Msg::kNoDeadline) {
         if (m->deadline > now) break;
-        if (!m->internal) ++server_.counters().server_timedout;
+        ++server_.counters().server_timedout;
         time_out(*q, m);
         ++expired;
       }
@@ -101,7 +122,19 @@ void ServerConn::on_timer() {
     }
   }
   if (expired > 0) server_.on_failure("Connection timed out");
+  if (placeholders_ > kMaxPlaceholders) {
+    fail_connection("Connection timed out");
+    return;
+  }
   if (!closed_) arm_timer(now);
+}
+
+void ServerConn::count_timeouts(uint64_t now) {
+  for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
+    for (proto::Msg* m = q->front(); m != nullptr; m = q->next(m)) {
+      if (!m->internal && m->deadline <= now) ++server_.counters().server_timedout;
+    }
+  }
 }
 
 void ServerConn::time_out(proto::ServerQueue& queue, proto::Msg* msg) {
@@ -112,6 +145,8 @@ void ServerConn::time_out(proto::ServerQueue& queue, proto::Msg* msg) {
     // on the wire and swallows the late reply.
     proto::Msg* placeholder = ctx_.new_msg();
     placeholder->internal = true;
+    placeholder->placeholder = true;
+    ++placeholders_;
     placeholder->server = this;
     placeholder->request = std::move(msg->request);
     placeholder->request_sent = msg->request_sent;
@@ -164,6 +199,8 @@ void ServerConn::flush() {
       left -= remaining;
       m->request_sent = m->request.size();
       to_send_.remove(m);
+      // A placeholder only pairs with the late reply: its bytes can go.
+      if (m->placeholder) m->request.clear();
       awaiting_.push_back(m);
     }
     if (!to_send_.empty() && to_send_.front()->request_sent > 0) {
@@ -234,6 +271,7 @@ bool ServerConn::read_responses() {
 }
 
 void ServerConn::complete(proto::Msg* msg) {
+  if (msg->placeholder) --placeholders_;
   if (msg->health_check) {
     server_.on_health_check(!msg->reply_is_error);
   } else if (msg->internal && msg->reply_is_error) {

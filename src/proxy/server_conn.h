@@ -54,6 +54,7 @@ class ServerConn final : public Conn {
   // reply may still come) in its place in `queue`.
   void time_out(proto::ServerQueue& queue, proto::Msg* msg);
   void arm_timer(uint64_t now);
+  void count_timeouts(uint64_t now);
 
   Server& server_;
   bool connecting_ = true;
@@ -62,6 +63,7 @@ class ServerConn final : public Conn {
   StreamReader reader_;
   std::unique_ptr<proto::ResponseParser> parser_;
   int timeout_ms_;  // the pool's timeout; <= 0 for none
+  size_t placeholders_ = 0;
   event::Timer timer_;
 };
 

@@ -329,4 +329,56 @@ TEST(FaultPreconnect, DownServerAtStartIsLoggedNotFatal) {
 }
 
 }  // namespace
+// Only real connect attempts count towards ejection: requests that fail at
+// once during the reconnect backoff must not (they once did, and one refused
+// connect under load ejected a server for server_retry_timeout).
+TEST(FaultEjection, RequestsDuringTheBackoffDoNotCountAsFailures) {
+  TempDir dir;
+  RedisServer live(dir);
+  int dead = free_port();
+  Walnut w(dir,
+           "backoff:\n"
+           "  listen: 127.0.0.1:LISTEN_PORT\n"
+           "  redis: true\n"
+           "  distribution: modula\n"
+           "  auto_eject_hosts: true\n"
+           "  server_failure_limit: 5\n"
+           "  server_retry_timeout: 60000\n"
+           "  servers:\n"
+           "   - 127.0.0.1:" + std::to_string(live.port()) + ":1\n"
+           "   - 127.0.0.1:" + std::to_string(dead) + ":1\n");
+  Client c(w.port());
+  auto burst = [&] {
+    std::string pipeline;
+    for (int i = 0; i < 40; ++i) pipeline += encode({"GET", "k" + std::to_string(i)});
+    c.send_raw(pipeline);
+    int refused = 0;
+    for (int i = 0; i < 40; ++i) {
+      if (c.read_reply().rfind("-ERR ", 0) == 0) ++refused;
+    }
+    return refused;
+  };
+  EXPECT_GT(burst(), 5) << "more failing requests than the failure limit";
+  std::this_thread::sleep_for(20ms);  // still inside the first backoff
+  EXPECT_GT(burst(), 5);
+  EXPECT_EQ(w.log().find("ejecting server"), std::string::npos)
+      << "one refused connect is one failure, however many requests wait: " << w.log();
+  // Connects that keep failing do eject it, after exactly the limit.
+  bool ejected = false;
+  for (int i = 0; i < 60 && !ejected; ++i) {
+    burst();
+    ejected = w.log().find("ejecting server") != std::string::npos;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(ejected) << w.log();
+  std::string log = w.log();
+  size_t attempts = 0;
+  for (size_t at = 0; (at = log.find("connect to server", at)) != std::string::npos; ++at) {
+    if (at > log.find("ejecting server")) break;
+    ++attempts;
+  }
+  EXPECT_EQ(attempts, 5u) << log;
+  EXPECT_EQ(burst(), 0) << "after ejection every key lives on the live server";
+}
+
 }  // namespace walnut::e2e
