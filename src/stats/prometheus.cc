@@ -107,7 +107,6 @@ std::string to_prometheus(const Snapshot& s) {
       {{"walnut_server_err_total", "counter", "Errors on server connections."}, &ServerCounters::server_err},
       {{"walnut_server_timedout_total", "counter", "Requests that timed out."}, &ServerCounters::server_timedout},
       {{"walnut_server_connections", "gauge", "Active server connections."}, &ServerCounters::server_connections},
-      {{"walnut_server_ejected_at_microseconds", "gauge", "When the server was ejected (usec since the epoch), 0 when in."}, &ServerCounters::server_ejected_at},
       {{"walnut_server_requests_total", "counter", "Requests sent to the server."}, &ServerCounters::requests},
       {{"walnut_server_request_bytes_total", "counter", "Request bytes sent to the server."}, &ServerCounters::request_bytes},
       {{"walnut_server_responses_total", "counter", "Responses from the server."}, &ServerCounters::responses},
@@ -125,6 +124,16 @@ std::string to_prometheus(const Snapshot& s) {
                "pool=\"" + label(p.name) + "\",server=\"" + label(srv.name) + "\"",
                srv.counters.*ss.field);
       }
+    }
+  }
+
+  const Family ejected{"walnut_server_ejected_at_seconds", "gauge",
+                       "When the server was ejected (seconds since the epoch), 0 when in."};
+  header(out, ejected);
+  for (const PoolSnapshot& p : s.pools) {
+    for (const ServerSnapshot& srv : p.servers) {
+      out += "walnut_server_ejected_at_seconds{pool=\"" + label(p.name) + "\",server=\"" +
+             label(srv.name) + "\"} " + seconds(srv.counters.server_ejected_at) + "\n";
     }
   }
 

@@ -1,7 +1,9 @@
 // Prometheus metrics on --metrics-addr, scraped with curl and checked by a
-// strict reader of the text exposition format written here.
+// strict reader of the text exposition format written here, and by
+// Prometheus's own `promtool check metrics`.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -106,6 +108,14 @@ TEST(Metrics, ScrapedWithCurlValidAndMovingUnderLoad) {
   ASSERT_EQ(rc, 0);
   Scrape after = parse(text);
   ASSERT_EQ(after.error, "") << text;
+  // And Prometheus's own checker (Debian's prometheus package) agrees.
+  std::string file = dir.file("metrics.txt");
+  std::ofstream(file) << text;
+  std::string lint;
+  EXPECT_EQ(run_command({"/bin/sh", "-c", "/usr/bin/promtool check metrics < '" + file + "'"},
+                        &lint, 30s),
+            0)
+      << lint;
   const std::string pool = "{pool=\"alpha\"}";
   EXPECT_EQ(after.samples["walnut_request_duration_seconds_count" + pool] -
                 before.samples["walnut_request_duration_seconds_count" + pool],
