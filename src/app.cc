@@ -91,6 +91,7 @@ stats::Snapshot App::snapshot() const {
   return s;
 }
 
+#ifndef __SANITIZE_ADDRESS__  // a sanitizer's own report says more
 namespace {
 // SIGSEGV (and friends): write a backtrace to the log with async-signal-safe
 // calls only, then die of the same signal so that a core is still made.
@@ -109,10 +110,11 @@ void on_crash(int signo) {
   raise(signo);
 }
 }  // namespace
+#endif
 
 void App::install_signals() {
   std::signal(SIGPIPE, SIG_IGN);
-#ifndef __SANITIZE_ADDRESS__  // a sanitizer's own report says more
+#ifndef __SANITIZE_ADDRESS__
   for (int signo : {SIGSEGV, SIGBUS, SIGFPE, SIGABRT}) std::signal(signo, on_crash);
 #endif
   auto add = [this](int signo, std::function<void()> cb) {

