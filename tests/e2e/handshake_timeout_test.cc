@@ -152,11 +152,9 @@ class StalledListener {
         continue;
       }
       if (poll(fds.data(), fds.size(), 20) <= 0) continue;
-      size_t i = 0;
-      if (released) {
-        if (fds[0].revents & POLLIN) accept_one();
-        i = 1;
-      }
+      // The pairs polled are the ones that existed when fds was built; a
+      // connection accepted now joins them afterwards.
+      size_t i = released ? 1 : 0;
       std::vector<Pair> keep;
       for (const Pair& p : pairs_) {
         bool ok = relay(fds[i], p.to, buf, sizeof(buf)) &&
@@ -170,6 +168,7 @@ class StalledListener {
         }
       }
       pairs_ = std::move(keep);
+      if (released && (fds[0].revents & POLLIN)) accept_one();
     }
   }
 
