@@ -2,6 +2,7 @@
 // reader written here (independent of walnut), with exact counts; and -D.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -259,6 +260,47 @@ TEST(Stats, StatsPortInUseIsReportedAndExits1) {
   EXPECT_EQ(run_command({walnut_binary(), "-c", conf, "-s", std::to_string(busy.port()),
                          "-a", "127.0.0.1"}, &out, 10s), 1);
   EXPECT_NE(out.find("Address already in use"), std::string::npos) << out;
+}
+
+// A server that stops answering leaves a placeholder for every request that
+// timed out after it was written (so that late replies are dropped). Past a
+// bound, walnut takes the connection as dead and closes it (counted as a
+// server error) instead of piling up placeholders forever; the next request
+// uses a fresh connection.
+TEST(Stats, SilentServerConnectionIsClosedPastThePlaceholderLimit) {
+  TempDir dir;
+  RedisServer r(dir);
+  int stats_port = free_port();
+  Walnut w(dir,
+           "silent:\n"
+           "  listen: 127.0.0.1:LISTEN_PORT\n"
+           "  redis: true\n"
+           "  timeout: 100\n"
+           "  servers:\n"
+           "   - 127.0.0.1:" + std::to_string(r.port()) + ":1\n",
+           {"-s", std::to_string(stats_port), "-a", "127.0.0.1", "-i", "50"});
+  Client c(w.port());
+  ASSERT_EQ(c.call({"SET", "k", "v"}), "+OK\r\n");
+  kill(r.process().pid(), SIGSTOP);
+  std::string pipeline;
+  for (int i = 0; i < 1500; ++i) pipeline += encode({"GET", "k"});
+  c.send_raw(pipeline);
+  int timed_out = 0;
+  for (int i = 0; i < 1500; ++i) {
+    if (c.read_reply() == "-ERR Connection timed out\r\n") ++timed_out;
+  }
+  EXPECT_EQ(timed_out, 1500);
+  std::this_thread::sleep_for(300ms);
+  auto doc = JsonReader(read_stats(stats_port)).document();
+  kill(r.process().pid(), SIGCONT);
+  ASSERT_NE(doc, nullptr);
+  const Json* server = doc->get("silent")->get("127.0.0.1:" + std::to_string(r.port()));
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->get("server_timedout")->number, 1500u);
+  EXPECT_GE(server->get("server_err")->number, 1u)
+      << "the silent connection was closed, not kept with 1500 placeholders";
+  EXPECT_EQ(server->get("out_queue")->number, 0u);
+  EXPECT_EQ(c.call({"GET", "k"}), bulk("v")) << "a fresh connection serves again";
 }
 
 }  // namespace
