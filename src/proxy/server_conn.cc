@@ -123,6 +123,9 @@ void ServerConn::on_timer() {
   }
   if (expired > 0) server_.on_failure("Connection timed out");
   if (placeholders_ > kMaxPlaceholders) {
+    // Everything still queued is answered with the timeout as well, before
+    // its own deadline: count it as timed out, as its client sees it.
+    count_timeouts(proto::Msg::kNoDeadline);
     fail_connection("Connection timed out");
     return;
   }

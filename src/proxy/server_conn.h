@@ -54,6 +54,7 @@ class ServerConn final : public Conn {
   // reply may still come) in its place in `queue`.
   void time_out(proto::ServerQueue& queue, proto::Msg* msg);
   void arm_timer(uint64_t now);
+  // Counts as timed out every client request due at or before `now`.
   void count_timeouts(uint64_t now);
 
   Server& server_;
