@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -50,30 +51,46 @@ std::string read_file(const std::string& path) {
 }
 
 namespace {
-int bound_port() {
+// Whether a listener could bind 127.0.0.1:port now (no SO_REUSEADDR: a port
+// still in TIME_WAIT counts as taken).
+bool bindable(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    throw std::runtime_error("bind failed");
-  }
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+// The lowest port the kernel hands out as a connection's local port.
+int ephemeral_low() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  return in >> low ? low : 32768;
 }
 }  // namespace
 
 int free_port() {
-  // The kernel may hand the same free port out twice once it is released:
-  // never give a test the same port twice.
+  // Ports come from below the ephemeral range. A port from inside it (what
+  // bind to port 0 gives) may meanwhile become the local port of some
+  // outgoing connection, so the process meant to listen there fails to
+  // bind; and a connect to it while nobody listens can connect the socket
+  // to itself, which looks like a listener that is up. A random start keeps
+  // test programs run side by side apart; a port is never given twice.
   static std::set<int> given;
-  for (int tries = 0; tries < 1000; ++tries) {
-    int port = bound_port();
-    if (given.insert(port).second) return port;
+  constexpr int kLowest = 10000;
+  const int span = ephemeral_low() - kLowest;
+  if (span < 1000) throw std::runtime_error("ephemeral port range leaves no room for test ports");
+  static int next = kLowest + static_cast<int>((getpid() * 7919L + time(nullptr)) % span);
+  for (int tries = 0; tries < span; ++tries) {
+    int port = next;
+    next = next + 1 < kLowest + span ? next + 1 : kLowest;
+    if (given.count(port) == 0 && bindable(port)) {
+      given.insert(port);
+      return port;
+    }
   }
   throw std::runtime_error("no unused port found");
 }
