@@ -131,41 +131,39 @@ void ServerPool::on_client_closed(ClientConn* client) {
   if (client->pool_hook.linked()) clients_.remove(client);
 }
 
-bool ServerPool::route_keys(const proto::Msg& msg, std::vector<uint32_t>* out,
-                            std::string* error) {
-  std::string scratch;
-  out->clear();
+bool ServerPool::route_keys(const proto::Msg& msg, std::string* error) {
+  key_servers_.clear();
   if (!any_live_) {
     *error = "no server left in pool '" + spec_.name + "': every one is ejected";
     return false;
   }
   if (msg.keys.empty()) {
-    out->push_back(router_.route_keyless());
+    key_servers_.push_back(router_.route_keyless());
     return true;
   }
   for (const proto::Span& k : msg.keys) {
-    std::string_view key = msg.request.view(k.offset, k.len, scratch);
+    std::string_view key = msg.request.view(k.offset, k.len, key_scratch_);
     uint32_t idx = router_.route(key);
     if (idx == Router::kNoServer) {
       *error = "no server named '" + std::string(router_.routing_part(key)) +
                "' in pool '" + spec_.name + "'";
       return false;
     }
-    out->push_back(idx);
+    key_servers_.push_back(idx);
   }
   return true;
 }
 
 Server* ServerPool::route(const proto::Msg& msg, std::string* error) {
-  std::vector<uint32_t> idx;
-  if (!route_keys(msg, &idx, error)) return nullptr;
-  for (uint32_t i : idx) {
-    if (i != idx[0]) {
+  if (!route_keys(msg, error)) return nullptr;
+  const uint32_t first = key_servers_[0];
+  for (uint32_t i : key_servers_) {
+    if (i != first) {
       *error = "keys in request don't hash to the same server";
       return nullptr;
     }
   }
-  return servers_[idx[0]].get();
+  return servers_[first].get();
 }
 
 void ServerPool::forward(proto::Msg* msg) {
@@ -180,11 +178,11 @@ void ServerPool::forward(proto::Msg* msg) {
 
 void ServerPool::forward_split(proto::Msg* msg) {
   std::string error;
-  std::vector<uint32_t> idx;
-  if (!route_keys(*msg, &idx, &error)) {
+  if (!route_keys(*msg, &error)) {
     answer_error(msg, error);
     return;
   }
+  const std::vector<uint32_t>& idx = key_servers_;
   bool one_server = true;
   for (uint32_t i : idx) one_server = one_server && i == idx[0];
   if (one_server) {
@@ -193,31 +191,34 @@ void ServerPool::forward_split(proto::Msg* msg) {
   }
   // One fragment per server, in order of first appearance; each key
   // remembers its fragment and its place there.
-  std::vector<int> fragment_of(servers_.size(), -1);
-  std::vector<std::vector<uint32_t>> keys_of;
-  std::vector<uint32_t> server_of;
+  fragment_of_server_.assign(servers_.size(), -1);
+  server_of_fragment_.clear();
+  size_t fragments = 0;
   msg->key_places.resize(idx.size());
   for (uint32_t k = 0; k < idx.size(); ++k) {
-    int& f = fragment_of[idx[k]];
+    int& f = fragment_of_server_[idx[k]];
     if (f < 0) {
-      f = static_cast<int>(keys_of.size());
-      keys_of.emplace_back();
-      server_of.push_back(idx[k]);
+      f = static_cast<int>(fragments++);
+      if (keys_of_fragment_.size() < fragments) keys_of_fragment_.emplace_back();
+      keys_of_fragment_[f].clear();
+      server_of_fragment_.push_back(idx[k]);
     }
-    msg->key_places[k] = {static_cast<uint32_t>(f),
-                          static_cast<uint32_t>(keys_of[f].size())};
-    keys_of[f].push_back(k);
+    std::vector<uint32_t>& keys = keys_of_fragment_[f];
+    msg->key_places[k] = {static_cast<uint32_t>(f), static_cast<uint32_t>(keys.size())};
+    keys.push_back(k);
   }
-  for (size_t f = 0; f < keys_of.size(); ++f) {
+  for (size_t f = 0; f < fragments; ++f) {
     proto::Msg* part = ctx_.new_msg();
     part->parent = msg;
-    protocol_->build_fragment(*msg, keys_of[f], *part, ctx_.mbufs());
+    protocol_->build_fragment(*msg, keys_of_fragment_[f], *part, ctx_.mbufs());
     msg->fragments.push_back(part);
   }
-  msg->fragments_pending = static_cast<uint32_t>(keys_of.size());
-  counters_.fragments += keys_of.size();
-  for (size_t f = 0; f < keys_of.size(); ++f) {
-    send_to(servers_[server_of[f]].get(), msg->fragments[f]);
+  msg->fragments_pending = static_cast<uint32_t>(fragments);
+  counters_.fragments += fragments;
+  // send_to() may answer a part at once (no connection), which can finish
+  // the parent; nothing in it routes again, so the scratch stays valid.
+  for (size_t f = 0; f < fragments; ++f) {
+    send_to(servers_[server_of_fragment_[f]].get(), msg->fragments[f]);
   }
 }
 

@@ -67,13 +67,19 @@ class ServerPool {
 
  private:
   Server* route(const proto::Msg& msg, std::string* error);
-  // The server index of every key of `msg`; false with `error` when a key
-  // names no server (distribution server_name).
-  bool route_keys(const proto::Msg& msg, std::vector<uint32_t>* out,
-                  std::string* error);
+  // Fills key_servers_ with the server index of every key of `msg`; false
+  // with `error` when a key names no server (distribution server_name).
+  bool route_keys(const proto::Msg& msg, std::string* error);
   void send_to(Server* server, proto::Msg* msg);
   void answer_error(proto::Msg* msg, const std::string& cause);
 
+  // Scratch space of route_keys() and forward_split(), kept between
+  // requests so that routing allocates nothing in the steady state.
+  std::vector<uint32_t> key_servers_;
+  std::string key_scratch_;
+  std::vector<int> fragment_of_server_;
+  std::vector<std::vector<uint32_t>> keys_of_fragment_;
+  std::vector<uint32_t> server_of_fragment_;
 
   Context& ctx_;
   config::PoolSpec spec_;

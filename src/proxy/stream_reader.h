@@ -26,8 +26,9 @@ class StreamReader {
   ReadStatus read_from(int fd, ssize_t* n);
 
   // Feeds unparsed bytes to `parser`. For each complete message calls
-  // on_message(chain) and goes on; stops at kError (returns false, with the
-  // parser's error) or when every byte is consumed (returns true).
+  // on_message(chain), which moves the chain out, and goes on; stops at
+  // kError (returns false, with the parser's error) or when every byte is
+  // consumed (returns true).
   template <typename OnMessage>
   bool parse(proto::RequestParser& parser, OnMessage&& on_message) {
     return parse_with(parser, on_message);
@@ -54,8 +55,12 @@ class StreamReader {
       parsed_ += static_cast<uint32_t>(r.consumed);
       if (r.status == proto::ParseStatus::kError) return false;
       if (r.status == proto::ParseStatus::kNeedMore) break;
-      buffer::MbufChain message(std::move(partial_));
-      if (!on_message(message)) return true;  // the caller stopped reading
+      // The callee moves the message out of partial_ (a move swaps slice
+      // vectors, so partial_ gets back the recycled message's capacity and
+      // the steady state allocates nothing); whatever it left is dropped.
+      const bool go_on = on_message(partial_);
+      partial_.clear();
+      if (!go_on) return true;  // the caller stopped reading
     }
     return true;
   }

@@ -58,6 +58,22 @@ TEST_F(RedisFragments, FragmentCarriesItsKeysInOrder) {
   EXPECT_EQ(q->request.to_string(), "*3\r\n$4\r\nMGET\r\n$3\r\nddd\r\n$2\r\nbb\r\n");
 }
 
+TEST_F(RedisFragments, ArgumentsAreReferencedWhereTheyArrived) {
+  const std::string wire = "*5\r\n$4\r\nMGET\r\n$1\r\na\r\n$2\r\nbb\r\n$1\r\nc\r\n$3\r\nddd\r\n";
+  request(wire);
+  Msg* p = part({0, 1, 3}, "");
+  EXPECT_EQ(p->request.to_string(), "*4\r\n$4\r\nMGET\r\n$1\r\na\r\n$2\r\nbb\r\n$3\r\nddd\r\n");
+  // The new header, then the name and the first two keys as one slice of the
+  // client's bytes (they follow each other there), then the last key.
+  const auto& slices = p->request.slices();
+  ASSERT_EQ(slices.size(), 3u);
+  const buffer::Slice& request_bytes = parent_.request.slices()[0];
+  EXPECT_EQ(slices[1].mbuf, request_bytes.mbuf);
+  EXPECT_EQ(slices[1].offset, request_bytes.offset + 4);  // after "*5\r\n"
+  EXPECT_EQ(slices[1].len, 25u);
+  EXPECT_EQ(slices[2].mbuf, request_bytes.mbuf);
+}
+
 TEST_F(RedisFragments, MsetFragmentKeepsEachValueWithItsKey) {
   request("MSET k1 v1 k2 v2 k3 v3\r\n");  // inline: fragments are RESP anyway
   Msg* p = part({2, 0}, "");

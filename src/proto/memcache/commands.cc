@@ -2,8 +2,9 @@
 // "noreply" row may carry one more token.
 #include "proto/memcache/commands.h"
 
-#include <algorithm>
 #include <array>
+
+#include "proto/name_index.h"
 
 namespace walnut::memcache {
 
@@ -56,28 +57,17 @@ constexpr Command kRows[] = {
 
 constexpr size_t kCount = sizeof(kRows) / sizeof(kRows[0]);
 
-const std::array<Command, kCount>& sorted_rows() {
-  static const std::array<Command, kCount> rows = [] {
-    std::array<Command, kCount> r;
-    std::copy(std::begin(kRows), std::end(kRows), r.begin());
-    std::sort(r.begin(), r.end(), [](const Command& a, const Command& b) {
-      return a.info.name < b.info.name;
-    });
-    return r;
-  }();
-  return rows;
+constexpr std::string_view name_of(const Command& row) { return row.info.name; }
+
+const proto::NameIndex<Command, name_of, false>& index() {
+  static const std::array<Command, kCount> rows = std::to_array(kRows);
+  static const proto::NameIndex<Command, name_of, false> by_name(rows);
+  return by_name;
 }
 
 }  // namespace
 
-const Command* find_command(std::string_view name) {
-  const auto& rows = sorted_rows();
-  auto it = std::lower_bound(rows.begin(), rows.end(), name,
-                             [](const Command& row, std::string_view n) {
-                               return row.info.name < n;
-                             });
-  if (it == rows.end() || it->info.name != name) return nullptr;
-  return &*it;
-}
+// memcached's command names are case-sensitive ("GET" is an unknown command).
+const Command* find_command(std::string_view name) { return index().find(name); }
 
 }  // namespace walnut::memcache

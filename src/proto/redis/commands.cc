@@ -1,11 +1,11 @@
 // The Redis command table. Arity and key positions follow Redis 7's own
 // COMMAND INFO; the kind says how walnut carries the command. Rows may come
-// in any order: the table is sorted once and searched by binary search.
+// in any order: they are found through a hash index (see name_index.h).
 #include "proto/redis/commands.h"
 
-#include <algorithm>
 #include <array>
-#include <cctype>
+
+#include "proto/name_index.h"
 
 namespace walnut::redis {
 
@@ -251,35 +251,18 @@ constexpr CommandInfo kRows[] = {
 
 constexpr size_t kCount = sizeof(kRows) / sizeof(kRows[0]);
 
-const std::array<CommandInfo, kCount>& sorted_rows() {
-  static const std::array<CommandInfo, kCount> rows = [] {
-    std::array<CommandInfo, kCount> r;
-    std::copy(std::begin(kRows), std::end(kRows), r.begin());
-    std::sort(r.begin(), r.end(), [](const CommandInfo& a,
-                                     const CommandInfo& b) {
-      return a.name < b.name;
-    });
-    return r;
-  }();
-  return rows;
+constexpr std::string_view name_of(const CommandInfo& row) { return row.name; }
+
+const proto::NameIndex<CommandInfo, name_of, true>& index() {
+  static const std::array<CommandInfo, kCount> rows = std::to_array(kRows);
+  static const proto::NameIndex<CommandInfo, name_of, true> by_name(rows);
+  return by_name;
 }
 
 }  // namespace
 
 const proto::CommandInfo* find_command(std::string_view name) {
-  char lower[24];
-  if (name.empty() || name.size() > sizeof(lower)) return nullptr;
-  for (size_t i = 0; i < name.size(); ++i) {
-    lower[i] = static_cast<char>(
-        std::tolower(static_cast<unsigned char>(name[i])));
-  }
-  std::string_view key(lower, name.size());
-  const auto& rows = sorted_rows();
-  auto it = std::lower_bound(
-      rows.begin(), rows.end(), key,
-      [](const CommandInfo& row, std::string_view k) { return row.name < k; });
-  if (it == rows.end() || it->name != key) return nullptr;
-  return &*it;
+  return index().find(name);
 }
 
 }  // namespace walnut::redis

@@ -13,20 +13,47 @@ using proto::Msg;
 
 namespace {
 
-// Short tokens are copied into the shared copy mbuf so that a fragment is a
-// few slices; long ones are referenced where they arrived, never copied.
-constexpr uint64_t kCopyTokensUpTo = 256;
+// "<prefix><n>\r\n" (an array or integer header) into `to`.
+void append_header(buffer::MbufChain& to, char prefix, long long n,
+                   buffer::MbufPool& pool) {
+  char buf[32];
+  buf[0] = prefix;
+  char* end = std::to_chars(buf + 1, buf + sizeof buf - 2, n).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  to.append_copy(pool, std::string_view(buf, static_cast<size_t>(end - buf)));
+}
 
-void append_bulk(const Msg& from, const proto::Span& token, Msg& to,
-                 buffer::MbufPool& pool) {
-  to.request.append_copy(pool, "$" + std::to_string(token.len) + "\r\n");
-  if (token.len <= kCopyTokensUpTo) {
-    std::string scratch;
-    to.request.append_copy(pool, from.request.view(token.offset, token.len, scratch));
-  } else {
-    to.request.append(from.request, token.offset, token.len);
+size_t decimal_digits(uint64_t n) {
+  size_t d = 1;
+  while (n >= 10) {
+    n /= 10;
+    ++d;
   }
-  to.request.append_copy(pool, "\r\n");
+  return d;
+}
+
+// One argument of `from` as a bulk string of the fragment. A multibulk
+// request already holds "$<len>\r\n<arg>\r\n": the fragment references those
+// bytes where they arrived (the parser accepts no leading zeros, so the
+// header's length follows from the argument's), and arguments that follow
+// each other become one slice. An inline request has no such bytes: they are
+// written out.
+void append_bulk(const Msg& from, bool multibulk, const proto::Span& token,
+                 buffer::MbufChain& to, buffer::MbufPool& pool) {
+  if (multibulk) {
+    const uint64_t header = 3 + decimal_digits(token.len);
+    to.append(from.request, token.offset - header, header + token.len + 2);
+    return;
+  }
+  append_header(to, '$', static_cast<long long>(token.len), pool);
+  to.append(from.request, token.offset, token.len);
+  to.append_copy(pool, "\r\n");
+}
+
+bool is_multibulk(const Msg& msg) {
+  const std::vector<buffer::Slice>& slices = msg.request.slices();
+  return !slices.empty() && slices[0].mbuf->data()[slices[0].offset] == '*';
 }
 
 // The first part that failed, or null. Its error is the whole reply: a
@@ -45,34 +72,38 @@ void unexpected(Msg& parent, buffer::MbufPool& pool) {
 }
 
 // MGET: the elements of each part's array reply, back in the client's order.
+// The parts' element spans go into one flat list (`scratch`), kept by the
+// protocol between merges so that merging allocates nothing.
 struct ArrayMerge {
-  static void merge(Msg& parent, const ResponseLimits& limits,
-                    buffer::MbufPool& pool) {
-    std::vector<std::vector<proto::Span>> elements(parent.fragments.size());
-    for (size_t i = 0; i < parent.fragments.size(); ++i) {
-      if (!split_array(*parent.fragments[i], limits, &elements[i])) {
+  static void merge(Msg& parent, MergeScratch& scratch, buffer::MbufPool& pool) {
+    scratch.elements.clear();
+    scratch.first.clear();
+    for (const Msg* part : parent.fragments) {
+      scratch.first.push_back(static_cast<uint32_t>(scratch.elements.size()));
+      if (!split_array(*part, scratch)) {
         unexpected(parent, pool);
         return;
       }
     }
-    parent.reply.append_copy(pool, "*" + std::to_string(parent.key_places.size()) + "\r\n");
+    scratch.first.push_back(static_cast<uint32_t>(scratch.elements.size()));
+    append_header(parent.reply, '*', static_cast<long long>(parent.key_places.size()), pool);
     for (const Msg::KeyPlace& place : parent.key_places) {
-      const std::vector<proto::Span>& els = elements[place.fragment];
-      if (place.position >= els.size()) {
+      const uint32_t at = scratch.first[place.fragment] + place.position;
+      if (at >= scratch.first[place.fragment + 1]) {
         parent.reply.clear();
         unexpected(parent, pool);
         return;
       }
-      const proto::Span& e = els[place.position];
+      const proto::Span& e = scratch.elements[at];
       parent.reply.append(parent.fragments[place.fragment]->reply, e.offset, e.len);
     }
   }
 
   // Finds the top-level elements of a part's reply by parsing it again; only
   // split requests pay for this.
-  static bool split_array(const Msg& part, const ResponseLimits& limits,
-                          std::vector<proto::Span>* out) {
-    ResponseParser parser(limits);
+  static bool split_array(const Msg& part, MergeScratch& scratch) {
+    ResponseParser& parser = scratch.parser;
+    parser.reset();
     parser.set_record_elements(true);
     proto::ParseResult r{proto::ParseStatus::kNeedMore, 0};
     for (const buffer::Slice& s : part.reply.slices()) {
@@ -80,7 +111,8 @@ struct ArrayMerge {
       if (r.status != proto::ParseStatus::kNeedMore) break;
     }
     if (r.status != proto::ParseStatus::kDone || parser.type() != '*') return false;
-    *out = parser.elements();
+    scratch.elements.insert(scratch.elements.end(), parser.elements().begin(),
+                            parser.elements().end());
     return true;
   }
 };
@@ -100,7 +132,7 @@ struct SumMerge {
       }
       total += n;
     }
-    parent.reply.append_copy(pool, ":" + std::to_string(total) + "\r\n");
+    append_header(parent.reply, ':', total, pool);
   }
 };
 
@@ -125,14 +157,15 @@ void RedisProtocol::build_fragment(const Msg& parent,
                                    Msg& fragment, buffer::MbufPool& pool) const {
   const proto::CommandInfo& cmd = *parent.command;
   const size_t step = static_cast<size_t>(cmd.key_step);
+  const bool multibulk = is_multibulk(parent);
   fragment.command = parent.command;
-  fragment.request.append_copy(
-      pool, "*" + std::to_string(1 + key_indexes.size() * step) + "\r\n");
-  append_bulk(parent, parent.tokens[0], fragment, pool);
+  append_header(fragment.request, '*',
+                static_cast<long long>(1 + key_indexes.size() * step), pool);
+  append_bulk(parent, multibulk, parent.tokens[0], fragment.request, pool);
   for (uint32_t k : key_indexes) {
     size_t first = static_cast<size_t>(cmd.first_key) + k * step;
     for (size_t t = first; t < first + step; ++t) {
-      append_bulk(parent, parent.tokens[t], fragment, pool);
+      append_bulk(parent, multibulk, parent.tokens[t], fragment.request, pool);
     }
   }
 }
@@ -147,7 +180,7 @@ void RedisProtocol::coalesce(Msg& parent, buffer::MbufPool& pool) const {
   }
   switch (parent.command->merge) {
     case proto::Merge::kOrdered:
-      ArrayMerge::merge(parent, response_limits_, pool);
+      ArrayMerge::merge(parent, merge_scratch_, pool);
       break;
     case proto::Merge::kSum:
       SumMerge::merge(parent, pool);

@@ -11,6 +11,15 @@
 
 namespace walnut::redis {
 
+// Reused by every merge of split replies (one protocol per pool, one
+// thread), so that merging allocates nothing in the steady state.
+struct MergeScratch {
+  explicit MergeScratch(const ResponseLimits& limits) : parser(limits) {}
+  ResponseParser parser;                // finds a part's array elements
+  std::vector<proto::Span> elements;    // every part's elements, in order
+  std::vector<uint32_t> first;          // where each part's elements start
+};
+
 // What a pool's configuration asks of the protocol.
 struct PoolOptions {
   std::string auth;  // redis_auth: clients must AUTH with it; sent to servers
@@ -24,7 +33,8 @@ class RedisProtocol final : public proto::Protocol {
                          const ResponseLimits& response_limits = {})
       : options_(options),
         request_limits_(request_limits),
-        response_limits_(response_limits) {}
+        response_limits_(response_limits),
+        merge_scratch_(response_limits) {}
 
   std::unique_ptr<proto::RequestParser> new_request_parser() const override;
   std::unique_ptr<proto::ResponseParser> new_response_parser() const override;
@@ -53,6 +63,7 @@ class RedisProtocol final : public proto::Protocol {
   PoolOptions options_;
   RequestLimits request_limits_;
   ResponseLimits response_limits_;
+  mutable MergeScratch merge_scratch_;
 };
 
 }  // namespace walnut::redis

@@ -1,0 +1,70 @@
+// NameIndex: finds a command table's row by name with one hash and one
+// compare. Every request looks its command up, so a binary search of string
+// compares (and per-byte tolower calls) showed up in the profile; this is an
+// open-addressing table over the rows, built once.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string_view>
+
+namespace walnut::proto {
+
+// `NameOf(row)` gives a row's name (lower case when `kFoldCase`); lookups
+// with kFoldCase ignore ASCII case. kSlots must be a power of two well above
+// the row count, so that probe chains stay short.
+template <typename Row, auto NameOf, bool kFoldCase, size_t kSlots = 512>
+class NameIndex {
+  static_assert((kSlots & (kSlots - 1)) == 0, "kSlots: a power of two");
+
+ public:
+  template <size_t N>
+  explicit NameIndex(const std::array<Row, N>& rows) {
+    static_assert(N * 2 <= kSlots, "too many rows for the table");
+    for (const Row& row : rows) {
+      std::string_view name = NameOf(row);
+      if (name.size() > kMaxName) throw std::logic_error("command name too long for NameIndex");
+      if (name.size() > longest_) longest_ = name.size();
+      size_t at = hash(name) & (kSlots - 1);
+      while (slots_[at] != nullptr) at = (at + 1) & (kSlots - 1);
+      slots_[at] = &row;
+    }
+  }
+
+  const Row* find(std::string_view name) const {
+    if (name.empty() || name.size() > longest_) return nullptr;
+    char folded[kMaxName];
+    if constexpr (kFoldCase) {
+      for (size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        folded[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+      }
+      name = std::string_view(folded, name.size());
+    }
+    for (size_t at = hash(name) & (kSlots - 1);; at = (at + 1) & (kSlots - 1)) {
+      const Row* row = slots_[at];
+      if (row == nullptr) return nullptr;
+      if (NameOf(*row) == name) return row;
+    }
+  }
+
+ private:
+  static constexpr size_t kMaxName = 32;
+
+  // FNV-1a: names are short, so a simple byte loop is as fast as anything.
+  static uint32_t hash(std::string_view name) {
+    uint32_t h = 2166136261u;
+    for (char c : name) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 16777619u;
+    }
+    return h;
+  }
+
+  std::array<const Row*, kSlots> slots_{};
+  size_t longest_ = 0;
+};
+
+}  // namespace walnut::proto
