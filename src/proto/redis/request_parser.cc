@@ -105,6 +105,15 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
           return feed_inline(data, p, end);
         }
         ++p;
+        if (const char* after = resp::scan_number_line(p, end, limits_.max_args, &number_)) {
+          p = after;
+          if (number_ == 0) return done(data, p);  // "*0": nothing to do
+          args_left_ = number_;
+          tokens_.reserve(static_cast<size_t>(std::min<uint64_t>(number_, kKeptTokens)));
+          state_ = State::kDollar;
+          break;
+        }
+        number_ = 0;
         state_ = State::kCount;
         break;
 
@@ -149,6 +158,17 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
 
       case State::kDollar:
         if (*p != '$') return fail(data, p, resp::byte_error("expected '$', got", *p));
+        // The usual case: the whole argument is here; take it in one step.
+        if (const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &number_)) {
+          const auto avail = static_cast<uint64_t>(end - payload);
+          if (avail >= 2 && avail - 2 >= number_ && payload[number_] == '\r' &&
+              payload[number_ + 1] == '\n') {
+            tokens_.push_back({pos_ + static_cast<uint64_t>(payload - data), number_});
+            p = payload + number_ + 2;
+            if (--args_left_ == 0) return done(data, p);
+            break;
+          }
+        }
         ++p;
         number_ = 0;
         digits_ = 0;

@@ -110,6 +110,60 @@ bool ResponseParser::value_done(uint64_t end_offset) {
   }
 }
 
+// The number line of kind_ ended at `end_offset`: a bulk length starts its
+// payload, an array count opens the array, anything else is a whole value.
+// Reports whether that completed the reply.
+bool ResponseParser::number_done(uint64_t end_offset) {
+  if (kind_ == '$' && !negative_) {
+    remaining_ = number_;
+    state_ = State::kPayload;
+    return false;
+  }
+  if (kind_ == '*') {
+    const bool top = stack_.empty();
+    if (negative_) {
+      if (top) array_count_ = -1;
+    } else {
+      if (top) {
+        array_count_ = static_cast<int64_t>(number_);
+        if (record_elements_) {
+          elements_.reserve(static_cast<size_t>(std::min<uint64_t>(number_, kKeptElements)));
+        }
+      }
+      if (number_ != 0) {
+        stack_.push_back(number_);
+        state_ = State::kType;
+        return false;
+      }
+    }
+  }
+  return value_done(end_offset);
+}
+
+// Takes every whole, well-formed bulk string or nil ("$-1") at `p` while in
+// an array, moving `p` past them; stops at the first byte it leaves to the
+// state machine (any other value, or one not all here). True when that
+// completed the reply.
+bool ResponseParser::skip_whole_bulks(const char* data, const char*& p, const char* end) {
+  while (p < end && *p == '$' && !stack_.empty()) {
+    const char* after;
+    if (end - p >= 5 && p[1] == '-' && p[2] == '1' && p[3] == '\r' && p[4] == '\n') {
+      after = p + 5;
+    } else {
+      uint64_t n = 0;
+      const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &n);
+      if (payload == nullptr) return false;
+      const auto avail = static_cast<uint64_t>(end - payload);
+      if (avail < 2 || avail - 2 < n || payload[n] != '\r' || payload[n + 1] != '\n') return false;
+      after = payload + n + 2;
+    }
+    if (stack_.size() == 1) element_start_ = pos_ + static_cast<uint64_t>(p - data);
+    p = after;
+    if (value_done(pos_ + static_cast<uint64_t>(p - data))) return true;
+  }
+  return false;
+}
+
 ParseResult ResponseParser::feed(const char* data, size_t len) {
   // Finished or failed replies take nothing more until reset().
   if (state_ == State::kDone) return {ParseStatus::kDone, 0};
@@ -124,6 +178,13 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
   while (p < end) {
     switch (state_) {
       case State::kType: {
+        if (!stack_.empty() && *p == '$') {
+          // The usual case inside an array (MGET, LRANGE, HGETALL): whole
+          // bulk strings and nils one after another, taken without going
+          // through the states.
+          if (skip_whole_bulks(data, p, end)) return done(data, p);
+          if (p == end) break;
+        }
         const char c = *p;
         if (stack_.size() == 1) element_start_ = offset(p);
         switch (c) {
@@ -157,6 +218,25 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
         digits_ = 0;
         number_ = 0;
         ++p;
+        if (state_ == State::kNumber) {
+          // The usual case: the whole number line is here; take it in one
+          // step. A '-' allows what the slow path allows after one.
+          const char* q = p;
+          uint64_t max = number_max_;
+          if (q < end && *q == '-') {
+            ++q;
+            max = kind_ == ':' ? kMaxInteger + 1 : 1;
+          }
+          const char* after = resp::scan_number_line(q, end, max, &number_);
+          // "-0" is left to the slow path, which reports it.
+          if (after != nullptr && (q == p || number_ != 0)) {
+            negative_ = q != p;
+            p = after;
+            if (number_done(offset(p))) return done(data, p);
+            break;
+          }
+          number_ = 0;
+        }
         break;
       }
 
@@ -194,30 +274,8 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
         }
         ++p;
         if (state_ == State::kNumberLf) {
-          if (kind_ == '$' && !negative_) {
-            remaining_ = number_;
-            state_ = State::kPayload;
-            break;
-          }
-          if (kind_ == '*') {
-            const bool top = stack_.empty();
-            if (negative_) {
-              if (top) array_count_ = -1;
-            } else {
-              if (top) {
-                array_count_ = static_cast<int64_t>(number_);
-                if (record_elements_) {
-                  elements_.reserve(static_cast<size_t>(
-                      std::min<uint64_t>(number_, kKeptElements)));
-                }
-              }
-              if (number_ != 0) {
-                stack_.push_back(number_);
-                state_ = State::kType;
-                break;
-              }
-            }
-          }
+          if (number_done(offset(p))) return done(data, p);
+          break;
         }
         if (value_done(offset(p))) return done(data, p);
         break;

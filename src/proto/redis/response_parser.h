@@ -50,6 +50,8 @@ class ResponseParser final : public proto::ResponseParser {
     kError,
   };
 
+  bool skip_whole_bulks(const char* data, const char*& p, const char* end);
+  bool number_done(uint64_t end_offset);
   bool value_done(uint64_t end_offset);
   proto::ParseResult done(const char* data, const char* p);
   proto::ParseResult fail(const char* data, const char* p,
