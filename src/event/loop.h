@@ -52,8 +52,8 @@ class IoWatcher {
 
  private:
   static void on_event(evutil_socket_t fd, short what, void* arg);
-  ::event* read_ = nullptr;
-  ::event* write_ = nullptr;
+  void update();  // applies read_on_ and write_on_ to the event
+  ::event* ev_ = nullptr;
   bool read_on_ = false;
   bool write_on_ = false;
   Callback cb_ = nullptr;

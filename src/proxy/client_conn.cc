@@ -18,8 +18,7 @@ namespace walnut::proxy {
 ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
     : Conn(ctx, fd),
       pool_(pool),
-      reader_(ctx.mbufs()),
-      parser_(pool.protocol().new_request_parser()) {
+      reader_(ctx.mbufs()) {
   watch();
 }
 
@@ -45,6 +44,8 @@ void ClientConn::on_readable() {
       case StreamReader::ReadStatus::kFull:
         break;
     }
+    // Made on the first bytes: a connection that never sends costs less.
+    if (parser_ == nullptr) parser_ = pool_.protocol().new_request_parser();
     bool ok = reader_.parse(*parser_, [this](buffer::MbufChain& chain) {
       return on_request(chain);
     });

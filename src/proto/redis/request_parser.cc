@@ -50,14 +50,13 @@ inline bool is_inline_space(char c) {
 
 }  // namespace
 
-RequestParser::RequestParser(const RequestLimits& limits) : limits_(limits) {
-  tokens_.reserve(16);
-}
+// Token space is reserved by the first request's argument count, not here:
+// an idle connection should cost as little as possible.
+RequestParser::RequestParser(const RequestLimits& limits) : limits_(limits) {}
 
 void RequestParser::reset() {
   if (tokens_.capacity() > kKeptTokens) {
     std::vector<Span>().swap(tokens_);
-    tokens_.reserve(16);
   } else {
     tokens_.clear();
   }
