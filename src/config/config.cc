@@ -130,6 +130,7 @@ const KeyRule kRules[] = {
     {"timeout", KeyType::non_negative, &PoolSpec::timeout},
     {"backlog", KeyType::non_negative, &PoolSpec::backlog},
     {"client_connections", KeyType::non_negative, &PoolSpec::client_connections},
+    {"client_output_limit", KeyType::non_negative, &PoolSpec::client_output_limit},
     {"redis", KeyType::boolean, nullptr, &PoolSpec::redis},
     {"redis_auth", KeyType::custom, nullptr, nullptr, set_redis_auth},
     {"redis_db", KeyType::non_negative, &PoolSpec::redis_db},

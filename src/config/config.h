@@ -51,6 +51,9 @@ struct PoolSpec {
   int timeout = -1;  // ms; -1 means wait forever
   int backlog = 512;
   int client_connections = 0;  // 0 means no limit
+  // Bytes walnut may hold for one client (its queued requests and unwritten
+  // replies) before it stops reading from it; 0 means no limit (walnut-only).
+  int client_output_limit = 64 * 1024 * 1024;
   bool redis = false;
   std::string redis_auth;
   int redis_db = 0;

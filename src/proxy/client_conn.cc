@@ -22,8 +22,41 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
   watch();
 }
 
+namespace {
+// What a queued request costs besides its reply's bytes: the Msg, its
+// vectors and the slices of the read buffer it pins (an estimate; the limit
+// is about orders of magnitude, not bytes).
+constexpr uint64_t kMsgCost = 512;
+}  // namespace
+
+uint64_t ClientConn::held_bytes() const {
+  return queue_.size() * kMsgCost + reply_bytes_;
+}
+
+void ClientConn::pause_if_over_limit() {
+  const int limit = pool_.spec().client_output_limit;
+  if (paused_ || limit <= 0 || held_bytes() <= static_cast<uint64_t>(limit)) return;
+  paused_ = true;
+  want_read(false);
+  if (pause_logged_) return;  // once per connection: it may pause often
+  pause_logged_ = true;
+  LOG_NOTICE("client on fd %d: %llu bytes of replies and requests held, over "
+           "client_output_limit; not reading from it until it takes its replies",
+           fd(), static_cast<unsigned long long>(held_bytes()));
+}
+
+void ClientConn::resume_if_under_limit() {
+  if (!paused_ || held_bytes() > static_cast<uint64_t>(pool_.spec().client_output_limit) / 2) {
+    return;
+  }
+  paused_ = false;
+  if (reading_) want_read(true);
+}
+
 void ClientConn::on_readable() {
   for (int i = 0; i < kMaxReadsPerEvent && reading_; ++i) {
+    pause_if_over_limit();
+    if (paused_) return;
     ssize_t n = 0;
     StreamReader::ReadStatus status = reader_.read_from(fd(), &n);
     switch (status) {
@@ -119,6 +152,7 @@ void ClientConn::stop_reading() {
 }
 
 void ClientConn::reply_ready(proto::Msg* msg) {
+  reply_bytes_ += msg->reply.size();
   if (msg->arrived_us != 0) pool_.metrics().latency.observe(monotonic_us() - msg->arrived_us);
   proto::Msg* head = queue_.front();
   if (head != nullptr && head->done) ctx_.schedule_flush(this);
@@ -175,6 +209,7 @@ bool ClientConn::write_replies() {
     }
     left -= remaining;
     queue_.remove(m);
+    reply_bytes_ -= m->reply.size();
     bool close_now = m->close_after;
     ctx_.free_msg(m);
     if (close_now) {
@@ -187,6 +222,7 @@ bool ClientConn::write_replies() {
     }
   }
   want_write(false);
+  resume_if_under_limit();
   return true;
 }
 

@@ -42,12 +42,23 @@ class ClientConn final : public Conn {
   void stop_reading();
   bool write_replies();  // false once the connection was closed
 
+  // Backpressure: a client that sends but does not read its replies must not
+  // make walnut hold them without bound. Past the pool's client_output_limit
+  // walnut stops reading from it (TCP then stops the client), and reads
+  // again once it has taken half of that.
+  uint64_t held_bytes() const;
+  void pause_if_over_limit();
+  void resume_if_under_limit();
+
   ServerPool& pool_;
   proto::ClientSession session_;
   proto::ClientQueue queue_;
   StreamReader reader_;
   std::unique_ptr<proto::RequestParser> parser_;
   bool reading_ = true;
+  bool paused_ = false;       // reading stopped by backpressure
+  bool pause_logged_ = false;
+  uint64_t reply_bytes_ = 0;  // bytes of queued replies not yet taken
 };
 
 }  // namespace walnut::proxy

@@ -26,6 +26,7 @@ TEST(ConfigDefaults, AbsentKeysTakeNutcrackerDefaults) {
   EXPECT_EQ(p.timeout, -1);
   EXPECT_EQ(p.backlog, 512);
   EXPECT_EQ(p.client_connections, 0);
+  EXPECT_EQ(p.client_output_limit, 64 * 1024 * 1024);  // walnut's own key
   EXPECT_FALSE(p.redis);
   EXPECT_EQ(p.redis_auth, "");
   EXPECT_EQ(p.redis_db, 0);
@@ -109,6 +110,7 @@ TEST_P(IntegerKey, AcceptsDigitsIncludingLeadingZerosAndIntMax) {
     int got = key == "timeout"                ? p.timeout
               : key == "backlog"              ? p.backlog
               : key == "client_connections"   ? p.client_connections
+              : key == "client_output_limit"  ? p.client_output_limit
               : key == "redis_db"             ? p.redis_db
               : key == "server_connections"   ? p.server_connections
               : key == "server_retry_timeout" ? p.server_retry_timeout
@@ -137,7 +139,8 @@ TEST_P(IntegerKey, RejectsOverflowInsteadOfWrapping) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Config, IntegerKey,
-                         ::testing::Values("timeout", "backlog", "client_connections", "redis_db",
+                         ::testing::Values("timeout", "backlog", "client_connections",
+                                           "client_output_limit", "redis_db",
                                            "server_connections", "server_retry_timeout",
                                            "server_failure_limit"));
 

@@ -1,0 +1,177 @@
+// Backpressure: a client that sends requests but does not read its replies
+// must not make walnut hold them without bound (twemproxy buffers them all
+// and grows until the kernel kills it). Past client_output_limit walnut stops
+// reading from that client; other clients are served meanwhile; and once the
+// client reads, it gets every reply, in order.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "tests/e2e/harness.h"
+#include "tests/e2e/resp_reply.h"
+
+namespace walnut::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+long rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+// A raw non-blocking client: it writes when it likes and reads only when
+// told to, which the blocking test client cannot do.
+class SlowClient {
+ public:
+  explicit SlowClient(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
+  }
+  ~SlowClient() { close(fd_); }
+  bool connected() const { return connected_; }
+
+  // Writes as much of `out` as the socket takes within `limit`, reading
+  // nothing. Returns the bytes written.
+  size_t write_for(const std::string& out, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (sent_ < out.size() && std::chrono::steady_clock::now() < deadline) {
+      ssize_t n = send(fd_, out.data() + sent_, out.size() - sent_, MSG_NOSIGNAL);
+      if (n > 0) {
+        sent_ += static_cast<size_t>(n);
+      } else {
+        pollfd p{fd_, POLLOUT, 0};
+        poll(&p, 1, 20);
+      }
+    }
+    return sent_;
+  }
+
+  // Writes the rest of `out` and reads until `bytes` have arrived (or the
+  // time is up); returns what was read.
+  std::string finish(const std::string& out, size_t bytes, std::chrono::milliseconds limit) {
+    std::string in;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    char buf[65536];
+    while (in.size() < bytes && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, static_cast<short>(POLLIN | (sent_ < out.size() ? POLLOUT : 0)), 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      if (p.revents & POLLOUT) {
+        ssize_t n = send(fd_, out.data() + sent_, out.size() - sent_, MSG_NOSIGNAL);
+        if (n > 0) sent_ += static_cast<size_t>(n);
+      }
+      if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+        ssize_t n = recv(fd_, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        in.append(buf, static_cast<size_t>(n));
+      }
+    }
+    return in;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  size_t sent_ = 0;
+};
+
+TEST(Backpressure, ClientThatDoesNotReadIsNotBufferedWithoutBound) {
+  TempDir dir;
+  RedisServer r(dir);
+  Walnut w(dir,
+           "slow:\n"
+           "  listen: 127.0.0.1:LISTEN_PORT\n"
+           "  redis: true\n"
+           "  client_output_limit: 262144\n"
+           "  servers:\n"
+           "   - 127.0.0.1:" + std::to_string(r.port()) + ":1\n");
+  const std::string value(32 * 1024, 'v');
+  Client setup(w.port());
+  ASSERT_EQ(setup.call({"SET", "big", value}), "+OK\r\n");
+  const long baseline = rss_kb(w.process().pid());
+  ASSERT_GT(baseline, 0);
+
+  // 10,000 GETs of a 32 KB value: 320 MB of replies if walnut kept them all.
+  constexpr int kRequests = 10000;
+  std::string requests;
+  for (int i = 0; i < kRequests; ++i) requests += encode({"GET", "big"});
+  SlowClient slow(w.port());
+  ASSERT_TRUE(slow.connected());
+  slow.write_for(requests, 3s);
+  std::this_thread::sleep_for(500ms);  // let whatever was forwarded come back
+
+  // Another client is served while the slow one holds its replies.
+  Client other(w.port());
+  EXPECT_EQ(other.call({"PING"}), "+PONG\r\n");
+  EXPECT_EQ(other.call({"SET", "small", "x"}), "+OK\r\n");
+  EXPECT_EQ(other.call({"GET", "small"}), bulk("x"));
+
+  const long held = rss_kb(w.process().pid()) - baseline;
+  std::cout << "walnut grew by " << held << " KB for a client leaving 320 MB unread\n";
+  EXPECT_LT(held, 96 * 1024) << "walnut grew by " << held << " KB for a client that does not read";
+  EXPECT_NE(w.log().find("over client_output_limit"), std::string::npos) << w.log();
+
+  // Once the client reads, every reply comes, in order, none lost.
+  const std::string reply = bulk(value);
+  std::string in = slow.finish(requests, reply.size() * kRequests, 60s);
+  ASSERT_EQ(in.size(), reply.size() * kRequests);
+  int wrong = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    if (in.compare(static_cast<size_t>(i) * reply.size(), reply.size(), reply) != 0) ++wrong;
+  }
+  EXPECT_EQ(wrong, 0);
+}
+
+// The contrast that shows the limit is what bounds memory: without one,
+// walnut takes every request and holds every reply the client leaves unread.
+TEST(Backpressure, ZeroLimitMeansNoLimit) {
+  TempDir dir;
+  RedisServer r(dir);
+  Walnut w(dir,
+           "unbounded:\n"
+           "  listen: 127.0.0.1:LISTEN_PORT\n"
+           "  redis: true\n"
+           "  client_output_limit: 0\n"
+           "  servers:\n"
+           "   - 127.0.0.1:" + std::to_string(r.port()) + ":1\n");
+  const std::string value(32 * 1024, 'v');
+  Client setup(w.port());
+  ASSERT_EQ(setup.call({"SET", "big", value}), "+OK\r\n");
+  const long baseline = rss_kb(w.process().pid());
+  constexpr int kRequests = 3000;  // 96 MB of replies
+  std::string requests;
+  for (int i = 0; i < kRequests; ++i) requests += encode({"GET", "big"});
+  SlowClient slow(w.port());
+  ASSERT_TRUE(slow.connected());
+  slow.write_for(requests, 3s);
+  std::this_thread::sleep_for(1s);
+  const long held = rss_kb(w.process().pid()) - baseline;
+  std::cout << "without a limit walnut grew by " << held << " KB\n";
+  EXPECT_GT(held, 48 * 1024) << "walnut held only " << held << " KB";
+  EXPECT_EQ(w.log().find("over client_output_limit"), std::string::npos);
+  const std::string reply = bulk(value);
+  EXPECT_EQ(slow.finish(requests, reply.size() * kRequests, 60s).size(),
+            reply.size() * kRequests);
+}
+
+}  // namespace
+}  // namespace walnut::e2e
