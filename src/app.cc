@@ -17,6 +17,7 @@ namespace walnut {
 
 App::~App() {
   drain_timer_.reset();
+  reclaim_timer_.reset();
   metrics_.reset();
   stats_.reset();
   signals_.clear();
@@ -178,7 +179,12 @@ void App::check_drained() {
 int App::run() {
   LOG_NOTICE("walnut %s started, pid %d", PACKAGE_VERSION,
              static_cast<int>(getpid()));
+  // Once a second: cheap (two counters compared) unless a burst just ended.
+  constexpr uint64_t kReclaimEveryMs = 1000;
+  reclaim_timer_.init(loop_, [this] { ctx_->reclaim_memory(); });
+  reclaim_timer_.start(kReclaimEveryMs, true);
   int rc = loop_.run([this] { ctx_->after_iteration(); });
+  reclaim_timer_.stop();
   for (auto& pool : pools_) pool->stop();
   ctx_->after_iteration();
   LOG_NOTICE("walnut stopped");

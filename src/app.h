@@ -46,6 +46,7 @@ class App {
   std::unique_ptr<stats::StatsServer> stats_;
   std::unique_ptr<stats::StatsServer> metrics_;
   event::Timer drain_timer_;
+  event::Timer reclaim_timer_;  // gives memory back after bursts
   uint64_t drain_deadline_ = 0;
   bool shutting_down_ = false;
   time_t started_ = 0;

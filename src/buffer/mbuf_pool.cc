@@ -44,6 +44,7 @@ Mbuf* MbufPool::get() {
   m->filled_ = 0;
   m->next_free_ = nullptr;
   ++live_;
+  ++gets_;
   return m;
 }
 
@@ -68,6 +69,7 @@ void MbufPool::trim(size_t keep) {
 }
 
 void MbufPool::destroy(Mbuf* m) {
+  released_bytes_ += sizeof(Mbuf) + m->capacity_;
   m->~Mbuf();
   std::free(m);
 }

@@ -40,11 +40,15 @@ class MbufPool {
 
   size_t live() const { return live_; }  // handed out, not yet returned
   size_t free_count() const { return free_count_; }
+  // Running totals, for the reclaimer: mbufs handed out, bytes given back
+  // to the allocator.
+  uint64_t gets() const { return gets_; }
+  uint64_t released_bytes() const { return released_bytes_; }
 
  private:
   friend class Mbuf;
   void put(Mbuf* m);
-  static void destroy(Mbuf* m);
+  void destroy(Mbuf* m);
 
   uint32_t chunk_size_;
   size_t max_free_;
@@ -52,6 +56,8 @@ class MbufPool {
   Mbuf* copy_tail_ = nullptr;
   size_t free_count_ = 0;
   size_t live_ = 0;
+  uint64_t gets_ = 0;
+  uint64_t released_bytes_ = 0;
 };
 
 }  // namespace walnut::buffer

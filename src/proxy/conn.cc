@@ -1,6 +1,8 @@
 // Event dispatch for Conn and the Context's deferred work.
 #include "proxy/conn.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "proxy/context.h"
@@ -54,10 +56,30 @@ void Context::free_msg(proto::Msg* msg) {
   constexpr size_t kMaxFreeMsgs = 4096;
   if (free_msgs_.size() >= kMaxFreeMsgs) {
     delete msg;
+    msg_bytes_released_ += sizeof(proto::Msg);
     return;
   }
   msg->recycle();
   free_msgs_.push_back(msg);
+}
+
+void Context::reclaim_memory() {
+  const bool idle = mbufs_.gets() == mbuf_gets_seen_;
+  mbuf_gets_seen_ = mbufs_.gets();
+  if (idle) {
+    mbufs_.trim(0);
+    for (proto::Msg* m : free_msgs_) delete m;
+    msg_bytes_released_ += free_msgs_.size() * sizeof(proto::Msg);
+    free_msgs_.clear();
+    free_msgs_.shrink_to_fit();
+  }
+  // malloc_trim walks the heap: only after a megabyte or more was freed.
+  constexpr uint64_t kTrimAfterBytes = 1024 * 1024;
+  const uint64_t released = mbufs_.released_bytes() + msg_bytes_released_;
+  if (released - released_at_last_trim_ >= kTrimAfterBytes) {
+    released_at_last_trim_ = released;
+    malloc_trim(0);
+  }
 }
 
 void Context::schedule_flush(Conn* conn) {

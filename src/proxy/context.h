@@ -37,6 +37,14 @@ class Context {
   // Runs after every loop iteration: flushes, then frees retired conns.
   void after_iteration();
 
+  // Gives memory back after a burst; App calls it about once a second.
+  // When no mbuf was asked for since the last call (idle), the mbuf and
+  // message reserves are freed; whenever enough was freed since the last
+  // time, the allocator is asked to return its free pages to the system
+  // (glibc keeps freed small blocks in the heap, so a burst's peak would
+  // otherwise stay resident).
+  void reclaim_memory();
+
   // Connections of every kind (listeners, clients, servers), for the stats.
   void conn_opened() { ++total_connections_, ++curr_connections_; }
   void conn_closed() { --curr_connections_; }
@@ -51,6 +59,9 @@ class Context {
   event::Loop& loop_;
   buffer::MbufPool mbufs_;
   std::vector<proto::Msg*> free_msgs_;
+  uint64_t msg_bytes_released_ = 0;
+  uint64_t mbuf_gets_seen_ = 0;
+  uint64_t released_at_last_trim_ = 0;
   uint64_t next_msg_id_ = 1;
   std::vector<Conn*> to_flush_;
   std::vector<Conn*> retired_;

@@ -1,6 +1,8 @@
 // MbufPool: reference counting, reuse, and the bound on what it keeps.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "buffer/mbuf_pool.h"
 
 namespace walnut::buffer {
@@ -43,6 +45,20 @@ TEST(MbufPool, FreeListIsBounded) {
   EXPECT_EQ(pool.free_count(), 4u);
   pool.trim(1);
   EXPECT_EQ(pool.free_count(), 1u);
+}
+
+TEST(MbufPool, CountsWhatItHandsOutAndWhatItGivesBack) {
+  MbufPool pool(1024, 2 * 1024);  // keeps at most 2 free chunks
+  std::vector<Mbuf*> taken;
+  for (int i = 0; i < 5; ++i) taken.push_back(pool.get());
+  EXPECT_EQ(pool.gets(), 5u);
+  EXPECT_EQ(pool.released_bytes(), 0u);
+  for (Mbuf* m : taken) m->unref();  // 2 kept, 3 freed
+  const uint64_t chunk = pool.released_bytes() / 3;
+  EXPECT_GE(chunk, 1024u);
+  pool.trim(0);  // the 2 kept are freed too
+  EXPECT_EQ(pool.released_bytes(), 5 * chunk);
+  EXPECT_EQ(pool.gets(), 5u);
 }
 
 TEST(MbufPool, CommitAndResetTrackFill) {
