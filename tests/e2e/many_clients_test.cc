@@ -1,0 +1,154 @@
+// Ten thousand client connections at once: walnut holds them all, serves
+// any of them, and lets them go without leaking a descriptor. Also prints
+// what an idle client connection costs in resident memory.
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/e2e/harness.h"
+#include "tests/e2e/resp_reply.h"
+
+namespace walnut::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kClients = 10000;
+
+long rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+int open_fds(pid_t pid) {
+  std::error_code ec;
+  int n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
+}
+
+// Waits (bounded) until walnut has `want` descriptors open.
+int wait_for_fds(pid_t pid, int want) {
+  int n = open_fds(pid);
+  for (int i = 0; i < 200 && n != want; ++i) {
+    std::this_thread::sleep_for(50ms);
+    n = open_fds(pid);
+  }
+  return n;
+}
+
+int connect_to(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// This test process needs a descriptor per client, and walnut, which
+// inherits the limit, one more for each.
+bool raise_fd_limit(rlim_t want) {
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_cur >= want) return true;
+  lim.rlim_cur = want;
+  if (lim.rlim_max < want) lim.rlim_max = want;  // allowed as root
+  return setrlimit(RLIMIT_NOFILE, &lim) == 0;
+}
+
+TEST(ManyClients, TenThousandConnectionsAreHeldServedAndReleased) {
+  if (!raise_fd_limit(kClients + 1000)) {
+    GTEST_SKIP() << "cannot raise this process's descriptor limit to " << kClients + 1000;
+  }
+  TempDir dir;
+  RedisServer r(dir);
+  Walnut w(dir,
+           "many:\n"
+           "  listen: 127.0.0.1:LISTEN_PORT\n"
+           "  redis: true\n"
+           "  backlog: 4096\n"
+           "  preconnect: true\n"
+           "  servers:\n"
+           "   - 127.0.0.1:" + std::to_string(r.port()) + ":1\n");  // inherits the fd limit
+  const pid_t pid = w.process().pid();
+  {
+    Client warm(w.port());
+    ASSERT_EQ(warm.call({"SET", "k", "v"}), "+OK\r\n");
+  }
+  // Settled: the warm-up client's connection is closed on walnut's side too.
+  int fds_before = open_fds(pid);
+  for (int i = 0, same = 0; i < 100 && same < 4; ++i) {
+    std::this_thread::sleep_for(50ms);
+    const int now = open_fds(pid);
+    same = now == fds_before ? same + 1 : 0;
+    fds_before = now;
+  }
+  const long rss_before = rss_kb(pid);
+
+  std::vector<int> clients;
+  clients.reserve(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    int fd = connect_to(w.port());
+    if (fd < 0) break;
+    clients.push_back(fd);
+  }
+  ASSERT_EQ(clients.size(), static_cast<size_t>(kClients));
+  EXPECT_EQ(wait_for_fds(pid, fds_before + kClients), fds_before + kClients)
+      << "walnut does not hold every connection";
+  const long rss_after = rss_kb(pid);
+  std::cout << "walnut: " << kClients << " idle clients: RSS " << rss_before << " KB -> "
+            << rss_after << " KB, "
+            << static_cast<double>(rss_after - rss_before) * 1024.0 / kClients
+            << " bytes per idle client connection\n";
+
+  // Any of them is served: every 500th asks something.
+  int answered = 0;
+  const std::string ping = encode({"GET", "k"});
+  for (size_t i = 0; i < clients.size(); i += 500) {
+    if (send(clients[i], ping.data(), ping.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(ping.size())) continue;
+    char buf[64];
+    timeval tv{5, 0};
+    setsockopt(clients[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t n = recv(clients[i], buf, sizeof buf, 0);
+    if (n > 0 && std::string(buf, static_cast<size_t>(n)) == bulk("v")) ++answered;
+  }
+  EXPECT_EQ(answered, kClients / 500);
+  {
+    Client one_more(w.port());
+    EXPECT_EQ(one_more.call({"PING"}), "+PONG\r\n");
+  }
+
+  for (int fd : clients) close(fd);
+  EXPECT_EQ(wait_for_fds(pid, fds_before), fds_before) << "descriptors left behind";
+  if (HasFailure()) {
+    std::string out;
+    run_command({"/bin/ls", "-l", "/proc/" + std::to_string(pid) + "/fd"}, &out);
+    std::cout << out;
+  }
+}
+
+}  // namespace
+}  // namespace walnut::e2e
