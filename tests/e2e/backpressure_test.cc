@@ -25,15 +25,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-long rss_kb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
 // A raw non-blocking client: it writes when it likes and reads only when
 // told to, which the blocking test client cannot do.
 class SlowClient {
@@ -94,20 +85,35 @@ class SlowClient {
   size_t sent_ = 0;
 };
 
-TEST(Backpressure, ClientThatDoesNotReadIsNotBufferedWithoutBound) {
+// walnut on one redis-server with the given client_output_limit, and a
+// 32 KB value under "big".
+struct BigValuePool {
+  explicit BigValuePool(int limit)
+      : redis(dir),
+        walnut(dir, "pool:\n"
+                    "  listen: 127.0.0.1:LISTEN_PORT\n"
+                    "  redis: true\n"
+                    "  client_output_limit: " + std::to_string(limit) + "\n"
+                    "  servers:\n"
+                    "   - 127.0.0.1:" + std::to_string(redis.port()) + ":1\n") {
+    Client setup(walnut.port());
+    stored = setup.call({"SET", "big", value}) == "+OK\r\n";
+  }
+  long rss_kb() { return proc_status_kb(walnut.process().pid(), "VmRSS"); }
+
   TempDir dir;
-  RedisServer r(dir);
-  Walnut w(dir,
-           "slow:\n"
-           "  listen: 127.0.0.1:LISTEN_PORT\n"
-           "  redis: true\n"
-           "  client_output_limit: 262144\n"
-           "  servers:\n"
-           "   - 127.0.0.1:" + std::to_string(r.port()) + ":1\n");
-  const std::string value(32 * 1024, 'v');
-  Client setup(w.port());
-  ASSERT_EQ(setup.call({"SET", "big", value}), "+OK\r\n");
-  const long baseline = rss_kb(w.process().pid());
+  RedisServer redis;
+  Walnut walnut;
+  const std::string value = std::string(32 * 1024, 'v');
+  bool stored = false;
+};
+
+TEST(Backpressure, ClientThatDoesNotReadIsNotBufferedWithoutBound) {
+  BigValuePool pool(262144);
+  ASSERT_TRUE(pool.stored);
+  Walnut& w = pool.walnut;
+  const std::string& value = pool.value;
+  const long baseline = pool.rss_kb();
   ASSERT_GT(baseline, 0);
 
   // 10,000 GETs of a 32 KB value: 320 MB of replies if walnut kept them all.
@@ -125,7 +131,7 @@ TEST(Backpressure, ClientThatDoesNotReadIsNotBufferedWithoutBound) {
   EXPECT_EQ(other.call({"SET", "small", "x"}), "+OK\r\n");
   EXPECT_EQ(other.call({"GET", "small"}), bulk("x"));
 
-  const long held = rss_kb(w.process().pid()) - baseline;
+  const long held = pool.rss_kb() - baseline;
   std::cout << "walnut grew by " << held << " KB for a client leaving 320 MB unread\n";
   EXPECT_LT(held, 96 * 1024) << "walnut grew by " << held << " KB for a client that does not read";
   EXPECT_NE(w.log().find("over client_output_limit"), std::string::npos) << w.log();
@@ -144,19 +150,11 @@ TEST(Backpressure, ClientThatDoesNotReadIsNotBufferedWithoutBound) {
 // The contrast that shows the limit is what bounds memory: without one,
 // walnut takes every request and holds every reply the client leaves unread.
 TEST(Backpressure, ZeroLimitMeansNoLimit) {
-  TempDir dir;
-  RedisServer r(dir);
-  Walnut w(dir,
-           "unbounded:\n"
-           "  listen: 127.0.0.1:LISTEN_PORT\n"
-           "  redis: true\n"
-           "  client_output_limit: 0\n"
-           "  servers:\n"
-           "   - 127.0.0.1:" + std::to_string(r.port()) + ":1\n");
-  const std::string value(32 * 1024, 'v');
-  Client setup(w.port());
-  ASSERT_EQ(setup.call({"SET", "big", value}), "+OK\r\n");
-  const long baseline = rss_kb(w.process().pid());
+  BigValuePool pool(0);
+  ASSERT_TRUE(pool.stored);
+  Walnut& w = pool.walnut;
+  const std::string& value = pool.value;
+  const long baseline = pool.rss_kb();
   constexpr int kRequests = 3000;  // 96 MB of replies
   std::string requests;
   for (int i = 0; i < kRequests; ++i) requests += encode({"GET", "big"});
@@ -164,7 +162,7 @@ TEST(Backpressure, ZeroLimitMeansNoLimit) {
   ASSERT_TRUE(slow.connected());
   slow.write_for(requests, 3s);
   std::this_thread::sleep_for(1s);
-  const long held = rss_kb(w.process().pid()) - baseline;
+  const long held = pool.rss_kb() - baseline;
   std::cout << "without a limit walnut grew by " << held << " KB\n";
   EXPECT_GT(held, 48 * 1024) << "walnut held only " << held << " KB";
   EXPECT_EQ(w.log().find("over client_output_limit"), std::string::npos);

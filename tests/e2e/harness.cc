@@ -50,6 +50,15 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+long proc_status_kb(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  }
+  return -1;
+}
+
 namespace {
 // Whether a listener could bind 127.0.0.1:port now (no SO_REUSEADDR: a port
 // still in TIME_WAIT counts as taken).

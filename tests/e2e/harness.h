@@ -27,6 +27,9 @@ class TempDir {
 // The whole of a file ("" when it cannot be read).
 std::string read_file(const std::string& path);
 
+// A field of /proc/PID/status in KB ("VmRSS", "VmHWM"), or -1.
+long proc_status_kb(pid_t pid, const std::string& field);
+
 // A port nobody listens on right now (bound and released on 127.0.0.1).
 int free_port();
 // True once something accepts connections on 127.0.0.1:port.

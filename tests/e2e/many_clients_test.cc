@@ -26,15 +26,6 @@ using namespace std::chrono_literals;
 
 constexpr int kClients = 10000;
 
-long rss_kb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
 int open_fds(pid_t pid) {
   std::error_code ec;
   int n = 0;
@@ -106,7 +97,7 @@ TEST(ManyClients, TenThousandConnectionsAreHeldServedAndReleased) {
     same = now == fds_before ? same + 1 : 0;
     fds_before = now;
   }
-  const long rss_before = rss_kb(pid);
+  const long rss_before = proc_status_kb(pid, "VmRSS");
 
   std::vector<int> clients;
   clients.reserve(kClients);
@@ -118,7 +109,7 @@ TEST(ManyClients, TenThousandConnectionsAreHeldServedAndReleased) {
   ASSERT_EQ(clients.size(), static_cast<size_t>(kClients));
   EXPECT_EQ(wait_for_fds(pid, fds_before + kClients), fds_before + kClients)
       << "walnut does not hold every connection";
-  const long rss_after = rss_kb(pid);
+  const long rss_after = proc_status_kb(pid, "VmRSS");
   std::cout << "walnut: " << kClients << " idle clients: RSS " << rss_before << " KB -> "
             << rss_after << " KB, "
             << static_cast<double>(rss_after - rss_before) * 1024.0 / kClients

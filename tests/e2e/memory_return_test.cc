@@ -20,16 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A field of /proc/PID/status in KB ("VmRSS", "VmHWM"), or -1.
-long status_kb(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
-
 // Whether the walnut under test was built with AddressSanitizer, whose own
 // allocator keeps freed memory in quarantine: what this test checks is how
 // walnut returns memory through the system's allocator.
@@ -55,7 +45,7 @@ TEST(MemoryReturn, ResidentMemoryFallsBackAfterABurst) {
   Client setup(w.port());
   ASSERT_EQ(setup.call({"SET", "big", value}), "+OK\r\n");
   ASSERT_EQ(setup.call({"GET", "big"}), bulk(value));
-  const long baseline = status_kb(pid, "VmRSS");
+  const long baseline = proc_status_kb(pid, "VmRSS");
   ASSERT_GT(baseline, 0);
 
   // 8 clients each ask for 32 MB at once; their replies are read one
@@ -75,16 +65,16 @@ TEST(MemoryReturn, ResidentMemoryFallsBackAfterABurst) {
     for (int i = 0; i < kGets; ++i) wrong += c->read_reply() != reply;
   }
   EXPECT_EQ(wrong, 0);
-  const long peak = status_kb(pid, "VmHWM");
+  const long peak = proc_status_kb(pid, "VmHWM");
   std::cout << "walnut: baseline " << baseline << " KB, peak " << peak << " KB\n";
   ASSERT_GT(peak - baseline, 64 * 1024) << "the burst did not load walnut";
 
   // Idle now (the clients stay connected): within a few seconds the memory
   // of the burst is given back.
-  long rss = status_kb(pid, "VmRSS");
+  long rss = proc_status_kb(pid, "VmRSS");
   for (int i = 0; i < 50 && rss > baseline + 16 * 1024; ++i) {
     std::this_thread::sleep_for(100ms);
-    rss = status_kb(pid, "VmRSS");
+    rss = proc_status_kb(pid, "VmRSS");
   }
   std::cout << "walnut: " << rss << " KB once idle\n";
   EXPECT_LE(rss, baseline + 16 * 1024) << "baseline " << baseline << " KB, peak " << peak << " KB";
