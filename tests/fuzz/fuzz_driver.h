@@ -50,6 +50,16 @@ namespace walnut::fuzz {
 // A span as plain numbers, so that Fields can compare with ==.
 using Pos = std::pair<uint64_t, uint64_t>;  // offset, length
 
+// " name=[ off+len ... ]", for describe() in a crash report.
+inline void print_spans(std::FILE* out, const char* name, const std::vector<Pos>& spans) {
+  std::fprintf(out, " %s=[", name);
+  for (const Pos& p : spans) {
+    std::fprintf(out, " %llu+%llu", static_cast<unsigned long long>(p.first),
+                 static_cast<unsigned long long>(p.second));
+  }
+  std::fprintf(out, " ]");
+}
+
 // Checks that `s` lies inside a message of `size` bytes; returns it as a Pos.
 inline Pos inside(const proto::Span& s, size_t size) {
   FUZZ_CHECK(s.offset <= size);

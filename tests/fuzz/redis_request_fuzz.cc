@@ -78,12 +78,8 @@ struct RequestProtocol {
   }
 
   void describe(std::FILE* out, const Request& r) const {
-    std::fprintf(out, " %s tokens=[", r.is_inline ? "inline" : "multibulk");
-    for (const Pos& t : r.tokens) {
-      std::fprintf(out, " %llu+%llu", static_cast<unsigned long long>(t.first),
-                   static_cast<unsigned long long>(t.second));
-    }
-    std::fprintf(out, " ]");
+    std::fprintf(out, " %s", r.is_inline ? "inline" : "multibulk");
+    print_spans(out, "tokens", r.tokens);
   }
 };
 

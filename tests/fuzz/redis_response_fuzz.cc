@@ -116,13 +116,9 @@ struct ResponseProtocol {
   }
 
   void describe(std::FILE* out, const Reply& r) const {
-    std::fprintf(out, " type='%c' count=%lld%s elements=[", r.type ? r.type : '0',
+    std::fprintf(out, " type='%c' count=%lld%s", r.type ? r.type : '0',
                  static_cast<long long>(r.array_count), r.is_error_reply ? " error-reply" : "");
-    for (const Pos& e : r.elements) {
-      std::fprintf(out, " %llu+%llu", static_cast<unsigned long long>(e.first),
-                   static_cast<unsigned long long>(e.second));
-    }
-    std::fprintf(out, " ]");
+    print_spans(out, "elements", r.elements);
   }
 };
 
