@@ -48,10 +48,10 @@ TEST(MemoryReturn, ResidentMemoryFallsBackAfterABurst) {
   const long baseline = proc_status_kb(pid, "VmRSS");
   ASSERT_GT(baseline, 0);
 
-  // 8 clients each ask for 32 MB at once; their replies are read one
-  // client after another, so up to 256 MB sit in walnut together.
+  // 8 clients each ask for 48 MB at once; their replies are read one
+  // client after another, so up to 384 MB sit in walnut together.
   constexpr int kClients = 8;
-  constexpr int kGets = 32;
+  constexpr int kGets = 48;
   std::string pipeline;
   for (int i = 0; i < kGets; ++i) pipeline += encode({"GET", "big"});
   std::vector<std::unique_ptr<Client>> clients;
@@ -67,7 +67,9 @@ TEST(MemoryReturn, ResidentMemoryFallsBackAfterABurst) {
   EXPECT_EQ(wrong, 0);
   const long peak = proc_status_kb(pid, "VmHWM");
   std::cout << "walnut: baseline " << baseline << " KB, peak " << peak << " KB\n";
-  ASSERT_GT(peak - baseline, 64 * 1024) << "the burst did not load walnut";
+  // How high the peak goes depends on how fast the clients read; any real
+  // load will do, as long as it is well above what must come back.
+  ASSERT_GT(peak - baseline, 32 * 1024) << "the burst did not load walnut";
 
   // Idle now (the clients stay connected): within a few seconds the memory
   // of the burst is given back.
