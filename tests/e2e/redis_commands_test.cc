@@ -143,16 +143,17 @@ TEST_F(RedisCommandsDifferential, MultiKeyCommandsMatchRedisOverThreeServers) {
 // ---------------------------------------------------------------------------
 // 2. Fragmentation over three servers, against one redis-server as oracle.
 
-class RedisCommandsFragmentation : public ::testing::Test {
+// walnut on three redis-servers (kSharded), and one more redis-server as the
+// oracle; one set per suite (`Suite` names it and gives its pool name), all
+// flushed before each test.
+template <typename Suite>
+class ThreeServerSuite : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     oracle_ = new RedisServer(*dir_);
     for (auto*& s : servers_) s = new RedisServer(*dir_);
-    walnut_ = new Walnut(*dir_, pool_yaml("frag",
-                                          {servers_[0]->port(), servers_[1]->port(),
-                                           servers_[2]->port()},
-                                          kSharded));
+    walnut_ = new Walnut(*dir_, pool_yaml(Suite::kPoolName, ports(), kSharded));
   }
   static void TearDownTestSuite() {
     delete walnut_;
@@ -170,17 +171,20 @@ class RedisCommandsFragmentation : public ::testing::Test {
   void TearDown() override {
     EXPECT_TRUE(walnut_->process().running()) << "walnut died: " << walnut_->log();
   }
+  static std::vector<int> ports() {
+    return {servers_[0]->port(), servers_[1]->port(), servers_[2]->port()};
+  }
 
-  static TempDir* dir_;
-  static RedisServer* oracle_;
-  static RedisServer* servers_[3];
-  static Walnut* walnut_;
+  static inline TempDir* dir_ = nullptr;
+  static inline RedisServer* oracle_ = nullptr;
+  static inline RedisServer* servers_[3] = {nullptr, nullptr, nullptr};
+  static inline Walnut* walnut_ = nullptr;
 };
 
-TempDir* RedisCommandsFragmentation::dir_ = nullptr;
-RedisServer* RedisCommandsFragmentation::oracle_ = nullptr;
-RedisServer* RedisCommandsFragmentation::servers_[3] = {nullptr, nullptr, nullptr};
-Walnut* RedisCommandsFragmentation::walnut_ = nullptr;
+class RedisCommandsFragmentation : public ThreeServerSuite<RedisCommandsFragmentation> {
+ public:
+  static constexpr const char* kPoolName = "frag";
+};
 
 TEST_F(RedisCommandsFragmentation, DuplicateAndMissingKeysAnswerAsOneRedis) {
   // Two keys on different servers.
@@ -320,47 +324,10 @@ TEST_F(RedisCommandsFragmentation, DeadBackendFailsTheWholeRequestWithOneError) 
 // ---------------------------------------------------------------------------
 // 3. Commands whose keys must share a server.
 
-class RedisCommandsSameServer : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    oracle_ = new RedisServer(*dir_);
-    for (auto*& s : servers_) s = new RedisServer(*dir_);
-    walnut_ = new Walnut(*dir_, pool_yaml("same",
-                                          {servers_[0]->port(), servers_[1]->port(),
-                                           servers_[2]->port()},
-                                          kSharded));
-  }
-  static void TearDownTestSuite() {
-    delete walnut_;
-    delete oracle_;
-    for (auto*& s : servers_) delete s;
-    delete dir_;
-  }
-  void SetUp() override {
-    ASSERT_NE(walnut_, nullptr);
-    for (int port : {oracle_->port(), servers_[0]->port(), servers_[1]->port(),
-                     servers_[2]->port()}) {
-      ASSERT_EQ(flushed(port), "+OK\r\n+OK\r\n");
-    }
-  }
-  void TearDown() override {
-    EXPECT_TRUE(walnut_->process().running()) << "walnut died: " << walnut_->log();
-  }
-  static std::vector<int> ports() {
-    return {servers_[0]->port(), servers_[1]->port(), servers_[2]->port()};
-  }
-
-  static TempDir* dir_;
-  static RedisServer* oracle_;
-  static RedisServer* servers_[3];
-  static Walnut* walnut_;
+class RedisCommandsSameServer : public ThreeServerSuite<RedisCommandsSameServer> {
+ public:
+  static constexpr const char* kPoolName = "same";
 };
-
-TempDir* RedisCommandsSameServer::dir_ = nullptr;
-RedisServer* RedisCommandsSameServer::oracle_ = nullptr;
-RedisServer* RedisCommandsSameServer::servers_[3] = {nullptr, nullptr, nullptr};
-Walnut* RedisCommandsSameServer::walnut_ = nullptr;
 
 TEST_F(RedisCommandsSameServer, KeysOnDifferentServersAreRefused) {
   // k1 and k1b on one server, k2 on another: found by writing through walnut.
