@@ -142,10 +142,21 @@ class PlacementOracle : public ::testing::Test {
     walnut_ = Process({walnut_binary(), "-c", dir_.file("walnut.yml"), "-a", "127.0.0.1", "-s",
                        std::to_string(free_port())},
                       dir_.file("walnut.log"));
-    ASSERT_TRUE(wait_for_port(cases.back().nutcracker_port, 10s))
-        << "nutcracker did not start: " << read_file(dir_.file("nutcracker.log"));
-    ASSERT_TRUE(wait_for_port(cases.back().walnut_port, 10s))
-        << "walnut did not start: " << read_file(dir_.file("walnut.log"));
+    for (const PoolCase& c : cases) {
+      ASSERT_TRUE(wait_for_port(c.nutcracker_port, 10s))
+          << c.name << ": nutcracker is not listening. " << proxies_state();
+      ASSERT_TRUE(wait_for_port(c.walnut_port, 10s))
+          << c.name << ": walnut is not listening. " << proxies_state();
+    }
+  }
+
+  // Whether each proxy still runs, and what it logged: what a failure
+  // needs to say to be understood from a CI log alone.
+  std::string proxies_state() {
+    return std::string("nutcracker ") + (nutcracker_.running() ? "runs" : "exited") +
+           ", log:\n" + read_file(dir_.file("nutcracker.log")) + "\nwalnut " +
+           (walnut_.running() ? "runs" : "exited") + ", log:\n" +
+           read_file(dir_.file("walnut.log"));
   }
 
   TempDir dir_;
@@ -160,7 +171,9 @@ TEST_F(PlacementOracle, WalnutPlacesEveryKeyWhereNutcrackerDoes) {
   for (const PoolCase& c : cases) {
     std::vector<std::string> keys = keys_for(c.name);
     Client nut(c.nutcracker_port), wal(c.walnut_port);
-    ASSERT_TRUE(nut.connected() && wal.connected()) << c.name;
+    ASSERT_TRUE(nut.connected() && wal.connected())
+        << c.name << ": nutcracker " << nut.connected() << ", walnut " << wal.connected()
+        << ". " << proxies_state();
     std::string sets, gets;
     for (const auto& k : keys) {
       sets += encode({"SET", k, k});
@@ -168,7 +181,9 @@ TEST_F(PlacementOracle, WalnutPlacesEveryKeyWhereNutcrackerDoes) {
     }
     nut.send_raw(sets);
     for (size_t i = 0; i < keys.size(); ++i) {
-      ASSERT_EQ(nut.read_reply(), "+OK\r\n") << c.name << " key " << i;
+      std::string reply = nut.read_reply();
+      ASSERT_EQ(reply, "+OK\r\n") << c.name << " key " << i << " set through nutcracker. "
+                                  << proxies_state();
     }
     wal.send_raw(gets);
     int misplaced = 0;
@@ -177,7 +192,8 @@ TEST_F(PlacementOracle, WalnutPlacesEveryKeyWhereNutcrackerDoes) {
       if (wal.read_reply() != bulk(k) && misplaced++ == 0) first_bad = k;
     }
     EXPECT_EQ(misplaced, 0) << c.name << ": " << misplaced << " of " << keys.size()
-                            << " keys placed differently, e.g. '" << first_bad << "'";
+                            << " keys placed differently, e.g. '" << first_bad << "'. "
+                            << (misplaced > 0 ? proxies_state() : "");
     ++compared;
   }
   std::cout << "placement oracle: compared " << compared
