@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace walnut::e2e {
@@ -34,6 +35,19 @@ long proc_status_kb(pid_t pid, const std::string& field);
 int free_port();
 // True once something accepts connections on 127.0.0.1:port.
 bool wait_for_port(int port, std::chrono::milliseconds limit);
+
+// Polls `done` every 20 ms until it returns true (then true) or `limit`
+// passes (then false): what a test waits for on a loaded machine, instead
+// of sleeping a fixed time and hoping.
+template <typename Predicate>
+bool wait_until(Predicate done, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
 
 // A child process, stopped (SIGTERM, then SIGKILL) by pid when destroyed.
 class Process {
