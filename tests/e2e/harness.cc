@@ -104,20 +104,48 @@ int free_port() {
   throw std::runtime_error("no unused port found");
 }
 
-bool wait_for_port(int port, std::chrono::milliseconds limit) {
+namespace {
+// A socket connected to 127.0.0.1:port, or -1.
+int connect_loopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) return fd;
+  close(fd);
+  return -1;
+}
+
+// connect_loopback(port) until it succeeds or `limit` passes.
+int connect_loopback_within(int port, std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    close(fd);
-    if (rc == 0) return true;
+  int fd = connect_loopback(port);
+  while (fd < 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
+    fd = connect_loopback(port);
   }
-  return false;
+  return fd;
+}
+}  // namespace
+
+bool wait_for_port(int port, std::chrono::milliseconds limit) {
+  int fd = connect_loopback_within(port, limit);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
+std::string read_stats(int port) {
+  int fd = connect_loopback_within(port, 5s);
+  std::string out;
+  if (fd < 0) return out;
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  char buf[65536];
+  for (ssize_t n; (n = recv(fd, buf, sizeof(buf), 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
 }
 
 namespace {
@@ -258,11 +286,15 @@ Walnut::Walnut(const TempDir& dir, const std::string& yaml,
     for (const auto& a : argv) line += " '" + a + "'";
     argv = {"/bin/sh", "-c", line};
   }
-  process_ = Process(argv, log_path_);
-  if (text.find("127.0.0.1:" + std::to_string(port_)) != std::string::npos &&
-      !wait_for_port(port_, 10s)) {
-    throw std::runtime_error("walnut did not start: " + log());
+  for (size_t i = 0; i + 1 < extra_args.size(); ++i) {
+    if (extra_args[i] == "-o" || extra_args[i] == "--output") output_path_ = extra_args[i + 1];
   }
+  process_ = Process(argv, log_path_);
+  if (text.find("127.0.0.1:" + std::to_string(port_)) == std::string::npos) return;
+  // Given up at once when walnut exits (a bad config, a port taken).
+  wait_until([&] { return !process_.running() || wait_for_port(port_, 0ms); }, 10s);
+  if (process_.pid() <= 0) throw std::runtime_error("walnut exited at startup: " + all_logs());
+  if (!wait_for_port(port_, 0ms)) throw std::runtime_error("walnut did not start: " + all_logs());
 }
 
 Walnut::~Walnut() {
@@ -270,13 +302,19 @@ Walnut::~Walnut() {
   int status = process_.stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "walnut did not exit cleanly on SIGTERM (status " << status << "): "
-      << log();
+      << all_logs();
   std::string text = log();
   EXPECT_EQ(text.find("Sanitizer"), std::string::npos) << text;
   EXPECT_EQ(text.find("runtime error:"), std::string::npos) << text;
 }
 
 std::string Walnut::log() const { return read_file(log_path_); }
+
+std::string Walnut::all_logs() const {
+  std::string text = log();
+  if (!output_path_.empty()) text += "\n--- its log file " + output_path_ + ":\n" + read_file(output_path_);
+  return text;
+}
 
 namespace {
 int connect_fd(const sockaddr* addr, socklen_t len, int family) {

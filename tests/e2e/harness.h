@@ -35,6 +35,9 @@ long proc_status_kb(pid_t pid, const std::string& field);
 int free_port();
 // True once something accepts connections on 127.0.0.1:port.
 bool wait_for_port(int port, std::chrono::milliseconds limit);
+// All that walnut's (or nutcracker's) stats port on 127.0.0.1:port sends
+// for one connection: its JSON ("" when nothing listens there within 5 s).
+std::string read_stats(int port);
 
 // Polls `done` every 20 ms until it returns true (then true) or `limit`
 // passes (then false): what a test waits for on a loaded machine, instead
@@ -107,11 +110,16 @@ class Walnut {
   ~Walnut();
   int port() const { return port_; }
   Process& process() { return process_; }
+  // What walnut wrote to stdout and stderr.
   std::string log() const;
 
  private:
+  // log(), and the file of its -o option if it had one.
+  std::string all_logs() const;
+
   int port_;
   std::string log_path_;
+  std::string output_path_;  // -o's, or ""
   Process process_;
 };
 

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -35,14 +36,27 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = 5s) {
   return pred();
 }
 
+// The sum over every server of a counter (e.g. "requests") in walnut's
+// stats object, as its stats port serves it; 0 when it cannot be read.
+unsigned long long stats_sum(int stats_port, const std::string& field) {
+  const std::string text = read_stats(stats_port);
+  unsigned long long sum = 0;
+  const std::string key = "\"" + field + "\":";
+  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+    sum += std::strtoull(text.c_str() + at + key.size(), nullptr, 10);
+  }
+  return sum;
+}
+
 TEST(Signals, SigtermDeliversRepliesInFlightThenExits) {
   TempDir dir;
   RedisServer r(dir);
   std::string pid_file = dir.file("walnut.pid");
   std::string sock = dir.file("walnut.sock");
+  int stats_port = free_port();
   Walnut w(dir, pool_over(r) + "beta:\n  listen: " + sock + "\n  redis: true\n  servers:\n   - 127.0.0.1:" +
                     std::to_string(r.port()) + ":1\n",
-           {"-p", pid_file});
+           {"-p", pid_file, "-s", std::to_string(stats_port), "-i", "10"});
   ASSERT_TRUE(eventually([&] { return fs::exists(sock); }));
   Client c(w.port());
   ASSERT_EQ(c.call({"SET", "k", "v"}), "+OK\r\n");
@@ -50,10 +64,14 @@ TEST(Signals, SigtermDeliversRepliesInFlightThenExits) {
   std::string pipeline;
   for (int i = 0; i < 100; ++i) pipeline += encode({"GET", "k"});
   c.send_raw(pipeline);
-  std::this_thread::sleep_for(100ms);
+  // On SIGTERM walnut stops reading from clients: first let it read all 100
+  // GETs, which it forwards (after the SET) to the stopped server. Asserted
+  // below, once the server runs again.
+  bool all_read = eventually([&] { return stats_sum(stats_port, "requests") >= 101; });
   kill(w.process().pid(), SIGTERM);
   std::this_thread::sleep_for(200ms);
   kill(r.process().pid(), SIGCONT);
+  ASSERT_TRUE(all_read) << "walnut did not read the 100 GETs";
   for (int i = 0; i < 100; ++i) ASSERT_EQ(c.read_reply(), bulk("v")) << i;
   EXPECT_TRUE(c.closed_by_peer(5s));
   int status = w.process().wait(10s);
