@@ -25,16 +25,8 @@ std::string pool_over(const RedisServer& r, const std::string& listen = "127.0.0
          std::to_string(r.port()) + ":1\n";
 }
 
-// Waits (bounded) until `pred` holds.
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
+// How long a test waits for what a signal changes.
+constexpr std::chrono::milliseconds kWait = 5s;
 
 // The sum over every server of a counter (e.g. "requests") in walnut's
 // stats object, as its stats port serves it; 0 when it cannot be read.
@@ -57,7 +49,7 @@ TEST(Signals, SigtermDeliversRepliesInFlightThenExits) {
   Walnut w(dir, pool_over(r) + "beta:\n  listen: " + sock + "\n  redis: true\n  servers:\n   - 127.0.0.1:" +
                     std::to_string(r.port()) + ":1\n",
            {"-p", pid_file, "-s", std::to_string(stats_port), "-i", "10"});
-  ASSERT_TRUE(eventually([&] { return fs::exists(sock); }));
+  ASSERT_TRUE(wait_until([&] { return fs::exists(sock); }, kWait));
   Client c(w.port());
   ASSERT_EQ(c.call({"SET", "k", "v"}), "+OK\r\n");
   kill(r.process().pid(), SIGSTOP);  // replies now wait in the server
@@ -67,7 +59,7 @@ TEST(Signals, SigtermDeliversRepliesInFlightThenExits) {
   // On SIGTERM walnut stops reading from clients: first let it read all 100
   // GETs, which it forwards (after the SET) to the stopped server. Asserted
   // below, once the server runs again.
-  bool all_read = eventually([&] { return stats_sum(stats_port, "requests") >= 101; });
+  bool all_read = wait_until([&] { return stats_sum(stats_port, "requests") >= 101; }, kWait);
   kill(w.process().pid(), SIGTERM);
   std::this_thread::sleep_for(200ms);
   kill(r.process().pid(), SIGCONT);
@@ -87,14 +79,14 @@ TEST(Signals, SighupRecreatesADeletedLogFile) {
   RedisServer r(dir);
   std::string log_file = dir.file("out.log");
   Walnut w(dir, pool_over(r), {"-o", log_file});
-  ASSERT_TRUE(eventually([&] { return fs::exists(log_file); }));
+  ASSERT_TRUE(wait_until([&] { return fs::exists(log_file); }, kWait));
   fs::remove(log_file);
   kill(w.process().pid(), SIGHUP);
-  ASSERT_TRUE(eventually([&] { return fs::exists(log_file); })) << "recreated";
-  EXPECT_TRUE(eventually([&] {
+  ASSERT_TRUE(wait_until([&] { return fs::exists(log_file); }, kWait)) << "recreated";
+  EXPECT_TRUE(wait_until([&] {
     return read_file(log_file).find("signal 1 (SIGHUP) received, reopening log file") !=
            std::string::npos;
-  }));
+  }, kWait));
 }
 
 TEST(Signals, TtinAndTtouChangeWhatIsLogged) {
@@ -107,11 +99,11 @@ TEST(Signals, TtinAndTtouChangeWhatIsLogged) {
   EXPECT_EQ(read_file(log_file).find("accepted client"), std::string::npos)
       << "connections are logged at level 6 (info), not at 5";
   kill(w.process().pid(), SIGTTIN);
-  ASSERT_TRUE(eventually([&] { return read_file(log_file).find("log level up to 6") != std::string::npos; }));
+  ASSERT_TRUE(wait_until([&] { return read_file(log_file).find("log level up to 6") != std::string::npos; }, kWait));
   { Client loud(w.port()); ASSERT_EQ(loud.call({"PING"}), "+PONG\r\n"); }
-  EXPECT_TRUE(eventually([&] { return read_file(log_file).find("accepted client") != std::string::npos; }));
+  EXPECT_TRUE(wait_until([&] { return read_file(log_file).find("accepted client") != std::string::npos; }, kWait));
   kill(w.process().pid(), SIGTTOU);
-  ASSERT_TRUE(eventually([&] { return read_file(log_file).find("log level down to 5") != std::string::npos; }));
+  ASSERT_TRUE(wait_until([&] { return read_file(log_file).find("log level down to 5") != std::string::npos; }, kWait));
   size_t accepted = 0;
   std::string before = read_file(log_file);
   for (size_t at = 0; (at = before.find("accepted client", at)) != std::string::npos; ++at) ++accepted;
@@ -136,7 +128,7 @@ TEST(Signals, DaemonWritesItsPidAndRemovesItOnSigterm) {
                         &out, 10s),
             0)
       << out;
-  ASSERT_TRUE(eventually([&] { return !read_file(pid_file).empty(); })) << read_file(dir.file("d.log"));
+  ASSERT_TRUE(wait_until([&] { return !read_file(pid_file).empty(); }, kWait)) << read_file(dir.file("d.log"));
   pid_t pid = static_cast<pid_t>(std::stol(read_file(pid_file)));
   ASSERT_GT(pid, 1);
   EXPECT_EQ(kill(pid, 0), 0) << "the daemon runs";
@@ -146,7 +138,7 @@ TEST(Signals, DaemonWritesItsPidAndRemovesItOnSigterm) {
     EXPECT_EQ(c.call({"PING"}), "+PONG\r\n");
   }
   kill(pid, SIGTERM);
-  EXPECT_TRUE(eventually([&] { return kill(pid, 0) != 0; })) << "the daemon stopped";
+  EXPECT_TRUE(wait_until([&] { return kill(pid, 0) != 0; }, kWait)) << "the daemon stopped";
   EXPECT_FALSE(fs::exists(pid_file));
 }
 
