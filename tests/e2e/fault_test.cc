@@ -12,7 +12,6 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -27,6 +26,7 @@
 #include "tests/e2e/memcached_server.h"
 #include "tests/e2e/redis_pool_helpers.h"
 #include "tests/e2e/resp_reply.h"
+#include "tests/e2e/stats_json.h"
 
 namespace walnut::e2e {
 namespace {
@@ -137,28 +137,6 @@ std::vector<std::string> stats_args(int stats_port) {
   return {"-s", std::to_string(stats_port), "-i", "10"};
 }
 
-// One number of walnut's stats JSON: `field` of the object `name` (a pool,
-// or a server as "127.0.0.1:PORT"); -1 when the stats cannot be read.
-long long stat_of(int stats_port, const std::string& name, const std::string& field) {
-  const std::string text = read_stats(stats_port);
-  // A pool's own fields come before its servers; each server has them all.
-  size_t at = text.find("\"" + name + "\": {");
-  if (at != std::string::npos) at = text.find("\"" + field + "\":", at);
-  return at == std::string::npos ? -1 : std::atoll(text.c_str() + at + field.size() + 3);
-}
-
-// Polls walnut's stats until `field` of `name` is at least `least`, for at
-// most 10 s; returns the last value read.
-long long await_stat(int stats_port, const std::string& name, const std::string& field,
-                     long long least) {
-  long long v = stat_of(stats_port, name, field);
-  for (auto deadline = Clock::now() + 10s; v < least && Clock::now() < deadline;) {
-    std::this_thread::sleep_for(5ms);
-    v = stat_of(stats_port, name, field);
-  }
-  return v;
-}
-
 // --- 1. A backend SIGKILLed in the middle of a 10,000-request pipeline ---
 
 TEST(FaultBackend, KilledMidPipelineEveryRequestGetsOneReplyInOrder) {
@@ -219,11 +197,11 @@ TEST(FaultBackend, KilledMidPipelineEveryRequestGetsOneReplyInOrder) {
   ::kill(victim_pid, SIGSTOP);
   EXPECT_TRUE(is_stopped(victim_pid, 2s));
   send_pairs(kStop, kKill);
-  int routed = held[victim];  // place()'s SETs, then the pairs
+  unsigned long long routed = held[victim];  // place()'s SETs, then the pairs
   for (int j = 0; j < kKill; ++j) routed += where[j] == victim ? 2 : 0;
-  EXPECT_GE(await_stat(stats_port, victim_name, "requests", routed), routed);
-  const long long in_flight = await_stat(stats_port, victim_name, "out_queue", 1);
-  EXPECT_GT(in_flight, 0) << "walnut wrote nothing to the stopped victim";
+  EXPECT_GE(await_stat(stats_port, {"killed", victim_name, "requests"}, routed), routed);
+  const unsigned long long in_flight = await_stat(stats_port, {"killed", victim_name, "out_queue"}, 1);
+  EXPECT_GT(in_flight, 0u) << "walnut wrote nothing to the stopped victim";
   ::kill(victim_pid, SIGKILL);
   send_pairs(kKill, kPairs);
   reader.join();
@@ -550,9 +528,9 @@ TEST(FaultClientGone, ClientLeavingWithRequestsInFlightLeavesThePoolInSync) {
       leaver.send_raw(pipeline);
       // walnut has taken all of them for the stalled server (after the SETs
       // that placed its keys) before the client leaves.
-      const long long routed = static_cast<long long>(a.size()) + 1000;
+      const unsigned long long routed = a.size() + 1000;
       const std::string stalled = "127.0.0.1:" + std::to_string(ports[0]);
-      EXPECT_GE(await_stat(stats_port, stalled, "requests", routed), routed);
+      EXPECT_GE(await_stat(stats_port, {"gone", stalled, "requests"}, routed), routed);
     }  // closed with every request unanswered
     // The live server serves others meanwhile. (This pool has no timeout:
     // had these to wait for the stalled server, no reply could come before

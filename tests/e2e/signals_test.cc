@@ -6,13 +6,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
 
 #include "tests/e2e/harness.h"
+#include "tests/e2e/stats_json.h"
 
 namespace walnut::e2e {
 namespace {
@@ -27,18 +27,6 @@ std::string pool_over(const RedisServer& r, const std::string& listen = "127.0.0
 
 // How long a test waits for what a signal changes.
 constexpr std::chrono::milliseconds kWait = 5s;
-
-// The sum over every server of a counter (e.g. "requests") in walnut's
-// stats object, as its stats port serves it; 0 when it cannot be read.
-unsigned long long stats_sum(int stats_port, const std::string& field) {
-  const std::string text = read_stats(stats_port);
-  unsigned long long sum = 0;
-  const std::string key = "\"" + field + "\":";
-  for (size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
-    sum += std::strtoull(text.c_str() + at + key.size(), nullptr, 10);
-  }
-  return sum;
-}
 
 TEST(Signals, SigtermDeliversRepliesInFlightThenExits) {
   TempDir dir;
@@ -59,7 +47,8 @@ TEST(Signals, SigtermDeliversRepliesInFlightThenExits) {
   // On SIGTERM walnut stops reading from clients: first let it read all 100
   // GETs, which it forwards (after the SET) to the stopped server. Asserted
   // below, once the server runs again.
-  bool all_read = wait_until([&] { return stats_sum(stats_port, "requests") >= 101; }, kWait);
+  const std::string server = "127.0.0.1:" + std::to_string(r.port());
+  bool all_read = await_stat(stats_port, {"alpha", server, "requests"}, 101) >= 101;
   kill(w.process().pid(), SIGTERM);
   std::this_thread::sleep_for(200ms);
   kill(r.process().pid(), SIGCONT);

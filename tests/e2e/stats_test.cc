@@ -1,138 +1,22 @@
-// The stats port: nutcracker's JSON object, parsed by a strict little JSON
-// reader written here (independent of walnut), with exact counts; and -D.
+// The stats port: nutcracker's JSON object with exact counts; and -D.
 #include <gtest/gtest.h>
 
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
-#include <cctype>
 #include <chrono>
 #include <fstream>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "tests/e2e/harness.h"
+#include "tests/e2e/stats_json.h"
 
 namespace walnut::e2e {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A JSON value restricted to what the stats object holds: objects, strings
-// and non-negative integers. Parsing fails on anything else.
-struct Json {
-  enum Kind { kObject, kString, kNumber } kind = kObject;
-  std::string text;
-  unsigned long long number = 0;
-  std::vector<std::pair<std::string, std::unique_ptr<Json>>> members;
-
-  const Json* get(const std::string& key) const {
-    for (const auto& [k, v] : members) {
-      if (k == key) return v.get();
-    }
-    return nullptr;
-  }
-};
-
-class JsonReader {
- public:
-  explicit JsonReader(const std::string& s) : s_(s) {}
-  std::unique_ptr<Json> document() {
-    auto v = value();
-    space();
-    if (v == nullptr || pos_ != s_.size()) return nullptr;
-    return v;
-  }
-
- private:
-  void space() {
-    while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
-  }
-  bool eat(char c) {
-    space();
-    if (pos_ < s_.size() && s_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-  bool string(std::string* out) {
-    if (!eat('"')) return false;
-    while (pos_ < s_.size() && s_[pos_] != '"') {
-      if (s_[pos_] == '\\') return false;  // the stats object needs no escapes
-      out->push_back(s_[pos_++]);
-    }
-    return eat('"');
-  }
-  std::unique_ptr<Json> value() {
-    space();
-    auto v = std::make_unique<Json>();
-    if (pos_ >= s_.size()) return nullptr;
-    if (s_[pos_] == '"') {
-      v->kind = Json::kString;
-      return string(&v->text) ? std::move(v) : nullptr;
-    }
-    if (std::isdigit(static_cast<unsigned char>(s_[pos_]))) {
-      v->kind = Json::kNumber;
-      while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) {
-        v->number = v->number * 10 + static_cast<unsigned>(s_[pos_++] - '0');
-      }
-      return v;
-    }
-    if (!eat('{')) return nullptr;
-    if (eat('}')) return v;
-    do {
-      std::string key;
-      if (!string(&key) || !eat(':')) return nullptr;
-      auto member = value();
-      if (member == nullptr) return nullptr;
-      v->members.emplace_back(key, std::move(member));
-    } while (eat(','));
-    return eat('}') ? std::move(v) : nullptr;
-  }
-
-  const std::string& s_;
-  size_t pos_ = 0;
-};
-
-// The stats port serves the snapshot of the last aggregation tick, taken on
-// walnut's loop: on a loaded machine it may predate what the test just did.
-// So the stats are read again until `done` holds of them (or 10 s passed);
-// the test then checks that snapshot exactly.
-struct Snapshot {
-  std::string text;
-  std::unique_ptr<Json> doc;  // null when `text` is not JSON
-};
-
-template <typename Pred>
-Snapshot read_stats_until(int port, Pred done) {
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  for (;;) {
-    Snapshot s{read_stats(port), nullptr};
-    s.doc = JsonReader(s.text).document();
-    if ((s.doc != nullptr && done(*s.doc)) || std::chrono::steady_clock::now() >= deadline) {
-      return s;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
-// The number at a path of keys, 0 when there is none (the tests assert
-// that the fields are there).
-unsigned long long number_at(const Json& doc, std::initializer_list<std::string> path) {
-  const Json* j = &doc;
-  for (const std::string& key : path) {
-    j = j->get(key);
-    if (j == nullptr) return 0;
-  }
-  return j->kind == Json::kNumber ? j->number : 0;
-}
 
 const char* const kPoolFields[] = {"client_eof", "client_err", "client_connections",
                                    "server_ejects", "forward_error", "fragments"};
