@@ -43,7 +43,10 @@ struct Msg {
   bool placeholder = false;  // stands in for a timed-out request
   // When the request times out (monotonic ms); kNoDeadline for none.
   static constexpr uint64_t kNoDeadline = UINT64_MAX;
+  // For a placeholder, `deadline` is when its connection is given up on
+  // unless something was read from it since `server_reads` was taken.
   uint64_t deadline = kNoDeadline;
+  uint64_t server_reads = 0;
   uint64_t arrived_us = 0;  // monotonic, when metrics are on
 
   // Fragmentation: a parent waits for its fragments, which it owns. For
@@ -78,6 +81,7 @@ struct Msg {
     done = reply_is_error = close_after = internal = silent = false;
     health_check = placeholder = false;
     deadline = kNoDeadline;
+    server_reads = 0;
     arrived_us = 0;
     parent = nullptr;
     fragments_pending = 0;

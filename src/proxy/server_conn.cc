@@ -4,6 +4,7 @@
 
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -41,12 +42,15 @@ void ServerConn::enqueue(proto::Msg* msg) {
     ++c.requests;
     c.request_bytes += msg->request.size();
   }
+  to_send_.push_back(msg);
   if (timeout_ms_ > 0) {
+    // Queued first, so that the timer sees it: a request on an idle
+    // connection is the one that arms it. A pending timer is due no later
+    // than this deadline, which is the latest of all.
     uint64_t now = now_ms();
     msg->deadline = now + static_cast<uint64_t>(timeout_ms_);
     if (!timer_.pending()) arm_timer(now);
   }
-  to_send_.push_back(msg);
   if (!connecting_) ctx_.schedule_flush(this);
 }
 
@@ -71,17 +75,22 @@ void ServerConn::send_health_check() {
   enqueue(m);
 }
 
-// Requests on one connection share the pool's timeout, so deadlines grow in
-// queue order: the first real request (placeholders have none) is the next
-// to expire. Older requests sit in awaiting_, newer ones in to_send_.
+// Requests on one connection share the pool's timeout, so their deadlines
+// grow in queue order (older requests sit in awaiting_, newer ones in
+// to_send_) and the first request that is not a placeholder is the next to
+// expire. Placeholders stand where expired requests stood, all before it;
+// their own deadlines (when the connection is given up on) come later than
+// their requests' did, so each of them may be next.
 void ServerConn::arm_timer(uint64_t now) {
+  uint64_t next = proto::Msg::kNoDeadline;
+  bool found_request = false;
   for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
-    for (proto::Msg* m = q->front(); m != nullptr; m = q->next(m)) {
-      if (m->deadline == proto::Msg::kNoDeadline) continue;
-      timer_.start(m->deadline > now ? m->deadline - now : 0);
-      return;
+    for (proto::Msg* m = q->front(); m != nullptr && !found_request; m = q->next(m)) {
+      next = std::min(next, m->deadline);
+      found_request = !m->placeholder;
     }
   }
+  if (next != proto::Msg::kNoDeadline) timer_.start(next > now ? next - now : 0);
 }
 
 namespace {
@@ -92,34 +101,42 @@ constexpr size_t kMaxPlaceholders = 1024;
 }  // namespace
 
 void ServerConn::on_timer() {
-  uint64_t now = now_ms();
-  // A connect that did not complete in time, or walnut's own set-up (AUTH,
-  // SELECT) not answered in time: the connection is no good. Closing it
-  // answers everything queued with the timeout, and the next request opens
-  // a fresh one that redoes the set-up.
-  for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
-    for (proto::Msg* m = q->front(); m != nullptr; m = q->next(m)) {
-      if (m->deadline > now) continue;
-      if (connecting_ || (m->internal && !m->placeholder)) {
-        count_timeouts(now);
-        fail_connection("Connection timed out");
-        return;
-      }
-    }
-  }
+  const uint64_t now = now_ms();
   int expired = 0;
   for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
     proto::Msg* m = q->front();
     while (m != nullptr) {
       proto::Msg* next = q->next(m);
-      if (m->deadline != proto::Msg::kNoDeadline) {
-        if (m->deadline > now) break;
+      if (m->placeholder) {
+        if (m->deadline <= now && !still_reading(m, now)) {
+          LOG_WARN("server '%s' sent nothing on fd %d for %d ms with a reply owed: "
+                   "giving the connection up",
+                   server_.label().c_str(), fd(), timeout_ms_);
+          // Whatever is still queued gets the timeout too, before its own
+          // deadline: count it as timed out, as its client sees it.
+          count_timeouts(proto::Msg::kNoDeadline);
+          fail_connection("Connection timed out");
+          return;
+        }
+      } else if (m->deadline > now) {
+        break;  // the requests after it are due later still
+      } else if (connecting_ || m->internal) {
+        // A connect that did not complete in time, or walnut's own set-up
+        // (AUTH, SELECT) or health check not answered in time: the
+        // connection is no good. Closing it answers everything queued with
+        // the timeout, and the next request opens a fresh one that redoes
+        // the set-up.
+        count_timeouts(now);
+        fail_connection("Connection timed out");
+        return;
+      } else {
         ++server_.counters().server_timedout;
-        time_out(*q, m);
+        time_out(*q, m, now);
         ++expired;
       }
       m = next;
     }
+    if (m != nullptr) break;
   }
   if (expired > 0) server_.on_failure("Connection timed out");
   if (placeholders_ > kMaxPlaceholders) {
@@ -132,6 +149,15 @@ void ServerConn::on_timer() {
   if (!closed_) arm_timer(now);
 }
 
+bool ServerConn::still_reading(proto::Msg* placeholder, uint64_t now) {
+  if (placeholder->server_reads == reads_) return false;
+  // Bytes came (a long reply on its way, a busy server catching up): wait
+  // another timeout for the late reply.
+  placeholder->server_reads = reads_;
+  placeholder->deadline = now + static_cast<uint64_t>(timeout_ms_);
+  return true;
+}
+
 void ServerConn::count_timeouts(uint64_t now) {
   for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
     for (proto::Msg* m = q->front(); m != nullptr; m = q->next(m)) {
@@ -140,12 +166,13 @@ void ServerConn::count_timeouts(uint64_t now) {
   }
 }
 
-void ServerConn::time_out(proto::ServerQueue& queue, proto::Msg* msg) {
+void ServerConn::time_out(proto::ServerQueue& queue, proto::Msg* msg, uint64_t now) {
   if (&queue == &to_send_ && msg->request_sent == 0) {
     to_send_.remove(msg);  // never sent: no reply will come for it
   } else {
     // Partly sent or awaiting its reply: a placeholder finishes the request
-    // on the wire and swallows the late reply.
+    // on the wire and swallows the late reply, if the connection shows
+    // signs of life within another timeout.
     proto::Msg* placeholder = ctx_.new_msg();
     placeholder->internal = true;
     placeholder->placeholder = true;
@@ -153,6 +180,8 @@ void ServerConn::time_out(proto::ServerQueue& queue, proto::Msg* msg) {
     placeholder->server = this;
     placeholder->request = std::move(msg->request);
     placeholder->request_sent = msg->request_sent;
+    placeholder->deadline = now + static_cast<uint64_t>(timeout_ms_);
+    placeholder->server_reads = reads_;
     queue.replace(msg, placeholder);
   }
   fail(msg, "Connection timed out");
@@ -230,6 +259,7 @@ void ServerConn::on_readable() {
         return;
       case StreamReader::ReadStatus::kData:
       case StreamReader::ReadStatus::kFull:
+        ++reads_;
         break;
     }
     if (!read_responses()) return;
@@ -254,6 +284,8 @@ bool ServerConn::read_responses() {
       stats::ServerCounters& c = server_.counters();
       ++c.responses;
       c.response_bytes += m->reply.size();
+    } else if (m->reply_is_error && !m->placeholder && !m->health_check) {
+      log_refused_setup(*m);
     }
     complete(m);
     return true;
@@ -273,16 +305,16 @@ bool ServerConn::read_responses() {
   return true;
 }
 
+void ServerConn::log_refused_setup(const proto::Msg& msg) {
+  std::string text = msg.reply.to_string();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  LOG_WARN("server '%s' refused walnut's connection set-up: %s",
+           server_.label().c_str(), text.c_str());
+}
+
 void ServerConn::complete(proto::Msg* msg) {
   if (msg->placeholder) --placeholders_;
-  if (msg->health_check) {
-    server_.on_health_check(!msg->reply_is_error);
-  } else if (msg->internal && msg->reply_is_error) {
-    std::string text = msg->reply.to_string();
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    LOG_WARN("server '%s' refused walnut's connection set-up: %s",
-             server_.label().c_str(), text.c_str());
-  }
+  if (msg->health_check) server_.on_health_check(!msg->reply_is_error);
   server_.pool().finish(msg);
 }
 
@@ -307,11 +339,27 @@ void ServerConn::fail_connection(const std::string& cause, bool eof) {
   close(cause);
 }
 
+namespace {
+std::string count_of(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+}  // namespace
+
 void ServerConn::close(const std::string& reason) {
   if (closed_) return;
   timer_.reset();
-  LOG_INFO("closing server '%s' connection on fd %d: %s",
-           server_.label().c_str(), fd(), reason.c_str());
+  // One line for the connection, however many requests it held.
+  size_t requests = 0;
+  for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
+    for (proto::Msg* m = q->front(); m != nullptr; m = q->next(m)) {
+      if (!m->internal) ++requests;
+    }
+  }
+  LOG_INFO("closing server '%s' connection on fd %d: %s; %s failed with it, %s no "
+           "longer awaited",
+           server_.label().c_str(), fd(), reason.c_str(),
+           count_of(requests, "request", "requests").c_str(),
+           count_of(placeholders_, "late reply", "late replies").c_str());
   release_socket();
   reader_.release();
   server_.on_conn_closed(this);

@@ -5,11 +5,15 @@
 // pair with requests strictly first-in first-out. When the connection fails,
 // every request it holds is answered with an error naming the cause.
 //
-// A request not answered within the pool's timeout gets an error at once,
-// and a placeholder takes its place in the queue: the late reply, when it
-// comes, pairs with the placeholder and is dropped, so the connection stays
-// in step and usable. Only a connection that is clearly dead (reset, closed,
-// unreadable) is closed.
+// Every request has a deadline from the moment it is queued. A request not
+// answered within the pool's timeout gets an error at once, and a
+// placeholder takes its place in the queue: the late reply, when it comes,
+// pairs with the placeholder and is dropped, so a connection to a slow
+// server stays in step and usable. A connection that is dead (reset,
+// closed, unreadable) is closed; so is one that owes a late reply and has
+// sent nothing at all for a further timeout (a server that sent half a
+// reply and vanished): waiting longer on it would fail every request sent
+// there, where a fresh connection may work.
 #pragma once
 
 #include <memory>
@@ -45,6 +49,7 @@ class ServerConn final : public Conn {
  private:
   bool read_responses();  // false once the connection was closed
   void complete(proto::Msg* msg);
+  void log_refused_setup(const proto::Msg& msg);
   void fail(proto::Msg* msg, const std::string& cause);
   // Closes the connection for an error (or the server's EOF), telling its
   // server.
@@ -52,7 +57,10 @@ class ServerConn final : public Conn {
   void on_timer();
   // Answers `msg` with a timeout error and leaves a placeholder (when a
   // reply may still come) in its place in `queue`.
-  void time_out(proto::ServerQueue& queue, proto::Msg* msg);
+  void time_out(proto::ServerQueue& queue, proto::Msg* msg, uint64_t now);
+  // A placeholder's patience ran out: true (and a further timeout of
+  // patience) when the connection read something since it was last asked.
+  bool still_reading(proto::Msg* placeholder, uint64_t now);
   void arm_timer(uint64_t now);
   // Counts as timed out every client request due at or before `now`.
   void count_timeouts(uint64_t now);
@@ -65,6 +73,7 @@ class ServerConn final : public Conn {
   std::unique_ptr<proto::ResponseParser> parser_;
   int timeout_ms_;  // the pool's timeout; <= 0 for none
   size_t placeholders_ = 0;
+  uint64_t reads_ = 0;  // reads that brought bytes: tells slow from silent
   event::Timer timer_;
 };
 
