@@ -9,6 +9,7 @@
 // are about (a request that waited for ever); what each case took is
 // printed.
 #include <arpa/inet.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -436,6 +437,34 @@ TEST(Timeout, LateReplyWithinItsPatienceIsSwallowedOnTheSameConnection) {
   EXPECT_EQ(c.call({"SET", "a", "2"}), "+OK\r\n");
   EXPECT_EQ(c.call({"GET", "a"}), bulk("2"));
   EXPECT_EQ(connections(), before) << "walnut opened a new connection";
+}
+
+TEST(Timeout, RequestsDroppedWithAConnectionAreLoggedOnce) {
+  TempDir dir;
+  RedisServer redis(dir);
+  Walnut w(dir, pool_yaml("logonce", {redis.port()}, kTimeout), {"-v", "6"});
+  Client c(w.port());
+  ASSERT_EQ(c.call({"SET", "a", "1"}), "+OK\r\n");
+  Paused pause(redis.process().pid());
+  ASSERT_TRUE(pause.stopped());
+  std::string pipeline;
+  for (int i = 0; i < 20; ++i) pipeline += encode({"GET", "a"});
+  c.send_raw(pipeline);
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(c.read_reply(), kTimedOut) << i;
+  // The server dies while walnut still waits for the 20 late replies.
+  ::kill(redis.process().pid(), SIGKILL);
+  ASSERT_TRUE(wait_until([&] { return w.log().find("20 late replies") != std::string::npos; },
+                         10s))
+      << w.log();
+  std::string log = w.log();
+  EXPECT_EQ(log.find("refused walnut's connection set-up"), std::string::npos)
+      << "a timed-out request is not walnut's set-up\n" << log;
+  size_t closes = 0;
+  for (size_t at = log.find("closing server"); at != std::string::npos;
+       at = log.find("closing server", at + 1)) {
+    ++closes;
+  }
+  EXPECT_EQ(closes, 1u) << log;
 }
 
 }  // namespace
