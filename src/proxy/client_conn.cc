@@ -4,6 +4,7 @@
 
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -15,22 +16,34 @@
 
 namespace walnut::proxy {
 
-ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
-    : Conn(ctx, fd),
-      pool_(pool),
-      reader_(ctx.mbufs()) {
-  watch();
-}
-
 namespace {
 // What a queued request costs besides its reply's bytes: the Msg, its
 // vectors and the slices of the read buffer it pins (an estimate; the limit
 // is about orders of magnitude, not bytes).
 constexpr uint64_t kMsgCost = 512;
+// Until a client's replies say how large they are, each one on its way
+// counts as this fraction of client_output_limit: at most this many
+// requests go out at first, however large their replies turn out to be.
+constexpr uint64_t kFirstWindow = 256;
 }  // namespace
 
+ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
+    : Conn(ctx, fd),
+      pool_(pool),
+      reader_(ctx.mbufs()),
+      reply_estimate_(static_cast<uint64_t>(pool.spec().client_output_limit) / kFirstWindow) {
+  watch();
+}
+
 uint64_t ClientConn::held_bytes() const {
-  return queue_.size() * kMsgCost + reply_bytes_;
+  return queue_.size() * kMsgCost + reply_bytes_ + replies_pending_ * reply_estimate_;
+}
+
+void ClientConn::learn_reply_size(uint64_t bytes) {
+  // Up at once to a larger reply, down slowly: one large reply among small
+  // ones keeps the estimate up for a while, so that alternating sizes
+  // cannot slip many large replies under it.
+  reply_estimate_ = std::max(bytes, reply_estimate_ - reply_estimate_ / 16);
 }
 
 void ClientConn::pause_if_over_limit() {
@@ -40,7 +53,7 @@ void ClientConn::pause_if_over_limit() {
   want_read(false);
   if (pause_logged_) return;  // once per connection: it may pause often
   pause_logged_ = true;
-  LOG_NOTICE("client on fd %d: %llu bytes of replies and requests held, over "
+  LOG_NOTICE("client on fd %d: %llu bytes of replies held or on their way, over "
            "client_output_limit; not reading from it until it takes its replies",
            fd(), static_cast<unsigned long long>(held_bytes()));
 }
@@ -50,10 +63,19 @@ void ClientConn::resume_if_under_limit() {
     return;
   }
   paused_ = false;
-  if (reading_) want_read(true);
+  if (!reading_) return;
+  want_read(true);
+  if (reader_.has_unparsed()) {
+    // Requests read before the pause wait in the buffer: parse them on the
+    // next flush (not here, inside a write or a server's reply).
+    parse_pending_ = true;
+    ctx_.schedule_flush(this);
+  }
 }
 
 void ClientConn::on_readable() {
+  // What a pause left unparsed goes first: a read must find it parsed.
+  if (reader_.has_unparsed() && !parse_input()) return;
   for (int i = 0; i < kMaxReadsPerEvent && reading_; ++i) {
     pause_if_over_limit();
     if (paused_) return;
@@ -77,17 +99,22 @@ void ClientConn::on_readable() {
       case StreamReader::ReadStatus::kFull:
         break;
     }
-    // Made on the first bytes: a connection that never sends costs less.
-    if (parser_ == nullptr) parser_ = pool_.protocol().new_request_parser();
-    bool ok = reader_.parse(*parser_, [this](buffer::MbufChain& chain) {
-      return on_request(chain);
-    });
-    if (!ok) {
-      on_protocol_error();
-      return;
-    }
+    if (!parse_input()) return;
     if (status == StreamReader::ReadStatus::kData) break;
   }
+}
+
+bool ClientConn::parse_input() {
+  // Made on the first bytes: a connection that never sends costs less.
+  if (parser_ == nullptr) parser_ = pool_.protocol().new_request_parser();
+  bool ok = reader_.parse(*parser_, [this](buffer::MbufChain& chain) {
+    return on_request(chain);
+  });
+  if (!ok) {
+    on_protocol_error();
+    return false;
+  }
+  return reading_ && !paused_;
 }
 
 bool ClientConn::on_request(buffer::MbufChain& chain) {
@@ -97,6 +124,7 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
   parser_->reset();
   msg->client = this;
   queue_.push_back(msg);
+  ++replies_pending_;
   if (ctx_.metrics()) msg->arrived_us = monotonic_us();
 
   proto::Action action = pool_.protocol().classify(*msg, session_, ctx_.mbufs());
@@ -104,6 +132,7 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
   switch (action) {
     case proto::Action::kDiscard:
       queue_.remove(msg);
+      --replies_pending_;
       ctx_.free_msg(msg);
       break;
     case proto::Action::kReply:
@@ -123,7 +152,10 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
       pool_.forward_split(msg);
       break;
   }
-  return reading_;
+  // Forwarding stops, not only reading: the requests already read wait in
+  // the buffer, so their replies cannot pile up past the limit.
+  pause_if_over_limit();
+  return reading_ && !paused_;
 }
 
 void ClientConn::on_protocol_error() {
@@ -136,6 +168,7 @@ void ClientConn::on_protocol_error() {
   msg->done = true;
   msg->close_after = true;
   queue_.push_back(msg);
+  ++replies_pending_;
   stop_reading();
   reply_ready(msg);
 }
@@ -152,13 +185,21 @@ void ClientConn::stop_reading() {
 }
 
 void ClientConn::reply_ready(proto::Msg* msg) {
+  --replies_pending_;
   reply_bytes_ += msg->reply.size();
+  learn_reply_size(msg->reply.size());
+  if (paused_) resume_if_under_limit();
   if (msg->arrived_us != 0) pool_.metrics().latency.observe(monotonic_us() - msg->arrived_us);
   proto::Msg* head = queue_.front();
   if (head != nullptr && head->done) ctx_.schedule_flush(this);
 }
 
 void ClientConn::flush() {
+  if (parse_pending_) {
+    parse_pending_ = false;
+    on_readable();
+    if (closed_) return;
+  }
   // Bounded: each round writes up to kMaxIov slices of ready replies.
   for (int round = 0; round < 64; ++round) {
     if (!write_replies()) return;

@@ -37,18 +37,26 @@ class ClientConn final : public Conn {
   ListHook pool_hook;  // on the pool's list of clients
 
  private:
+  // Parses what was read; false once the client may not go on (paused,
+  // not reading any more, or malformed input answered).
+  bool parse_input();
   bool on_request(buffer::MbufChain& chain);
   void on_protocol_error();
   void stop_reading();
   bool write_replies();  // false once the connection was closed
 
   // Backpressure: a client that sends but does not read its replies must not
-  // make walnut hold them without bound. Past the pool's client_output_limit
-  // walnut stops reading from it (TCP then stops the client), and reads
-  // again once it has taken half of that.
+  // make walnut hold them without bound. What walnut holds for a client is
+  // its replies not yet written plus the replies still on their way, whose
+  // size it estimates from the client's recent replies. Past the pool's
+  // client_output_limit walnut stops forwarding the client's requests and
+  // reading from it (TCP then stops the client), and goes on once the
+  // estimate is down to half the limit. Other clients of the same servers
+  // are not slowed: walnut keeps reading the servers.
   uint64_t held_bytes() const;
   void pause_if_over_limit();
   void resume_if_under_limit();
+  void learn_reply_size(uint64_t bytes);
 
   ServerPool& pool_;
   proto::ClientSession session_;
@@ -56,9 +64,12 @@ class ClientConn final : public Conn {
   StreamReader reader_;
   std::unique_ptr<proto::RequestParser> parser_;
   bool reading_ = true;
-  bool paused_ = false;       // reading stopped by backpressure
+  bool paused_ = false;       // reading and parsing stopped by backpressure
   bool pause_logged_ = false;
-  uint64_t reply_bytes_ = 0;  // bytes of queued replies not yet taken
+  bool parse_pending_ = false;     // resumed with requests read but not parsed
+  uint64_t reply_bytes_ = 0;       // bytes of queued replies not yet taken
+  uint64_t replies_pending_ = 0;   // queued requests still waiting for a reply
+  uint64_t reply_estimate_ = 0;    // bytes expected of each pending reply
 };
 
 }  // namespace walnut::proxy

@@ -40,6 +40,9 @@ class StreamReader {
 
   // Bytes of a message begun but not complete.
   bool mid_message() const { return !partial_.empty(); }
+  // Bytes read but not yet fed to the parser: the caller stopped parse()
+  // early. They must be parsed before the next read_from().
+  bool has_unparsed() const { return rbuf_ != nullptr && parsed_ < rbuf_->filled(); }
   // Drops the read buffer when nothing else uses it, so an idle connection
   // pins no mbuf.
   void release_if_idle();
