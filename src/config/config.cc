@@ -131,6 +131,7 @@ const KeyRule kRules[] = {
     {"backlog", KeyType::non_negative, &PoolSpec::backlog},
     {"client_connections", KeyType::non_negative, &PoolSpec::client_connections},
     {"client_output_limit", KeyType::non_negative, &PoolSpec::client_output_limit},
+    {"max_request_size", KeyType::non_negative, &PoolSpec::max_request_size},
     {"redis", KeyType::boolean, nullptr, &PoolSpec::redis},
     {"redis_auth", KeyType::custom, nullptr, nullptr, set_redis_auth},
     {"redis_db", KeyType::non_negative, &PoolSpec::redis_db},
@@ -328,6 +329,12 @@ LoadResult load_file(const std::string& path) {
   } catch (...) {
     return failure(path + ": out of memory");
   }
+}
+
+uint64_t max_request_bytes(const PoolSpec& pool) {
+  if (pool.max_request_size == 0) return UINT64_MAX;
+  if (pool.max_request_size > 0) return static_cast<uint64_t>(pool.max_request_size);
+  return pool.redis ? 512ull * 1024 * 1024 : 1024ull * 1024;
 }
 
 }  // namespace walnut::config

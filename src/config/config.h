@@ -54,6 +54,9 @@ struct PoolSpec {
   // Bytes walnut may hold for one client (its queued requests and unwritten
   // replies) before it stops reading from it; 0 means no limit (walnut-only).
   int client_output_limit = 64 * 1024 * 1024;
+  // The largest request walnut accepts, in bytes; -1 (unset) for the
+  // protocol's default, 0 for no limit (walnut-only; see max_request_bytes).
+  int max_request_size = -1;
   bool redis = false;
   std::string redis_auth;
   int redis_db = 0;
@@ -78,6 +81,11 @@ struct LoadResult {
   std::string error;  // "FILE:LINE: what is wrong" when !ok
   Config config;
 };
+
+// The largest request a pool accepts: its max_request_size, or by default
+// what its servers accept by default (Redis's proto-max-bulk-len, 512 MiB;
+// memcached's item size, 1 MiB); UINT64_MAX for no limit.
+uint64_t max_request_bytes(const PoolSpec& pool);
 
 // Reads and validates a configuration file.
 LoadResult load_file(const std::string& path);

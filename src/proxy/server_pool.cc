@@ -20,11 +20,18 @@ namespace walnut::proxy {
 
 ServerPool::ServerPool(Context& ctx, const config::PoolSpec& spec)
     : ctx_(ctx), spec_(spec) {
+  const uint64_t max_request = config::max_request_bytes(spec);
   if (spec.redis) {
+    redis::RequestLimits limits;
+    limits.max_request = max_request;
+    limits.max_inline = static_cast<uint32_t>(std::min<uint64_t>(limits.max_inline, max_request));
     protocol_ = std::make_unique<redis::RedisProtocol>(
-        redis::PoolOptions{spec.redis_auth, spec.redis_db});
+        redis::PoolOptions{spec.redis_auth, spec.redis_db}, limits);
   } else {
-    protocol_ = std::make_unique<memcache::MemcacheProtocol>();
+    memcache::RequestLimits limits;
+    limits.max_request = max_request;
+    limits.max_line = static_cast<uint32_t>(std::min<uint64_t>(limits.max_line, max_request));
+    protocol_ = std::make_unique<memcache::MemcacheProtocol>(limits);
   }
 }
 

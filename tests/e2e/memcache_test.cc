@@ -156,7 +156,9 @@ TEST(MemcacheMultiGet, SplitOverThreeServersAnswersLikeOneMemcached) {
 
 TEST(MemcacheLargeValues, OneMegabyteAndManyBuffersRoundTrip) {
   TempDir dir;
-  McPool pool(dir, 1, "", {"-I", "2m"});
+  // memcached takes 2 MB items, and walnut is told so (its default for a
+  // memcache pool is memcached's default, 1 MiB).
+  McPool pool(dir, 1, "  max_request_size: 2097152\n", {"-I", "2m"});
   auto pattern = [](size_t n, unsigned salt) {
     std::string v(n, '\0');
     for (size_t i = 0; i < n; ++i) v[i] = static_cast<char>((i * 131 + salt + i / 977) & 0xff);

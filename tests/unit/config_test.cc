@@ -111,6 +111,7 @@ TEST_P(IntegerKey, AcceptsDigitsIncludingLeadingZerosAndIntMax) {
               : key == "backlog"              ? p.backlog
               : key == "client_connections"   ? p.client_connections
               : key == "client_output_limit"  ? p.client_output_limit
+              : key == "max_request_size"     ? p.max_request_size
               : key == "redis_db"             ? p.redis_db
               : key == "server_connections"   ? p.server_connections
               : key == "server_retry_timeout" ? p.server_retry_timeout
@@ -140,9 +141,20 @@ TEST_P(IntegerKey, RejectsOverflowInsteadOfWrapping) {
 
 INSTANTIATE_TEST_SUITE_P(Config, IntegerKey,
                          ::testing::Values("timeout", "backlog", "client_connections",
-                                           "client_output_limit", "redis_db",
+                                           "client_output_limit", "max_request_size",
+                                           "redis_db",
                                            "server_connections", "server_retry_timeout",
                                            "server_failure_limit"));
+
+TEST(ConfigKeys, MaxRequestSizeDefaultsToWhatTheServersAcceptAndZeroIsNoLimit) {
+  PoolSpec redis = only_pool(pool_yaml("  redis: true\n"));
+  EXPECT_EQ(redis.max_request_size, -1);
+  EXPECT_EQ(max_request_bytes(redis), 512ull * 1024 * 1024);  // proto-max-bulk-len
+  PoolSpec mc = only_pool(pool_yaml(""));
+  EXPECT_EQ(max_request_bytes(mc), 1024ull * 1024);  // memcached's item size
+  EXPECT_EQ(max_request_bytes(only_pool(pool_yaml("  max_request_size: 4096\n"))), 4096u);
+  EXPECT_EQ(max_request_bytes(only_pool(pool_yaml("  max_request_size: 0\n"))), UINT64_MAX);
+}
 
 TEST(ConfigKeys, ZeroIsFineExceptForServerConnections) {
   PoolSpec p = only_pool(pool_yaml("  timeout: 0\n  backlog: 0\n  server_failure_limit: 0\n"));

@@ -310,6 +310,17 @@ TEST(MemcacheRequestParser, DataLengthLimit) {
   check_all_ways("set k 0 0 1\r\nx\r\n", error(10, kChunk), limits);
 }
 
+TEST(MemcacheRequestParser, WholeRequestLimitRefusesOnTheLineBeforeTheData) {
+  RequestLimits limits;
+  limits.max_request = 20;
+  check_all_ways("set k 0 0 5\r\nabcde\r\n",
+                 stored(20, {"set", "k", "0", "0", "5"}, "abcde"), limits);
+  const std::string why = "request larger than the pool's max_request_size";
+  check_all_ways("set k 0 0 6\r\nabcdef\r\n", error(13, why), limits);
+  check_all_ways("set k 0 0 1000000\r\n", error(19, why), limits);
+  check_all_ways("ms k 99 T0\r\n", error(12, why), limits);
+}
+
 TEST(MemcacheRequestParser, LineLengthLimit) {
   RequestLimits limits;
   limits.max_line = 8;

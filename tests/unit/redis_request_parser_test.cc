@@ -225,6 +225,22 @@ TEST(RedisRequestParser, BulkLengthLimit) {
   check_all_ways("*1\r\n$1\r\nx\r\n", error(5, "invalid bulk length"), limits);
 }
 
+TEST(RedisRequestParser, WholeRequestLimitRefusesOnTheLengthBeforeThePayload) {
+  RequestLimits limits;
+  limits.max_request = 20;
+  const std::string exact = multibulk({"GET", "k"});
+  ASSERT_EQ(exact.size(), 20u);
+  check_all_ways(exact, done(20, {"GET", "k"}, false), limits);
+  const std::string why = "request larger than the pool's max_request_size";
+  // Refused right after the length line that makes it too large.
+  check_all_ways(multibulk({"GET", "kk"}), error(17, why), limits);
+  check_all_ways("*2\r\n$3\r\nSET\r\n$1000000\r\n", error(23, why), limits);
+  check_all_ways("*2\r\n$30\r\n", error(9, why), limits);
+  // Many small arguments add up.
+  limits.max_request = 30;
+  check_all_ways(multibulk({"a", "b", "c", "d", "e"}), error(29, why), limits);
+}
+
 TEST(RedisRequestParser, InlineLengthLimit) {
   RequestLimits limits;
   limits.max_inline = 8;

@@ -35,6 +35,7 @@ namespace {
 constexpr std::string_view kBadFormat = "bad command line format";
 constexpr std::string_view kBadChunk = "bad data chunk";
 constexpr std::string_view kLineTooLong = "line too long";
+constexpr std::string_view kTooLarge = "request larger than the pool's max_request_size";
 constexpr std::string_view kTooManyTokens = "too many tokens";
 
 // Token capacity kept across reset(): plenty for ordinary commands, so the
@@ -264,6 +265,8 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
         if (!line_end(offset(nl))) return fail(data, nl, why_);
         p = nl + 1;
         if (layout_ == nullptr) return done(data, p);
+        // Refused on the length in the line, before the data is buffered.
+        if (offset(p) + length_ + 2 > limits_.max_request) return fail(data, p, kTooLarge);
         has_value_ = true;
         value_ = {offset(p), length_};
         remaining_ = length_;

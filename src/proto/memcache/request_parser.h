@@ -17,6 +17,7 @@ struct RequestLimits {
   uint64_t max_value = 1024ull * 1024 * 1024;  // one data block's length
   uint32_t max_line = 1024 * 1024;          // a command line (get k1 k2 ...)
   uint32_t max_tokens = 64 * 1024;          // tokens on one line
+  uint64_t max_request = UINT64_MAX;        // a whole request's bytes
 };
 
 class RequestParser final : public proto::RequestParser {

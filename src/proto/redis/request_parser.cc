@@ -31,6 +31,7 @@ constexpr std::string_view kBadCount = "invalid multibulk length";
 constexpr std::string_view kBadLength = "invalid bulk length";
 constexpr std::string_view kBadTerminator = "expected CRLF after bulk payload";
 constexpr std::string_view kTooBigInline = "too big inline request";
+constexpr std::string_view kTooLarge = "request larger than the pool's max_request_size";
 
 // Magnitude of the most negative count string2ll accepts (-2^63). Negative
 // counts mean "no command" but must still be valid numbers.
@@ -159,6 +160,9 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
         if (*p != '$') return fail(data, p, resp::byte_error("expected '$', got", *p));
         // The usual case: the whole argument is here; take it in one step.
         if (const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &number_)) {
+          if (too_large(pos_ + static_cast<uint64_t>(payload - data) + number_ + 2)) {
+            return fail(data, payload, kTooLarge);  // where the slow path stops too
+          }
           const auto avail = static_cast<uint64_t>(end - payload);
           if (avail >= 2 && avail - 2 >= number_ && payload[number_] == '\r' &&
               payload[number_ + 1] == '\n') {
@@ -199,6 +203,9 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
       case State::kBulkLenLf:
         if (*p != '\n') return fail(data, p, kBadLength);
         ++p;
+        if (too_large(pos_ + static_cast<uint64_t>(p - data) + number_ + 2)) {
+          return fail(data, p, kTooLarge);
+        }
         tokens_.push_back({pos_ + static_cast<uint64_t>(p - data), number_});
         remaining_ = number_;
         state_ = State::kPayload;

@@ -14,6 +14,7 @@ struct RequestLimits {
   uint32_t max_args = 1024 * 1024;           // array element count
   uint64_t max_bulk = 512ull * 1024 * 1024;  // one bulk string's length
   uint32_t max_inline = 64 * 1024;           // one inline command line
+  uint64_t max_request = UINT64_MAX;         // a whole request's bytes
 };
 
 class RequestParser final : public proto::RequestParser {
@@ -52,6 +53,10 @@ class RequestParser final : public proto::RequestParser {
   proto::ParseResult done(const char* data, const char* p);
   proto::ParseResult fail(const char* data, const char* p,
                           std::string_view why);
+  // True when a request whose bytes run to `end_offset` (counted from its
+  // first byte) is larger than max_request: refused as soon as a length
+  // says so, before its bytes are buffered.
+  bool too_large(uint64_t end_offset) const { return end_offset > limits_.max_request; }
 
   RequestLimits limits_;
   std::vector<proto::Span> tokens_;
