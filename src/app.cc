@@ -48,6 +48,7 @@ bool App::load_config(std::string* error) {
 
 bool App::start(std::string* error) {
   ctx_ = std::make_unique<proxy::Context>(loop_, options_.mbuf_size);
+  ctx_->request_budget().set_limit(options_.request_buffer_limit);
   for (const config::PoolSpec& spec : config_.pools) {
     auto pool = std::make_unique<proxy::ServerPool>(*ctx_, spec);
     if (!pool->init(error) || !pool->start(error)) {

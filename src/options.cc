@@ -29,6 +29,7 @@ const option kLongOptions[] = {
     {"mbuf-size", required_argument, nullptr, 'm'},
     // walnut's own: long only, so that no nutcracker flag can clash.
     {"metrics-addr", required_argument, nullptr, 'M'},
+    {"request-buffer-limit", required_argument, nullptr, 'B'},
     {nullptr, 0, nullptr, 0},
 };
 const char kShortOptions[] = ":hVtdDv:o:c:s:i:a:p:m:";
@@ -99,6 +100,14 @@ bool parse_options(int argc, char** argv, Options* out, std::string* error) {
         out->metrics_addr = optarg;
         break;
       }
+      case 'B':
+        if (!to_number(optarg, &n)) {
+          *error = "option --request-buffer-limit requires a number of bytes, got '" +
+                   std::string(optarg) + "'";
+          return false;
+        }
+        out->request_buffer_limit = static_cast<uint64_t>(n);
+        break;
       case 'p': out->pid_file = optarg; break;
       case 'm':
         if (!to_number(optarg, &n)) {
@@ -153,7 +162,9 @@ std::string usage() {
          "  -i, --stats-interval=N : set stats aggregation interval in msec (default: 30000 msec)\n"
          "  -p, --pid-file=S       : set pid file (default: off)\n"
          "  -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: 16384 bytes)\n"
-         "      --metrics-addr=S   : serve Prometheus metrics on HOST:PORT (default: off)\n";
+         "      --metrics-addr=S   : serve Prometheus metrics on HOST:PORT (default: off)\n"
+         "      --request-buffer-limit=N : bytes of unfinished requests all clients may hold\n"
+         "                           before large ones wait (default: 268435456; 0: none)\n";
 }
 
 std::string version_text() { return "This is walnut-" PACKAGE_VERSION "\n"; }

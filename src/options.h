@@ -21,6 +21,9 @@ struct Options {
   std::string pid_file;        // -p; empty: none
   uint32_t mbuf_size = 16384;  // -m 512..16777216
   std::string metrics_addr;    // --metrics-addr HOST:PORT; empty: off
+  // --request-buffer-limit: bytes of unfinished requests held at once by
+  // all clients before large ones wait (see proxy/request_budget.h); 0: none.
+  uint64_t request_buffer_limit = 256ull * 1024 * 1024;
 };
 
 // Parses argv. False with `error` ("option -v requires a number") when a

@@ -48,6 +48,9 @@ struct Msg {
   uint64_t deadline = kNoDeadline;
   uint64_t server_reads = 0;
   uint64_t arrived_us = 0;  // monotonic, when metrics are on
+  // What the request owes the process-wide budget until it is written to a
+  // server or dropped (0 for a small one; see proxy/request_budget.h).
+  uint64_t budget_charge = 0;
 
   // Fragmentation: a parent waits for its fragments, which it owns. For
   // each of the parent's keys, `key_places` says which fragment carries it
@@ -83,6 +86,7 @@ struct Msg {
     deadline = kNoDeadline;
     server_reads = 0;
     arrived_us = 0;
+    budget_charge = 0;
     parent = nullptr;
     fragments_pending = 0;
     fragments.clear();

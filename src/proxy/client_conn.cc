@@ -50,7 +50,7 @@ void ClientConn::pause_if_over_limit() {
   const int limit = pool_.spec().client_output_limit;
   if (paused_ || limit <= 0 || held_bytes() <= static_cast<uint64_t>(limit)) return;
   paused_ = true;
-  want_read(false);
+  update_read_interest();
   if (pause_logged_) return;  // once per connection: it may pause often
   pause_logged_ = true;
   LOG_NOTICE("client on fd %d: %llu bytes of replies held or on their way, over "
@@ -64,7 +64,7 @@ void ClientConn::resume_if_under_limit() {
   }
   paused_ = false;
   if (!reading_) return;
-  want_read(true);
+  update_read_interest();
   if (reader_.has_unparsed()) {
     // Requests read before the pause wait in the buffer: parse them on the
     // next flush (not here, inside a write or a server's reply).
@@ -79,6 +79,13 @@ void ClientConn::on_readable() {
   for (int i = 0; i < kMaxReadsPerEvent && reading_; ++i) {
     pause_if_over_limit();
     if (paused_) return;
+    if (!ctx_.request_budget().may_read(*this)) {
+      // In the middle of a large request while all clients' unfinished
+      // requests are over --request-buffer-limit: wait for older ones.
+      ctx_.request_budget().wait(*this);
+      update_read_interest();
+      return;
+    }
     ssize_t n = 0;
     StreamReader::ReadStatus status = reader_.read_from(fd(), &n);
     switch (status) {
@@ -114,6 +121,7 @@ bool ClientConn::parse_input() {
     on_protocol_error();
     return false;
   }
+  ctx_.request_budget().update(*this, reader_.mid_message() ? reader_.unfinished_bytes() : 0);
   return reading_ && !paused_;
 }
 
@@ -125,6 +133,7 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
   msg->client = this;
   queue_.push_back(msg);
   ++replies_pending_;
+  ctx_.request_budget().charge(msg->request.size(), &msg->budget_charge);
   if (ctx_.metrics()) msg->arrived_us = monotonic_us();
 
   proto::Action action = pool_.protocol().classify(*msg, session_, ctx_.mbufs());
@@ -181,8 +190,14 @@ void ClientConn::drain() {
 void ClientConn::stop_reading() {
   // The read buffer stays until close: this may run inside reader_.parse().
   reading_ = false;
-  want_read(false);
+  update_read_interest();
 }
+
+void ClientConn::update_read_interest() {
+  want_read(reading_ && !paused_ && !waiting_for_budget());
+}
+
+void ClientConn::budget_available() { update_read_interest(); }
 
 void ClientConn::reply_ready(proto::Msg* msg) {
   --replies_pending_;
@@ -272,6 +287,7 @@ void ClientConn::close(const std::string& reason) {
   LOG_INFO("closing client on fd %d: %s", fd(), reason.c_str());
   release_socket();
   reader_.release();
+  ctx_.request_budget().release(*this);
   while (proto::Msg* m = queue_.pop_front()) {
     if (m->server != nullptr || m->fragments_pending > 0) {
       m->client = nullptr;  // dropped when its reply (or last part) comes

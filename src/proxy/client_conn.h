@@ -14,13 +14,14 @@
 #include "proto/parse.h"
 #include "proto/protocol.h"
 #include "proxy/conn.h"
+#include "proxy/request_budget.h"
 #include "proxy/stream_reader.h"
 
 namespace walnut::proxy {
 
 class ServerPool;
 
-class ClientConn final : public Conn {
+class ClientConn final : public Conn, public RequestBudget::Holder {
  public:
   ClientConn(Context& ctx, ServerPool& pool, int fd);
 
@@ -33,6 +34,7 @@ class ClientConn final : public Conn {
   void on_readable() override;
   void flush() override;
   void close(const std::string& reason) override;
+  void budget_available() override;
 
   ListHook pool_hook;  // on the pool's list of clients
 
@@ -43,6 +45,9 @@ class ClientConn final : public Conn {
   bool on_request(buffer::MbufChain& chain);
   void on_protocol_error();
   void stop_reading();
+  // Reads only while nothing holds it back: QUIT or bad input, the output
+  // limit, the process-wide budget for unfinished requests.
+  void update_read_interest();
   bool write_replies();  // false once the connection was closed
 
   // Backpressure: a client that sends but does not read its replies must not

@@ -52,6 +52,7 @@ proto::Msg* Context::new_msg() {
 }
 
 void Context::free_msg(proto::Msg* msg) {
+  request_budget_.discharge(&msg->budget_charge);
   // Keep a bounded reserve: a burst must not pin its peak forever.
   constexpr size_t kMaxFreeMsgs = 4096;
   if (free_msgs_.size() >= kMaxFreeMsgs) {

@@ -11,6 +11,7 @@
 #include "common/intrusive_list.h"
 #include "event/loop.h"
 #include "proto/msg.h"
+#include "proxy/request_budget.h"
 
 namespace walnut::proxy {
 
@@ -25,6 +26,7 @@ class Context {
 
   event::Loop& loop() { return loop_; }
   buffer::MbufPool& mbufs() { return mbufs_; }
+  RequestBudget& request_budget() { return request_budget_; }
 
   proto::Msg* new_msg();
   void free_msg(proto::Msg* msg);
@@ -58,6 +60,7 @@ class Context {
  private:
   event::Loop& loop_;
   buffer::MbufPool mbufs_;
+  RequestBudget request_budget_;
   std::vector<proto::Msg*> free_msgs_;
   uint64_t msg_bytes_released_ = 0;
   uint64_t mbuf_gets_seen_ = 0;

@@ -230,6 +230,7 @@ void ServerConn::flush() {
       }
       left -= remaining;
       m->request_sent = m->request.size();
+      ctx_.request_budget().discharge(&m->budget_charge);
       to_send_.remove(m);
       // A placeholder only pairs with the late reply: its bytes can go.
       if (m->placeholder) m->request.clear();

@@ -40,6 +40,10 @@ class StreamReader {
 
   // Bytes of a message begun but not complete.
   bool mid_message() const { return !partial_.empty(); }
+  // Bytes of an unfinished message, and any read but not parsed yet.
+  uint64_t unfinished_bytes() const {
+    return partial_.size() + (rbuf_ != nullptr ? rbuf_->filled() - parsed_ : 0);
+  }
   // Bytes read but not yet fed to the parser: the caller stopped parse()
   // early. They must be parsed before the next read_from().
   bool has_unparsed() const { return rbuf_ != nullptr && parsed_ < rbuf_->filled(); }

@@ -32,6 +32,18 @@ TEST(Options, DefaultsMatchNutcracker) {
   EXPECT_FALSE(o.daemonize || o.test_conf || o.help || o.version);
 }
 
+TEST(Options, RequestBufferLimitTakesBytesAndZero) {
+  Options o;
+  std::string error;
+  EXPECT_EQ(o.request_buffer_limit, 256ull * 1024 * 1024);
+  ASSERT_TRUE(parse({"--request-buffer-limit=4194304"}, &o, &error)) << error;
+  EXPECT_EQ(o.request_buffer_limit, 4194304u);
+  ASSERT_TRUE(parse({"--request-buffer-limit", "0"}, &o, &error)) << error;
+  EXPECT_EQ(o.request_buffer_limit, 0u);
+  EXPECT_FALSE(parse({"--request-buffer-limit=lots"}, &o, &error));
+  EXPECT_EQ(error, "option --request-buffer-limit requires a number of bytes, got 'lots'");
+}
+
 TEST(Options, ShortAndLongFormsSetEveryField) {
   Options o;
   std::string error;
