@@ -31,7 +31,8 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
     : Conn(ctx, fd),
       pool_(pool),
       reader_(ctx.mbufs()),
-      reply_estimate_(static_cast<uint64_t>(pool.spec().client_output_limit) / kFirstWindow) {
+      output_limit_(static_cast<uint64_t>(pool.spec().client_output_limit)),
+      reply_estimate_(output_limit_ / kFirstWindow) {
   watch();
 }
 
@@ -47,8 +48,12 @@ void ClientConn::learn_reply_size(uint64_t bytes) {
 }
 
 void ClientConn::pause_if_over_limit() {
-  const int limit = pool_.spec().client_output_limit;
-  if (paused_ || limit <= 0 || held_bytes() <= static_cast<uint64_t>(limit)) return;
+  // After every request: the common case must cost a compare or two.
+  if (paused_ || output_limit_ == 0 || held_bytes() <= output_limit_) return;
+  pause();
+}
+
+void ClientConn::pause() {
   paused_ = true;
   update_read_interest();
   if (pause_logged_) return;  // once per connection: it may pause often
@@ -59,9 +64,7 @@ void ClientConn::pause_if_over_limit() {
 }
 
 void ClientConn::resume_if_under_limit() {
-  if (!paused_ || held_bytes() > static_cast<uint64_t>(pool_.spec().client_output_limit) / 2) {
-    return;
-  }
+  if (!paused_ || held_bytes() > output_limit_ / 2) return;
   paused_ = false;
   if (!reading_) return;
   update_read_interest();

@@ -60,6 +60,7 @@ class ClientConn final : public Conn, public RequestBudget::Holder {
   // are not slowed: walnut keeps reading the servers.
   uint64_t held_bytes() const;
   void pause_if_over_limit();
+  void pause();
   void resume_if_under_limit();
   void learn_reply_size(uint64_t bytes);
 
@@ -72,6 +73,7 @@ class ClientConn final : public Conn, public RequestBudget::Holder {
   bool paused_ = false;       // reading and parsing stopped by backpressure
   bool pause_logged_ = false;
   bool parse_pending_ = false;     // resumed with requests read but not parsed
+  const uint64_t output_limit_;    // the pool's client_output_limit; 0: none
   uint64_t reply_bytes_ = 0;       // bytes of queued replies not yet taken
   uint64_t replies_pending_ = 0;   // queued requests still waiting for a reply
   uint64_t reply_estimate_ = 0;    // bytes expected of each pending reply

@@ -3,8 +3,7 @@
 
 namespace walnut::proxy {
 
-void RequestBudget::update(Holder& holder, uint64_t bytes) {
-  if (bytes == holder.bytes_) return;  // the usual case: nothing under way
+void RequestBudget::resize(Holder& holder, uint64_t bytes) {
   const bool gave_back = bytes < holder.bytes_;
   held_ = held_ - holder.bytes_ + bytes;
   holder.bytes_ = bytes;
@@ -16,19 +15,7 @@ void RequestBudget::update(Holder& holder, uint64_t bytes) {
   if (gave_back && waiting_ > 0) wake();
 }
 
-bool RequestBudget::may_read(const Holder& holder) const {
-  return limit_ == 0 || held_ + forwarded_ <= limit_ || !holder.hook_.linked() ||
-         (line_.front() == &holder && forwarded_ < limit_);
-}
-
-void RequestBudget::charge(uint64_t bytes, uint64_t* charge) {
-  if (bytes <= kLargeRequest) return;
-  *charge = bytes;
-  forwarded_ += bytes;
-}
-
-void RequestBudget::discharge(uint64_t* charge) {
-  if (*charge == 0) return;
+void RequestBudget::give_back(uint64_t* charge) {
   forwarded_ -= *charge;
   *charge = 0;
   if (waiting_ > 0) wake();

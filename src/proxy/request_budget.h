@@ -51,9 +51,15 @@ class RequestBudget {
   uint64_t forwarded() const { return forwarded_; }
 
   // `holder` now holds `bytes` of an unfinished request (0 when none).
-  void update(Holder& holder, uint64_t bytes);
-  // Whether `holder` may read more now.
-  bool may_read(const Holder& holder) const;
+  // Inline: after every parse, and nearly always nothing changed.
+  void update(Holder& holder, uint64_t bytes) {
+    if (bytes != holder.bytes_) resize(holder, bytes);
+  }
+  // Whether `holder` may read more now (before every read of a client).
+  bool may_read(const Holder& holder) const {
+    return limit_ == 0 || held_ + forwarded_ <= limit_ || !holder.hook_.linked() ||
+           (line_.front() == &holder && forwarded_ < limit_);
+  }
   // `holder`, which may not read, stops until budget_available().
   void wait(Holder& holder);
   // `holder` goes away: what it held is given back.
@@ -61,10 +67,18 @@ class RequestBudget {
 
   // A complete request of `bytes` (`*charge` says what it owes, 0 for a
   // small one) until discharge(): when it was written, or dropped.
-  void charge(uint64_t bytes, uint64_t* charge);
-  void discharge(uint64_t* charge);
+  void charge(uint64_t bytes, uint64_t* charge) {
+    if (bytes <= kLargeRequest) return;
+    *charge = bytes;
+    forwarded_ += bytes;
+  }
+  void discharge(uint64_t* charge) {
+    if (*charge != 0) give_back(charge);
+  }
 
  private:
+  void resize(Holder& holder, uint64_t bytes);
+  void give_back(uint64_t* charge);
   void wake();
 
   uint64_t limit_ = 0;
