@@ -87,6 +87,22 @@ class SlowClient {
   size_t sent_ = 0;
 };
 
+// `n` GETs of the key "big", as one pipeline.
+std::string gets_of_big(int n) {
+  std::string requests;
+  for (int i = 0; i < n; ++i) requests += encode({"GET", "big"});
+  return requests;
+}
+
+// How many of the `n` replies in `in` are not `reply` (all the same size).
+int wrong_replies(const std::string& in, const std::string& reply, int n) {
+  int wrong = 0;
+  for (int i = 0; i < n; ++i) {
+    if (in.compare(static_cast<size_t>(i) * reply.size(), reply.size(), reply) != 0) ++wrong;
+  }
+  return wrong;
+}
+
 // walnut on one redis-server with the given client_output_limit, and a
 // value of `value_size` bytes under "big".
 struct BigValuePool {
@@ -121,8 +137,7 @@ TEST(Backpressure, ClientThatDoesNotReadIsNotBufferedWithoutBound) {
 
   // 10,000 GETs of a 32 KB value: 320 MB of replies if walnut kept them all.
   constexpr int kRequests = 10000;
-  std::string requests;
-  for (int i = 0; i < kRequests; ++i) requests += encode({"GET", "big"});
+  const std::string requests = gets_of_big(kRequests);
   SlowClient slow(w.port());
   ASSERT_TRUE(slow.connected());
   slow.write_for(requests, 3s);
@@ -156,11 +171,7 @@ TEST(Backpressure, ClientThatDoesNotReadIsNotBufferedWithoutBound) {
   const std::string reply = bulk(value);
   std::string in = slow.finish(requests, reply.size() * kRequests, 60s);
   ASSERT_EQ(in.size(), reply.size() * kRequests);
-  int wrong = 0;
-  for (int i = 0; i < kRequests; ++i) {
-    if (in.compare(static_cast<size_t>(i) * reply.size(), reply.size(), reply) != 0) ++wrong;
-  }
-  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(wrong_replies(in, reply, kRequests), 0);
 }
 
 // The contrast that shows the limit is what bounds memory: without one,
@@ -172,8 +183,7 @@ TEST(Backpressure, ZeroLimitMeansNoLimit) {
   const std::string& value = pool.value;
   const long baseline = pool.rss_kb();
   constexpr int kRequests = 3000;  // 96 MB of replies
-  std::string requests;
-  for (int i = 0; i < kRequests; ++i) requests += encode({"GET", "big"});
+  const std::string requests = gets_of_big(kRequests);
   SlowClient slow(w.port());
   ASSERT_TRUE(slow.connected());
   slow.write_for(requests, 3s);
@@ -214,8 +224,7 @@ TEST(Backpressure, RepliesOnTheirWayAreBoundedNotOnlyRepliesHeld) {
   const long baseline = pool.rss_kb();
   ASSERT_GT(baseline, 0);
   constexpr int kRequests = 5000;  // 500 MB of replies
-  std::string requests;
-  for (int i = 0; i < kRequests; ++i) requests += encode({"GET", "big"});
+  const std::string requests = gets_of_big(kRequests);
   SlowClient slow(w.port());
   ASSERT_TRUE(slow.connected());
   slow.write_for(requests, 3s);
@@ -246,11 +255,7 @@ TEST(Backpressure, RepliesOnTheirWayAreBoundedNotOnlyRepliesHeld) {
   const std::string reply = bulk(pool.value);
   std::string in = slow.finish(requests, reply.size() * kRequests, 120s);
   ASSERT_EQ(in.size(), reply.size() * kRequests);
-  int wrong = 0;
-  for (int i = 0; i < kRequests; ++i) {
-    if (in.compare(static_cast<size_t>(i) * reply.size(), reply.size(), reply) != 0) ++wrong;
-  }
-  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(wrong_replies(in, reply, kRequests), 0);
 }
 
 }  // namespace

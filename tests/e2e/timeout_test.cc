@@ -58,31 +58,42 @@ void expect_timed_out_in_time(const std::string& what, Clock::time_point sent,
   EXPECT_LT(waited, 2 * kTimeoutMs) << what << ": the timeout came late";
 }
 
+// One redis-server behind walnut, and a client whose SET left walnut's
+// server connection open and idle; then the server is stopped.
+struct IdleThenStopped {
+  explicit IdleThenStopped(const std::vector<std::string>& walnut_args = {})
+      : redis(dir),
+        w(dir, pool_yaml("idle", {redis.port()}, kTimeout), walnut_args),
+        c(w.port()) {
+    set_ok = c.call({"SET", "a", "1"}) == "+OK\r\n";
+    pause = std::make_unique<Paused>(redis.process().pid());
+  }
+  bool ready() const { return set_ok && pause->stopped(); }
+
+  TempDir dir;
+  RedisServer redis;
+  Walnut w;
+  Client c;
+  bool set_ok = false;
+  std::unique_ptr<Paused> pause;
+};
+
 // --- The matrix: one request, one connection, first ---
 
 TEST(Timeout, SingleRequestOnAnIdleConnection) {
-  TempDir dir;
-  RedisServer redis(dir);
-  Walnut w(dir, pool_yaml("single", {redis.port()}, kTimeout));
-  Client c(w.port());
-  ASSERT_EQ(c.call({"SET", "a", "1"}), "+OK\r\n");  // the connection is open and idle
-  Paused pause(redis.process().pid());
-  ASSERT_TRUE(pause.stopped());
+  IdleThenStopped t;
+  ASSERT_TRUE(t.ready());
   auto t0 = Clock::now();
-  EXPECT_EQ(c.call({"GET", "a"}), kTimedOut);
+  EXPECT_EQ(t.c.call({"GET", "a"}), kTimedOut);
   expect_timed_out_in_time("one GET on an idle connection", t0);
-  pause.resume();
-  EXPECT_EQ(c.call({"GET", "a"}), bulk("1")) << "the connection is usable again";
+  t.pause->resume();
+  EXPECT_EQ(t.c.call({"GET", "a"}), bulk("1")) << "the connection is usable again";
 }
 
 TEST(Timeout, PipelineTimesOutTogether) {
-  TempDir dir;
-  RedisServer redis(dir);
-  Walnut w(dir, pool_yaml("pipeline", {redis.port()}, kTimeout));
-  Client c(w.port());
-  ASSERT_EQ(c.call({"SET", "a", "1"}), "+OK\r\n");
-  Paused pause(redis.process().pid());
-  ASSERT_TRUE(pause.stopped());
+  IdleThenStopped t;
+  ASSERT_TRUE(t.ready());
+  Client& c = t.c;
   auto t0 = Clock::now();
   c.send_raw(encode({"GET", "a"}) + encode({"SET", "b", "2"}) + encode({"GET", "b"}));
   EXPECT_EQ(c.read_reply(), kTimedOut);
@@ -171,13 +182,9 @@ TEST(Timeout, SingleRequestBehindTheSelectHandshake) {
 }
 
 TEST(Timeout, RequestArrivingBehindOnlyTimedOutRequests) {
-  TempDir dir;
-  RedisServer redis(dir);
-  Walnut w(dir, pool_yaml("behind", {redis.port()}, kTimeout));
-  Client c(w.port());
-  ASSERT_EQ(c.call({"SET", "a", "1"}), "+OK\r\n");
-  Paused pause(redis.process().pid());
-  ASSERT_TRUE(pause.stopped());
+  IdleThenStopped t;
+  ASSERT_TRUE(t.ready());
+  Client& c = t.c;
   auto t0 = Clock::now();
   EXPECT_EQ(c.call({"GET", "a"}), kTimedOut);
   expect_timed_out_in_time("the first GET", t0);
@@ -440,19 +447,16 @@ TEST(Timeout, LateReplyWithinItsPatienceIsSwallowedOnTheSameConnection) {
 }
 
 TEST(Timeout, RequestsDroppedWithAConnectionAreLoggedOnce) {
-  TempDir dir;
-  RedisServer redis(dir);
-  Walnut w(dir, pool_yaml("logonce", {redis.port()}, kTimeout), {"-v", "6"});
-  Client c(w.port());
-  ASSERT_EQ(c.call({"SET", "a", "1"}), "+OK\r\n");
-  Paused pause(redis.process().pid());
-  ASSERT_TRUE(pause.stopped());
+  IdleThenStopped t({"-v", "6"});
+  ASSERT_TRUE(t.ready());
+  Client& c = t.c;
+  Walnut& w = t.w;
   std::string pipeline;
   for (int i = 0; i < 20; ++i) pipeline += encode({"GET", "a"});
   c.send_raw(pipeline);
   for (int i = 0; i < 20; ++i) ASSERT_EQ(c.read_reply(), kTimedOut) << i;
   // The server dies while walnut still waits for the 20 late replies.
-  ::kill(redis.process().pid(), SIGKILL);
+  ::kill(t.redis.process().pid(), SIGKILL);
   ASSERT_TRUE(wait_until([&] { return w.log().find("20 late replies") != std::string::npos; },
                          10s))
       << w.log();
