@@ -78,7 +78,7 @@ void ClientConn::resume_if_under_limit() {
 
 void ClientConn::on_readable() {
   // What a pause left unparsed goes first: a read must find it parsed.
-  if (reader_.has_unparsed() && !parse_input()) return;
+  if (reading_ && reader_.has_unparsed() && !parse_input()) return;
   for (int i = 0; i < kMaxReadsPerEvent && reading_; ++i) {
     pause_if_over_limit();
     if (paused_) return;
