@@ -265,6 +265,12 @@ std::string walnut_binary() {
   const char* over = std::getenv("WALNUT_BINARY");
   return over != nullptr && *over != '\0' ? over : std::string(WALNUT_TOP_BUILDDIR) + "/walnut";
 }
+
+bool walnut_uses_asan_allocator() {
+  const std::string binary = read_file(walnut_binary());
+  return binary.find("libasan.so") != std::string::npos;  // linked against it
+}
+
 std::string top_srcdir() { return WALNUT_TOP_SRCDIR; }
 
 Walnut::Walnut(const TempDir& dir, const std::string& yaml,

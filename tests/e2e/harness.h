@@ -95,6 +95,10 @@ class RedisServer {
 
 // The walnut binary under test.
 std::string walnut_binary();
+// Whether the walnut under test was built with AddressSanitizer, whose own
+// allocator keeps freed memory in quarantine: its resident memory says
+// little about walnut's own.
+bool walnut_uses_asan_allocator();
 std::string top_srcdir();
 
 // walnut on a config written from `yaml` (which may use the words

@@ -19,14 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Whether the walnut under test was built with AddressSanitizer, whose own
-// allocator keeps freed memory in quarantine: what this test checks is how
-// walnut returns memory through the system's allocator.
-bool walnut_uses_asan_allocator() {
-  const std::string binary = read_file(walnut_binary());
-  return binary.find("libasan.so") != std::string::npos;  // linked against it
-}
-
 TEST(MemoryReturn, ResidentMemoryFallsBackAfterABurst) {
   if (walnut_uses_asan_allocator()) {
     GTEST_SKIP() << "walnut built with AddressSanitizer: its allocator holds freed memory";
