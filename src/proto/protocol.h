@@ -23,6 +23,7 @@ enum class Action : uint8_t {
   kReply,       // msg.reply holds a local reply
   kReplyClose,  // a local reply, then close the client (QUIT)
   kDiscard,     // nothing to answer (an empty inline line)
+  kStats,       // answer with walnut's own statistics (see stats_reply)
 };
 
 // What a protocol remembers about one client between its requests.
@@ -60,6 +61,11 @@ class Protocol {
 
   // Sets msg.reply to an error reply naming `cause` ("Connection refused").
   virtual void error_reply(Msg& msg, std::string_view cause,
+                           buffer::MbufPool& pool) const = 0;
+  // Sets msg.reply to `stats` (name, value) in the protocol's form, for a
+  // request classify() marked kStats.
+  virtual void stats_reply(Msg& msg,
+                           const std::vector<std::pair<std::string, std::string>>& stats,
                            buffer::MbufPool& pool) const = 0;
   // Sets msg.reply to the reply for malformed input (`what` from the parser).
   virtual void protocol_error_reply(Msg& msg, std::string_view what,

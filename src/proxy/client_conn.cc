@@ -151,6 +151,11 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
       msg->done = true;
       reply_ready(msg);
       break;
+    case proto::Action::kStats:
+      pool_.stats_reply(msg);
+      msg->done = true;
+      reply_ready(msg);
+      break;
     case proto::Action::kReplyClose:
       msg->done = true;
       msg->close_after = true;

@@ -254,6 +254,50 @@ stats::PoolSnapshot ServerPool::snapshot() const {
   return p;
 }
 
+void ServerPool::stats_reply(proto::Msg* msg) {
+  // memcached's names where walnut's number means the same; walnut's own
+  // (those of its stats JSON) otherwise, servers summed over the pool.
+  const time_t now = time(nullptr);
+  std::vector<std::pair<std::string, std::string>> stats;
+  auto add = [&stats](const char* name, uint64_t value) {
+    stats.emplace_back(name, std::to_string(value));
+  };
+  add("pid", static_cast<uint64_t>(getpid()));
+  add("uptime", static_cast<uint64_t>(now - started_));
+  add("time", static_cast<uint64_t>(now));
+  stats.emplace_back("version", "walnut-" PACKAGE_VERSION);
+  add("pointer_size", sizeof(void*) * 8);
+  add("curr_connections", clients_.size());
+  add("total_connections", ctx_.total_connections());
+  add("client_eof", counters_.client_eof);
+  add("client_err", counters_.client_err);
+  add("forward_error", counters_.forward_error);
+  add("fragments", counters_.fragments);
+  add("server_ejects", counters_.server_ejects);
+  stats::ServerCounters sum;
+  for (const auto& s : servers_) {
+    const stats::ServerCounters c = s->snapshot();
+    sum.server_connections += c.server_connections;
+    sum.server_eof += c.server_eof;
+    sum.server_err += c.server_err;
+    sum.server_timedout += c.server_timedout;
+    sum.requests += c.requests;
+    sum.request_bytes += c.request_bytes;
+    sum.responses += c.responses;
+    sum.response_bytes += c.response_bytes;
+  }
+  add("servers", servers_.size());
+  add("server_connections", sum.server_connections);
+  add("server_eof", sum.server_eof);
+  add("server_err", sum.server_err);
+  add("server_timedout", sum.server_timedout);
+  add("requests", sum.requests);
+  add("request_bytes", sum.request_bytes);
+  add("responses", sum.responses);
+  add("response_bytes", sum.response_bytes);
+  protocol_->stats_reply(*msg, stats, ctx_.mbufs());
+}
+
 void ServerPool::answer_error(proto::Msg* msg, const std::string& cause) {
   ++counters_.forward_error;
   msg->reply.clear();

@@ -3,6 +3,7 @@
 // clients are routed and forwarded here.
 #pragma once
 
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,6 +53,9 @@ class ServerPool {
   void forward_split(proto::Msg* msg);
   // A fragment got its reply; the last one completes its parent.
   void fragment_done(proto::Msg* fragment);
+  // Answers `msg` with walnut's own statistics of this pool (memcached's
+  // "stats"), in the protocol's form.
+  void stats_reply(proto::Msg* msg);
   // `msg` has its reply (from a server, or an error): hand it to its client,
   // its parent, or drop it when nobody waits any more.
   void finish(proto::Msg* msg);
@@ -90,6 +94,7 @@ class ServerPool {
   stats::PoolCounters counters_;
   stats::PoolMetrics metrics_;
   Listener* listener_ = nullptr;
+  const time_t started_ = time(nullptr);
   IntrusiveList<ClientConn, &ClientConn::pool_hook> clients_;
 };
 

@@ -128,21 +128,30 @@ TEST(MemcacheResponseParser, OneLineRepliesEveryWay) {
         "TOUCHED\r\n", "OK\r\n", "VERSION 1.6.18\r\n", "0\r\n", "12345\r\n",
         "18446744073709551615\r\n", "HD\r\n", "HD c123 f30 kfoo t-1\r\n", "EN\r\n", "NS\r\n",
         "EX\r\n", "NF\r\n", "MN\r\n", "ME key exp=-1 la=3 cas=2 fetch=no cls=1 size=63\r\n",
-        "RESET\r\n", "\r\n", "STAT pid 1\r\n",
-        // Near misses of the structured words are text lines.
-        "VALUEX 1 2 3\r\n", "VALUES\r\n", "VAX 1\r\n", "VAL 1\r\n", "V\r\n", "END \r\n",
-        "ENDS\r\n", " VALUE k 0 1\r\n", " VA 1\r\n",
-        // Not quite error replies.
-        "ERRORS\r\n", "ERROR x\r\n", " ERROR\r\n", "CLIENT_ERRO\r\n", "SERVER\r\n",
-        "STORED \xff\0\r\n"s}) {
+        "RESET\r\n", "STAT pid 1\r\n", "END \r\n", "STORED \xff\0\r\n"s,
+        // Not quite an error reply.
+        "ERROR x\r\n"}) {
     check_all_ways(msg, done(msg));
+  }
+}
+
+// A line no memcached reply starts with (near misses of the structured
+// words included) means the connection is out of step: refused at its CR,
+// never passed on as a client's answer.
+TEST(MemcacheResponseParser, UnknownLinesAreNotReplies) {
+  for (const std::string& msg : std::vector<std::string>{
+           "WHATEVER 1 2 3\r\n", "\r\n", "VALUEX 1 2 3\r\n", "VALUES\r\n", "VAX 1\r\n",
+           "VAL 1\r\n", "V\r\n", "ENDS\r\n", " VALUE k 0 1\r\n", " VA 1\r\n", "ERRORS\r\n",
+           " ERROR\r\n", "CLIENT_ERRO\r\n", "CLIENT_ERRORx\r\n", "SERVER\r\n", "stored\r\n",
+           "-1\r\n", "12a\r\n", "NOT_STORED_AT_ALL\r\n"}) {
+    check_all_ways(msg, error(msg.find('\r'), "not a memcached reply"));
   }
 }
 
 TEST(MemcacheResponseParser, ErrorRepliesEveryWay) {
   for (const std::string msg :
        {"ERROR\r\n", "CLIENT_ERROR bad data chunk\r\n", "CLIENT_ERROR\r\n",
-        "CLIENT_ERRORx\r\n", "SERVER_ERROR out of memory storing object\r\n",
+        "SERVER_ERROR out of memory storing object\r\n",
         "SERVER_ERROR object too large for cache\r\n", "SERVER_ERROR\r\n"}) {
     check_all_ways(msg, done(msg, true));
   }
@@ -302,7 +311,7 @@ TEST(MemcacheResponseParser, LineAndValueLimits) {
   EXPECT_EQ(run_fresh(endless, {}, limits), error(8, "line too long"));
   EXPECT_EQ(run_fresh(endless, every_byte(endless.size()), limits), error(8, "line too long"));
   limits.max_line = 0;
-  check_all_ways("\r\n", done("\r\n"), limits);
+  check_all_ways("\r\n", error(0, "not a memcached reply"), limits);
   check_all_ways("X\r\n", error(0, "line too long"), limits);
 
   limits = {};
@@ -318,8 +327,8 @@ TEST(MemcacheResponseParser, LineAndValueLimits) {
 }
 
 TEST(MemcacheResponseParser, DefaultLineLimitIs64KiB) {
-  const std::string fits = std::string(64 * 1024, 'e') + "\r\n";
-  EXPECT_EQ(run_fresh(fits, {}), done(fits));
+  const std::string fits = "SERVER_ERROR " + std::string(64 * 1024 - 13, 'e') + "\r\n";
+  EXPECT_EQ(run_fresh(fits, {}), done(fits, true));
   const std::string too_long(64 * 1024 + 1, 'e');
   EXPECT_EQ(run_fresh(too_long, {}), error(64 * 1024, "line too long"));
 }

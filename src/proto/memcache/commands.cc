@@ -42,6 +42,7 @@ constexpr Command kRows[] = {
     {{"ma", -2, 1, 1, 1, 0, W}, 0, false, true},
     {{"mn", -1, 0, 0, 0, 0, L}, 1, false, true},
     {{"version", -1, 0, 0, 0, 0, L}, 1, false, false},
+    {{"stats", -1, 0, 0, 0, 0, L}, 0, false, false},
     {{"quit", -1, 0, 0, 0, 0, L}, 1, false, false},
     // whole-server or per-connection commands: no meaning through a proxy
     {{"cache_memlimit", -1, 0, 0, 0, 0, U}, 0, false, false},
@@ -50,7 +51,6 @@ constexpr Command kRows[] = {
     {{"me", -1, 0, 0, 0, 0, U}, 0, false, true},
     {{"shutdown", -1, 0, 0, 0, 0, U}, 0, false, false},
     {{"slabs", -1, 0, 0, 0, 0, U}, 0, false, false},
-    {{"stats", -1, 0, 0, 0, 0, U}, 0, false, false},
     {{"verbosity", -1, 0, 0, 0, 0, U}, 0, false, false},
     {{"watch", -1, 0, 0, 0, 0, U}, 0, false, false},
 };

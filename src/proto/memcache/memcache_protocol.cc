@@ -88,12 +88,7 @@ Action MemcacheProtocol::classify(Msg& msg, proto::ClientSession&,
     set_reply(msg, "ERROR", true, pool);
     return Action::kReply;
   }
-  if (cmd->info.kind == CommandKind::kLocal) {
-    if (name == "quit") return Action::kReplyClose;  // memcached just closes
-    set_reply(msg, name == "mn" ? "MN" : "VERSION walnut-" PACKAGE_VERSION,
-              false, pool);
-    return Action::kReply;
-  }
+  if (cmd->info.kind == CommandKind::kLocal) return classify_local(msg, name, pool);
   if (cmd->meta && has_quiet_flag(msg)) {
     set_reply(msg, "CLIENT_ERROR the quiet flag (q) is not supported by walnut",
               true, pool);
@@ -139,6 +134,36 @@ bool MemcacheProtocol::keys_ok(Msg& msg, buffer::MbufPool& pool) const {
 void MemcacheProtocol::error_reply(Msg& msg, std::string_view cause,
                                    buffer::MbufPool& pool) const {
   set_reply(msg, "SERVER_ERROR " + std::string(cause), true, pool);
+}
+
+// Commands walnut answers itself.
+Action MemcacheProtocol::classify_local(Msg& msg, const std::string& name,
+                                        buffer::MbufPool& pool) const {
+  if (name == "quit") return Action::kReplyClose;  // memcached just closes
+  if (name == "stats") {
+    // Plain "stats": walnut's own counters. "stats slabs", "items",
+    // "settings"...: walnut keeps none of these (the servers do), so the
+    // answer is the empty list, which every client can read.
+    if (msg.tokens.size() == 1) return Action::kStats;
+    set_reply(msg, "END", false, pool);
+    return Action::kReply;
+  }
+  // A number clients can parse (libmemcached wants a non-zero major
+  // version): the memcached protocol walnut speaks, meta commands included;
+  // walnut's own name and version follow it.
+  set_reply(msg, name == "mn" ? "MN" : "VERSION 1.6.0 walnut-" PACKAGE_VERSION, false, pool);
+  return Action::kReply;
+}
+
+void MemcacheProtocol::stats_reply(Msg& msg,
+                                   const std::vector<std::pair<std::string, std::string>>& stats,
+                                   buffer::MbufPool& pool) const {
+  std::string text;
+  for (const auto& [name, value] : stats) text += "STAT " + name + " " + value + "\r\n";
+  text += "END\r\n";
+  msg.reply.clear();
+  msg.reply.append_copy(pool, text);
+  msg.reply_is_error = false;
 }
 
 void MemcacheProtocol::protocol_error_reply(Msg& msg, std::string_view what,

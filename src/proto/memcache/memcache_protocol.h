@@ -19,6 +19,9 @@ class MemcacheProtocol final : public proto::Protocol {
 
   std::unique_ptr<proto::RequestParser> new_request_parser() const override;
   std::unique_ptr<proto::ResponseParser> new_response_parser() const override;
+  void stats_reply(proto::Msg& msg,
+                   const std::vector<std::pair<std::string, std::string>>& stats,
+                   buffer::MbufPool& pool) const override;
   proto::Action classify(proto::Msg& msg, proto::ClientSession& session,
                          buffer::MbufPool& pool) const override;
   void error_reply(proto::Msg& msg, std::string_view cause,
@@ -35,6 +38,8 @@ class MemcacheProtocol final : public proto::Protocol {
 
  private:
   bool keys_ok(proto::Msg& msg, buffer::MbufPool& pool) const;
+  proto::Action classify_local(proto::Msg& msg, const std::string& name,
+                               buffer::MbufPool& pool) const;
 
   RequestLimits request_limits_;
   ResponseLimits response_limits_;

@@ -31,6 +31,7 @@ constexpr std::string_view kBadVaLine = "bad VA line";
 constexpr std::string_view kBadLength = "bad data length";
 constexpr std::string_view kBadChunk = "bad data chunk";
 constexpr std::string_view kUnexpected = "unexpected line in retrieval reply";
+constexpr std::string_view kNotAReply = "not a memcached reply";
 
 // Value capacity kept across reset(), so the steady state allocates nothing
 // while one huge multi-get reply does not pin its peak forever.
@@ -201,6 +202,24 @@ bool ResponseParser::line_byte(char c, uint64_t at) {
   return true;
 }
 
+// Whether a line outside a retrieval reply, now complete, starts with a word
+// that a memcached reply starts with. Anything else is no reply to what
+// walnut forwards: the server (or what pretends to be one) is out of step,
+// and passing the line on would hand a client garbage as its answer.
+bool ResponseParser::known_reply_line() const {
+  const size_t seen = static_cast<size_t>(std::min<uint64_t>(line_len_, sizeof head_));
+  const std::string_view head(head_, seen);
+  const std::string_view word = head.substr(0, head.find(' '));
+  // incr/decr: the new value, up to 20 digits (only the first few are kept).
+  if (!word.empty() && std::all_of(word.begin(), word.end(), is_digit)) return true;
+  if (word.size() == seen && line_len_ > sizeof head_) return false;  // too long a word
+  static constexpr std::string_view kWords[] = {
+      "STORED", "NOT_STORED", "EXISTS", "NOT_FOUND", "DELETED", "TOUCHED", "END",
+      "OK", "VERSION", "STAT", "RESET", "ERROR", "CLIENT_ERROR", "SERVER_ERROR",
+      "HD", "EN", "NF", "NS", "EX", "MN", "ME"};
+  return std::find(std::begin(kWords), std::end(kWords), word) != std::end(kWords);
+}
+
 // The CR ending a line that line_byte() has been walking.
 bool ResponseParser::line_ended() {
   if (line_ == Line::kUnknown) {
@@ -222,6 +241,10 @@ bool ResponseParser::line_ended() {
       return false;
     }
     line_ = Line::kText;
+    if (!known_reply_line()) {
+      why_ = kNotAReply;
+      return false;
+    }
     return true;
   }
   if (in_token_) {
@@ -294,6 +317,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
           p += text;
           if (p == end) break;
           if (*p != '\r') return fail(data, p, kLineTooLong);
+          if (!in_run_ && !known_reply_line()) return fail(data, p, kNotAReply);
           ++p;
           state_ = State::kLineLf;
           break;

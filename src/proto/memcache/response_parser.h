@@ -71,6 +71,7 @@ class ResponseParser final : public proto::ResponseParser {
   void note_head(const char* p, size_t n);
   bool head_is(std::string_view word) const;
   bool line_finished();
+  bool known_reply_line() const;
   bool block_ended(uint64_t at);
   proto::ParseResult done(const char* data, const char* p);
   proto::ParseResult fail(const char* data, const char* p,
@@ -82,7 +83,7 @@ class ResponseParser final : public proto::ResponseParser {
   bool in_run_ = false;         // inside a run of VALUE blocks
   bool in_token_ = false;
   uint8_t tokens_ = 0;          // tokens opened on this line (capped)
-  char head_[12] = {};          // the line's first bytes
+  char head_[16] = {};          // the line's first bytes (a 12-byte word and its space)
   uint64_t number_ = 0;         // the open number token's value so far
   uint64_t length_ = 0;         // the data length the line announced
   uint64_t remaining_ = 0;      // data bytes still to skip

@@ -236,6 +236,16 @@ void RedisProtocol::error_reply(Msg& msg, std::string_view cause,
   set_error(msg, "ERR " + std::string(cause), pool);
 }
 
+void RedisProtocol::stats_reply(Msg& msg,
+                                const std::vector<std::pair<std::string, std::string>>& stats,
+                                buffer::MbufPool& pool) const {
+  std::string body;
+  for (const auto& [name, value] : stats) body += name + ":" + value + "\r\n";
+  msg.reply.clear();
+  msg.reply.append_copy(pool, "$" + std::to_string(body.size()) + "\r\n" + body + "\r\n");
+  msg.reply_is_error = false;
+}
+
 void RedisProtocol::protocol_error_reply(Msg& msg, std::string_view what,
                                          buffer::MbufPool& pool) const {
   set_error(msg, "ERR Protocol error: " + std::string(what), pool);

@@ -42,6 +42,10 @@ class RedisProtocol final : public proto::Protocol {
                          buffer::MbufPool& pool) const override;
   void error_reply(proto::Msg& msg, std::string_view cause,
                    buffer::MbufPool& pool) const override;
+  // INFO's form: "name:value" lines in one bulk string.
+  void stats_reply(proto::Msg& msg,
+                   const std::vector<std::pair<std::string, std::string>>& stats,
+                   buffer::MbufPool& pool) const override;
   void protocol_error_reply(proto::Msg& msg, std::string_view what,
                             buffer::MbufPool& pool) const override;
   void build_fragment(const proto::Msg& parent,
