@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "event/loop.h"
+#include "event/signal_watcher.h"
 #include "options.h"
 #include "proxy/context.h"
 #include "proxy/server_pool.h"

@@ -101,22 +101,4 @@ void Timer::on_timer(evutil_socket_t, short, void* arg) {
   self->cb_();
 }
 
-void SignalWatcher::init(Loop& loop, int signo, std::function<void()> cb) {
-  reset();
-  cb_ = std::move(cb);
-  ev_ = evsignal_new(loop.base(), signo, on_signal, this);
-  if (ev_ == nullptr) throw std::bad_alloc();
-  event_add(ev_, nullptr);
-}
-
-void SignalWatcher::reset() {
-  if (ev_) event_free(ev_);
-  ev_ = nullptr;
-}
-
-void SignalWatcher::on_signal(evutil_socket_t, short, void* arg) {
-  auto* self = static_cast<SignalWatcher*>(arg);
-  self->cb_();
-}
-
 }  // namespace walnut::event

@@ -1,4 +1,5 @@
-// RAII over libevent: the one event loop, fd watchers, timers and signals.
+// RAII over libevent: the one event loop, fd watchers and timers (signals:
+// signal_watcher.h).
 //
 // The loop runs libevent one iteration at a time and, after each iteration,
 // calls the after-iteration hook. The proxy uses that hook to flush every
@@ -76,23 +77,6 @@ class Timer {
 
  private:
   static void on_timer(evutil_socket_t, short, void* arg);
-  ::event* ev_ = nullptr;
-  std::function<void()> cb_;
-};
-
-// A signal handler run from the loop (not from the signal context).
-class SignalWatcher {
- public:
-  SignalWatcher() = default;
-  ~SignalWatcher() { reset(); }
-  SignalWatcher(const SignalWatcher&) = delete;
-  SignalWatcher& operator=(const SignalWatcher&) = delete;
-
-  void init(Loop& loop, int signo, std::function<void()> cb);
-  void reset();
-
- private:
-  static void on_signal(evutil_socket_t, short, void* arg);
   ::event* ev_ = nullptr;
   std::function<void()> cb_;
 };

@@ -1,13 +1,17 @@
 // Signals and daemon mode: a graceful SIGTERM that delivers the replies in
-// flight, SIGHUP log reopening, SIGTTIN/SIGTTOU log levels, -d with -p.
+// flight, SIGHUP log reopening, SIGTTIN/SIGTTOU log levels, -d with -p; and
+// a flood of signals, which must not stop walnut serving.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <thread>
 
@@ -102,6 +106,60 @@ TEST(Signals, TtinAndTtouChangeWhatIsLogged) {
   size_t accepted_after = 0;
   for (size_t at = 0; (at = after.find("accepted client", at)) != std::string::npos; ++at) ++accepted_after;
   EXPECT_EQ(accepted_after, accepted) << "back at level 5: not logged";
+}
+
+TEST(Signals, AFloodOfSignalsDoesNotStopWalnutServing) {
+  TempDir dir;
+  RedisServer r(dir);
+  Walnut w(dir, pool_over(r), {"-o", dir.file("walnut.log")});
+  Client c(w.port());
+  ASSERT_EQ(c.call({"SET", "k", "v"}), "+OK\r\n");
+  // SIGHUP, SIGTTIN and SIGTTOU as fast as kill() goes, until the client
+  // is done or 20 s have passed. walnut used to serve nothing at all while
+  // a flood lasted.
+  const pid_t pid = w.process().pid();
+  std::atomic<bool> stop{false};
+  std::atomic<long> sent{0};
+  std::thread flood([&] {
+    const int kinds[] = {SIGHUP, SIGTTIN, SIGTTOU};
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    for (long n = 0; !stop && std::chrono::steady_clock::now() < deadline;) {
+      for (int i = 0; i < 1000; ++i, ++n) ::kill(pid, kinds[n % 3]);
+      sent = n;
+    }
+  });
+  constexpr int kRequests = 2000;
+  int served = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRequests; ++i) {
+    if (c.call({"GET", "k"}) != bulk("v")) break;
+    ++served;
+  }
+  const bool flood_still_running = sent > 0 && !stop && flood.joinable();
+  const long sent_by_then = sent;
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - t0);
+  stop = true;
+  flood.join();
+  std::cout << served << " requests served in " << took.count() << " ms while "
+            << sent_by_then << " signals were sent\n";
+  EXPECT_EQ(served, kRequests);
+  EXPECT_TRUE(flood_still_running);
+  EXPECT_LT(took, 20s) << "the requests were served only once the flood was over";
+  // What kept walnut from serving was handling every delivery (a log reopen
+  // and a line each): now a burst is handled at most once every 10 ms.
+  size_t handled = 0;
+  const std::string log = read_file(dir.file("walnut.log"));
+  for (size_t at = log.find("(SIGHUP) received"); at != std::string::npos;
+       at = log.find("(SIGHUP) received", at + 1)) {
+    ++handled;
+  }
+  const auto flood_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - t0);
+  std::cout << "SIGHUP handled " << handled << " times in " << flood_ms.count() << " ms\n";
+  EXPECT_LE(handled, static_cast<size_t>(flood_ms.count() / 10 + 10));
+  // And the signals still do their work afterwards.
+  EXPECT_EQ(c.call({"GET", "k"}), bulk("v"));
 }
 
 TEST(Signals, DaemonWritesItsPidAndRemovesItOnSigterm) {
