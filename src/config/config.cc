@@ -309,6 +309,7 @@ LoadResult load_string(std::string_view yaml, std::string_view file_name) {
     if (Problem p = read_config(yaml, &result.config)) {
       return failure(std::string(file_name) + ":" + std::to_string(p.line) + ": " + p.message);
     }
+    for (PoolSpec& pool : result.config.pools) pool.file = file_name;
     result.ok = true;
     return result;
   } catch (const std::bad_alloc&) {

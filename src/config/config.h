@@ -43,6 +43,7 @@ struct ServerSpec {
 
 struct PoolSpec {
   std::string name;
+  std::string file;  // the configuration file, for messages that name a line
   int line = 0;
   ListenSpec listen;
   std::string hash = "fnv1a_64";

@@ -32,7 +32,28 @@ Server::~Server() { close_all("shutting down"); }
 
 bool Server::init(std::string* error) {
   if (spec_.is_unix) return net::resolve_unix(spec_.path, &address_, error);
-  return net::resolve_tcp(spec_.host, spec_.port, &address_, error);
+  std::string why;
+  if (!resolve(&why)) {
+    const config::PoolSpec& p = pool_.spec();
+    LOG_WARN("%s:%d: server '%s' of pool '%s': %s; starting without it: its keys get "
+             "this error until it resolves (tried again on every connect)",
+             p.file.c_str(), spec_.line, spec_.text.c_str(), p.name.c_str(), why.c_str());
+    last_error_ = why;
+  }
+  return true;
+}
+
+bool Server::resolve(std::string* error) {
+  if (spec_.is_unix) return true;  // resolved once, at init
+  net::Address fresh;
+  if (net::resolve_tcp(spec_.host, spec_.port, &fresh, error)) {
+    address_ = fresh;
+    resolved_ = true;
+    return true;
+  }
+  // A name that resolved before and does not now (its DNS briefly away):
+  // the last address it had is the best guess.
+  return resolved_;
 }
 
 ServerConn* Server::conn(std::string* error) {
@@ -55,6 +76,12 @@ ServerConn* Server::conn(std::string* error) {
 }
 
 ServerConn* Server::open(std::string* error) {
+  // Every connect resolves the name again, as twemproxy does: a server
+  // that moved (or did not resolve at start) is found where it is now.
+  if (!resolve(error)) {
+    on_connect_failed(*error);
+    return nullptr;
+  }
   int fd = net::connect_to(address_);
   if (fd < 0) {
     *error = std::strerror(errno);

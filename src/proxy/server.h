@@ -26,7 +26,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Resolves the address; false with `error` when it cannot be resolved.
+  // Resolves the address. A host name that does not resolve is not fatal
+  // (walnut starts, the server's keys get the cause, and every connect
+  // resolves again); false with `error` only for a unix path too long.
   bool init(std::string* error);
 
   // A connection to send on, round robin over the slots, connecting an empty
@@ -57,6 +59,8 @@ class Server {
 
  private:
   ServerConn* open(std::string* error);
+  // Resolves the address again (a host's address may change, or appear).
+  bool resolve(std::string* error);
   void count_failure(const std::string& cause);
   void start_health_check();
 
@@ -64,6 +68,7 @@ class Server {
   config::ServerSpec spec_;
   uint32_t index_;
   net::Address address_;
+  bool resolved_ = false;
   std::vector<ServerConn*> slots_;
   size_t next_slot_ = 0;
 
