@@ -65,8 +65,8 @@ TEST(MemcacheAnswers, StatsIsWalnutsCountersInMemcachedsForm) {
   EXPECT_EQ(stat_of(stats, "curr_connections"), "2");
   EXPECT_EQ(stat_of(stats, "requests"), "2") << "the set and the get reached the server";
   EXPECT_EQ(stat_of(stats, "responses"), "2");
-  EXPECT_EQ(c.call("stats slabs\r\n"), "END\r\n") << "walnut keeps no slab stats";
-  EXPECT_EQ(c.call("version\r\n"), "VERSION 1.6.0 walnut-" PACKAGE_VERSION "\r\n");
+  EXPECT_EQ(c.call("stats slabs\r\n"), "ERROR\r\n") << "walnut keeps no slab stats";
+  EXPECT_EQ(c.call("version\r\n"), "VERSION 1.6.10 walnut-" PACKAGE_VERSION "\r\n");
 }
 
 // A fake memcached for what a real one does not do: on its first

@@ -6,6 +6,7 @@
 // with the key inside the line) and then "END\r\n"; a VA reply is one line
 // and one data block; anything else is one line. See fuzz_driver.h for how
 // the input is cut and fed.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <string_view>
@@ -78,6 +79,15 @@ struct ResponseProtocol {
     const std::string_view first = line_at(msg, 0);
     FUZZ_CHECK(r.is_error_reply == (first == "ERROR" || first.starts_with("CLIENT_ERROR") ||
                                     first.starts_with("SERVER_ERROR")));
+    if (!first.starts_with("VALUE ") && !first.starts_with("VA ")) {
+      // A one-line reply starts with a word memcached replies start with.
+      const std::string_view word = first.substr(0, first.find(' '));
+      static constexpr std::string_view kWords[] = {
+          "STORED", "NOT_STORED", "EXISTS", "NOT_FOUND", "DELETED", "TOUCHED", "END", "OK",
+          "VERSION", "ERROR", "CLIENT_ERROR", "SERVER_ERROR", "HD", "EN", "NF", "NS", "EX"};
+      const bool number = !word.empty() && word.find_first_not_of("0123456789") == word.npos;
+      FUZZ_CHECK(number || std::find(std::begin(kWords), std::end(kWords), word) != std::end(kWords));
+    }
     if (first.starts_with("VALUE ")) {
       // VALUE blocks, then END.
       size_t at = 0;

@@ -56,10 +56,10 @@ TEST_F(MemcacheProtocolTest, LocalCommands) {
   EXPECT_EQ(classify("version\r\n"), Action::kReply);
   // A version clients parse (libmemcached refuses a major version of 0 or
   // a word), then walnut's own.
-  EXPECT_EQ(reply(), "VERSION 1.6.0 walnut-" PACKAGE_VERSION "\r\n");
+  EXPECT_EQ(reply(), "VERSION 1.6.10 walnut-" PACKAGE_VERSION "\r\n");
   EXPECT_EQ(classify("stats\r\n"), Action::kStats) << "the pool fills in its counters";
   EXPECT_EQ(classify("stats slabs\r\n"), Action::kReply);
-  EXPECT_EQ(reply(), "END\r\n") << "walnut keeps no slab, item or settings stats";
+  EXPECT_EQ(reply(), "ERROR\r\n") << "walnut keeps no slab, item or settings stats";
   std::vector<std::pair<std::string, std::string>> stats = {{"pid", "42"}, {"version", "w"}};
   protocol_.stats_reply(msg_, stats, pool_);
   EXPECT_EQ(reply(), "STAT pid 42\r\nSTAT version w\r\nEND\r\n");

@@ -142,16 +142,17 @@ Action MemcacheProtocol::classify_local(Msg& msg, const std::string& name,
   if (name == "quit") return Action::kReplyClose;  // memcached just closes
   if (name == "stats") {
     // Plain "stats": walnut's own counters. "stats slabs", "items",
-    // "settings"...: walnut keeps none of these (the servers do), so the
-    // answer is the empty list, which every client can read.
+    // "settings"...: walnut keeps none of these (the servers do); an empty
+    // list would say the cache is empty, so it answers what memcached
+    // answers for a group it does not know.
     if (msg.tokens.size() == 1) return Action::kStats;
-    set_reply(msg, "END", false, pool);
+    set_reply(msg, "ERROR", true, pool);
     return Action::kReply;
   }
   // A number clients can parse (libmemcached wants a non-zero major
-  // version): the memcached protocol walnut speaks, meta commands included;
-  // walnut's own name and version follow it.
-  set_reply(msg, name == "mn" ? "MN" : "VERSION 1.6.0 walnut-" PACKAGE_VERSION, false, pool);
+  // version): the memcached protocol walnut speaks, 1.6.10's meta commands
+  // with HD replies included; walnut's own name and version follow it.
+  set_reply(msg, name == "mn" ? "MN" : "VERSION 1.6.10 walnut-" PACKAGE_VERSION, false, pool);
   return Action::kReply;
 }
 

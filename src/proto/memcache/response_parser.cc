@@ -210,13 +210,18 @@ bool ResponseParser::known_reply_line() const {
   const size_t seen = static_cast<size_t>(std::min<uint64_t>(line_len_, sizeof head_));
   const std::string_view head(head_, seen);
   const std::string_view word = head.substr(0, head.find(' '));
-  // incr/decr: the new value, up to 20 digits (only the first few are kept).
-  if (!word.empty() && std::all_of(word.begin(), word.end(), is_digit)) return true;
   if (word.size() == seen && line_len_ > sizeof head_) return false;  // too long a word
+  // incr/decr: the new value, at most 20 digits (UINT64_MAX).
+  if (!word.empty() && word.size() <= 20 && std::all_of(word.begin(), word.end(), is_digit)) {
+    return true;
+  }
+  // Replies to what walnut forwards (and to its health check, version).
+  // OK: memcached before 1.6.10 answered meta commands with it. STAT,
+  // RESET, MN and ME answer commands walnut handles or refuses itself, so
+  // from a server they too mean the stream is out of step.
   static constexpr std::string_view kWords[] = {
       "STORED", "NOT_STORED", "EXISTS", "NOT_FOUND", "DELETED", "TOUCHED", "END",
-      "OK", "VERSION", "STAT", "RESET", "ERROR", "CLIENT_ERROR", "SERVER_ERROR",
-      "HD", "EN", "NF", "NS", "EX", "MN", "ME"};
+      "OK", "VERSION", "ERROR", "CLIENT_ERROR", "SERVER_ERROR", "HD", "EN", "NF", "NS", "EX"};
   return std::find(std::begin(kWords), std::end(kWords), word) != std::end(kWords);
 }
 

@@ -83,7 +83,7 @@ class ResponseParser final : public proto::ResponseParser {
   bool in_run_ = false;         // inside a run of VALUE blocks
   bool in_token_ = false;
   uint8_t tokens_ = 0;          // tokens opened on this line (capped)
-  char head_[16] = {};          // the line's first bytes (a 12-byte word and its space)
+  char head_[24] = {};          // the line's first bytes: any reply word and its space
   uint64_t number_ = 0;         // the open number token's value so far
   uint64_t length_ = 0;         // the data length the line announced
   uint64_t remaining_ = 0;      // data bytes still to skip
