@@ -230,7 +230,12 @@ void ServerConn::flush() {
       }
       left -= remaining;
       m->request_sent = m->request.size();
-      ctx_.request_budget().discharge(&m->budget_charge);
+      if (m->budget_charge != 0) {
+        // A large request's bytes are not needed once written: give them
+        // back now, not when its reply comes.
+        ctx_.request_budget().discharge(&m->budget_charge);
+        m->request.clear();
+      }
       to_send_.remove(m);
       // A placeholder only pairs with the late reply: its bytes can go.
       if (m->placeholder) m->request.clear();
