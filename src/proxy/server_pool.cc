@@ -274,27 +274,25 @@ void ServerPool::stats_reply(proto::Msg* msg) {
   add("forward_error", counters_.forward_error);
   add("fragments", counters_.fragments);
   add("server_ejects", counters_.server_ejects);
-  stats::ServerCounters sum;
-  for (const auto& s : servers_) {
-    const stats::ServerCounters c = s->snapshot();
-    sum.server_connections += c.server_connections;
-    sum.server_eof += c.server_eof;
-    sum.server_err += c.server_err;
-    sum.server_timedout += c.server_timedout;
-    sum.requests += c.requests;
-    sum.request_bytes += c.request_bytes;
-    sum.responses += c.responses;
-    sum.response_bytes += c.response_bytes;
-  }
   add("servers", servers_.size());
-  add("server_connections", sum.server_connections);
-  add("server_eof", sum.server_eof);
-  add("server_err", sum.server_err);
-  add("server_timedout", sum.server_timedout);
-  add("requests", sum.requests);
-  add("request_bytes", sum.request_bytes);
-  add("responses", sum.responses);
-  add("response_bytes", sum.response_bytes);
+  using Counter = uint64_t stats::ServerCounters::*;
+  static constexpr std::pair<const char*, Counter> kSummed[] = {
+      {"server_connections", &stats::ServerCounters::server_connections},
+      {"server_eof", &stats::ServerCounters::server_eof},
+      {"server_err", &stats::ServerCounters::server_err},
+      {"server_timedout", &stats::ServerCounters::server_timedout},
+      {"requests", &stats::ServerCounters::requests},
+      {"request_bytes", &stats::ServerCounters::request_bytes},
+      {"responses", &stats::ServerCounters::responses},
+      {"response_bytes", &stats::ServerCounters::response_bytes},
+  };
+  std::vector<stats::ServerCounters> each;
+  for (const auto& s : servers_) each.push_back(s->snapshot());
+  for (const auto& [name, counter] : kSummed) {
+    uint64_t total = 0;
+    for (const stats::ServerCounters& c : each) total += c.*counter;
+    add(name, total);
+  }
   protocol_->stats_reply(*msg, stats, ctx_.mbufs());
 }
 

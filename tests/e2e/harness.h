@@ -33,6 +33,10 @@ long proc_status_kb(pid_t pid, const std::string& field);
 
 // A port nobody listens on right now (bound and released on 127.0.0.1).
 int free_port();
+// A listening socket on 127.0.0.1, on a port the kernel picks (in *port):
+// for the fake servers of edge cases a real one will not produce. -1 on
+// failure.
+int listen_on_loopback(int* port);
 // True once something accepts connections on 127.0.0.1:port.
 bool wait_for_port(int port, std::chrono::milliseconds limit);
 // All that walnut's (or nutcracker's) stats port on 127.0.0.1:port sends

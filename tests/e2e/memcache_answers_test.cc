@@ -75,18 +75,8 @@ TEST(MemcacheAnswers, StatsIsWalnutsCountersInMemcachedsForm) {
 class GarbageServer {
  public:
   GarbageServer() {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(a);
-    if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
-        listen(listen_fd_, 16) != 0 ||
-        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      return;
-    }
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] { run(); });
+    listen_fd_ = listen_on_loopback(&port_);
+    if (listen_fd_ >= 0) thread_ = std::thread([this] { run(); });
   }
   ~GarbageServer() {
     stop_ = true;
