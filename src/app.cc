@@ -47,6 +47,10 @@ bool App::load_config(std::string* error) {
 }
 
 bool App::start(std::string* error) {
+  // Before anything listens: from then on a supervisor may send SIGTERM,
+  // and a signal that comes before the loop runs waits for it (the watched
+  // signals are blocked and queued) instead of killing walnut outright.
+  install_signals();
   ctx_ = std::make_unique<proxy::Context>(loop_, options_.mbuf_size);
   ctx_->request_budget().set_limit(options_.request_buffer_limit);
   for (const config::PoolSpec& spec : config_.pools) {
@@ -74,7 +78,6 @@ bool App::start(std::string* error) {
     if (!metrics_->start(host, std::stoi(m.substr(colon + 1)), error)) return false;
     ctx_->enable_metrics();
   }
-  install_signals();
   return true;
 }
 
