@@ -54,17 +54,13 @@
 #include <string_view>
 #include <vector>
 
+#include "load_tool.h"
+
 namespace {
 
-volatile sig_atomic_t g_stop = 0;
-
-void on_signal(int) { g_stop = 1; }
-
-uint64_t now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
+using walnut::bench::g_stop;
+using walnut::bench::now_ns;
+using walnut::bench::raise_fd_limit;
 
 struct Options {
   int port = 0;
@@ -134,14 +130,6 @@ class Histogram {
   uint64_t total_ = 0;
 };
 
-void raise_fd_limit(size_t want) {
-  rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
-    rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
-}
 
 // Opens n non-blocking connections to 127.0.0.1:port and waits (at most
 // timeout_s) until every one is established. Returns the descriptors, or an
@@ -512,14 +500,7 @@ int run_idle(const Options& o) {
 }
 
 long long number(const char* flag, const char* s, long long lo, long long hi) {
-  char* end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-    std::fprintf(stderr, "mc_load: %s wants a whole number in [%lld, %lld], not '%s'\n", flag, lo, hi, s);
-    std::exit(2);
-  }
-  return v;
+  return walnut::bench::whole_number("mc_load", flag, s, lo, hi);
 }
 
 double seconds_arg(const char* flag, const char* s) {
@@ -597,7 +578,7 @@ int main(int argc, char** argv) {
   Options o = parse_args(argc, argv);
   signal(SIGPIPE, SIG_IGN);
   struct sigaction sa{};
-  sa.sa_handler = on_signal;
+  sa.sa_handler = walnut::bench::on_stop_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: poll returns EINTR
   sigaction(SIGINT, &sa, nullptr);

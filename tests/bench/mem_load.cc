@@ -52,17 +52,13 @@
 #include <string_view>
 #include <vector>
 
+#include "load_tool.h"
+
 namespace {
 
-volatile sig_atomic_t g_stop = 0;
-
-void on_signal(int) { g_stop = 1; }
-
-uint64_t now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
+using walnut::bench::g_stop;
+using walnut::bench::now_ns;
+using walnut::bench::raise_fd_limit;
 
 // Milliseconds until deadline for poll, at most 200 so that a signal or a
 // clock past the deadline is noticed soon.
@@ -351,14 +347,7 @@ int run_uploads(const Options& o) {
 }
 
 long long number(const char* flag, const char* s, long long lo, long long hi) {
-  char* end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-    std::fprintf(stderr, "mem_load: %s wants a whole number in [%lld, %lld], not '%s'\n", flag, lo, hi, s);
-    std::exit(2);
-  }
-  return v;
+  return walnut::bench::whole_number("mem_load", flag, s, lo, hi);
 }
 
 Options parse_args(int argc, char** argv) {
@@ -398,14 +387,6 @@ Options parse_args(int argc, char** argv) {
   return o;
 }
 
-void raise_fd_limit(size_t want) {
-  rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
-    rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
-}
 
 }  // namespace
 
@@ -413,7 +394,7 @@ int main(int argc, char** argv) {
   Options o = parse_args(argc, argv);
   signal(SIGPIPE, SIG_IGN);
   struct sigaction sa{};
-  sa.sa_handler = on_signal;
+  sa.sa_handler = walnut::bench::on_stop_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: poll returns EINTR
   sigaction(SIGINT, &sa, nullptr);
