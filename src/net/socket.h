@@ -44,6 +44,9 @@ struct Address {
   int family() const { return storage.ss_family; }
 };
 
+// True for an IPv4 or IPv6 address (brackets allowed), false for a name.
+bool is_numeric_host(const std::string& host);
+
 // Resolves host:port (first result, as nutcracker does) or a unix path.
 // Returns 0 or an error description in `error`.
 bool resolve_tcp(const std::string& host, int port, Address* out,

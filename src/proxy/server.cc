@@ -32,6 +32,7 @@ Server::~Server() { close_all("shutting down"); }
 
 bool Server::init(std::string* error) {
   if (spec_.is_unix) return net::resolve_unix(spec_.path, &address_, error);
+  numeric_host_ = net::is_numeric_host(spec_.host);
   std::string why;
   if (!resolve(&why)) {
     const config::PoolSpec& p = pool_.spec();
@@ -44,7 +45,10 @@ bool Server::init(std::string* error) {
 }
 
 bool Server::resolve(std::string* error) {
-  if (spec_.is_unix) return true;  // resolved once, at init
+  // A unix path or a numeric address never changes: resolved once, at init
+  // (getaddrinfo asks the kernel for the interfaces even for those, and a
+  // refused server is reconnected many times a second).
+  if (spec_.is_unix || (resolved_ && numeric_host_)) return true;
   net::Address fresh;
   if (net::resolve_tcp(spec_.host, spec_.port, &fresh, error)) {
     address_ = fresh;

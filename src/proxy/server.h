@@ -69,6 +69,7 @@ class Server {
   uint32_t index_;
   net::Address address_;
   bool resolved_ = false;
+  bool numeric_host_ = false;  // an IP address, not a name to look up again
   std::vector<ServerConn*> slots_;
   size_t next_slot_ = 0;
 

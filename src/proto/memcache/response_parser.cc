@@ -215,13 +215,14 @@ bool ResponseParser::known_reply_line() const {
   if (!word.empty() && word.size() <= 20 && std::all_of(word.begin(), word.end(), is_digit)) {
     return true;
   }
-  // Replies to what walnut forwards (and to its health check, version).
+  // Replies to what walnut forwards (and to its health check, version),
+  // the most frequent first: this runs for every one-line reply.
   // OK: memcached before 1.6.10 answered meta commands with it. STAT,
   // RESET, MN and ME answer commands walnut handles or refuses itself, so
   // from a server they too mean the stream is out of step.
   static constexpr std::string_view kWords[] = {
-      "STORED", "NOT_STORED", "EXISTS", "NOT_FOUND", "DELETED", "TOUCHED", "END",
-      "OK", "VERSION", "ERROR", "CLIENT_ERROR", "SERVER_ERROR", "HD", "EN", "NF", "NS", "EX"};
+      "END", "STORED", "HD", "EN", "NOT_FOUND", "DELETED", "TOUCHED", "NOT_STORED",
+      "EXISTS", "NF", "NS", "EX", "OK", "VERSION", "ERROR", "CLIENT_ERROR", "SERVER_ERROR"};
   return std::find(std::begin(kWords), std::end(kWords), word) != std::end(kWords);
 }
 
