@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "listen_addresses.h"
 
 namespace walnut {
 
@@ -32,6 +33,7 @@ bool App::load_config(std::string* error) {
     return false;
   }
   config_ = std::move(r.config);
+  if (!check_listen_addresses(config_, options_.conf_file, error)) return false;
   // Building the pools checks what the file alone cannot (names resolve,
   // the hash and distribution exist).
   proxy::Context probe(loop_, options_.mbuf_size);

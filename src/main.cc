@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
     say(walnut::usage());
     return 1;
   }
+  for (const std::string& warning : options.warnings) say("walnut: " + warning + "\n");
   if (options.version) {
     say(walnut::version_text());
     return 0;

@@ -62,7 +62,15 @@ bool parse_options(int argc, char** argv, Options* out, std::string* error) {
           *error = "option -v requires a number";
           return false;
         }
-        if (n > log::kMaxLevel) n = log::kMaxLevel;  // nutcracker clamps too
+        // nutcracker clamps silently; walnut clamps too, so that a command
+        // line written for nutcracker still starts, but says so.
+        if (n > log::kMaxLevel) {
+          out->warnings.push_back("-v " + std::string(optarg) +
+                                  " is above the highest log level, " +
+                                  std::to_string(log::kMaxLevel) + "; logging at " +
+                                  std::to_string(log::kMaxLevel));
+          n = log::kMaxLevel;
+        }
         out->verbosity = static_cast<int>(n);
         break;
       case 'o': out->output = optarg; break;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace walnut {
 
@@ -24,6 +25,9 @@ struct Options {
   // --request-buffer-limit: bytes of unfinished requests held at once by
   // all clients before large ones wait (see proxy/request_budget.h); 0: none.
   uint64_t request_buffer_limit = 256ull * 1024 * 1024;
+  // Flags taken, but not as written (a value out of range that nutcracker
+  // would also clamp): each line says what was used instead.
+  std::vector<std::string> warnings;
 };
 
 // Parses argv. False with `error` ("option -v requires a number") when a

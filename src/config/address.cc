@@ -139,7 +139,8 @@ std::string parse_server(std::string_view text, ServerSpec* out) {
     case IntParse::ok:
       break;
     case IntParse::not_a_number:
-      return where + " has an invalid weight " + quoted(weight);
+      return where + " has an invalid weight " + quoted(weight) +
+             "; a server is \"host:port:weight [name]\" with a whole number weight";
     case IntParse::too_large:
       return where + " has a weight " + quoted(weight) + " that is too large";
   }

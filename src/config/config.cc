@@ -16,6 +16,7 @@
 
 #include "config/address.h"
 #include "config/values.h"
+#include "config/yaml_hints.h"
 #include "config/yaml_tree.h"
 
 namespace walnut::config {
@@ -30,6 +31,16 @@ struct Problem {
 };
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// A value refused because YAML joined it from several lines was almost
+// always meant as several entries: say so, or the message about its weight
+// or port hides the real mistake, the indentation.
+Problem explain_continuation(Problem p, const YamlNode& value) {
+  if (p && value.is_scalar() && value.end_line > value.line) {
+    p.message += "; " + continued_value_hint(value.line, value.end_line);
+  }
+  return p;
+}
 
 // Bookkeeping for the cross-key checks, which need lines that PoolSpec does
 // not keep.
@@ -56,6 +67,7 @@ struct KeyRule {
 Problem set_listen(PoolSpec& pool, PoolState& state, const YamlNode& v) {
   std::string err = parse_listen(v.value, &pool.listen);
   if (!err.empty()) return {v.line, std::move(err)};
+  pool.listen.line = v.line;
   state.has_listen = true;
   state.listen_line = v.line;
   return {};
@@ -105,7 +117,7 @@ Problem set_servers(PoolSpec& pool, PoolState& state, const YamlNode& v) {
     }
     ServerSpec server;
     std::string err = parse_server(item.value, &server);
-    if (!err.empty()) return {item.line, std::move(err)};
+    if (!err.empty()) return explain_continuation({item.line, std::move(err)}, item);
     server.line = item.line;
     // nutcracker refuses two servers with the same label (name, or host:port
     // when unnamed): their stats and ketama points would collide.
@@ -227,7 +239,7 @@ Problem read_pool(const YamlNode& key, const YamlNode& value, PoolSpec* out, int
       return {k.line, "duplicate key " + quoted(k.value) + " in pool " + name + " (first at line " +
                           std::to_string(it->second) + ")"};
     }
-    if (Problem p = apply_rule(*rule, pool, state, k, v)) return p;
+    if (Problem p = apply_rule(*rule, pool, state, k, v)) return explain_continuation(p, v);
   }
   if (Problem p = check_pool(pool, state)) return p;
   *listen_line = state.listen_line;

@@ -18,6 +18,7 @@ namespace walnut::config {
 // octal permission ("/tmp/walnut.sock 0666").
 struct ListenSpec {
   std::string text;  // as written in the file
+  int line = 0;      // line of `listen`, for later error messages
   bool is_unix = false;
   std::string host;  // tcp only
   int port = 0;      // tcp only

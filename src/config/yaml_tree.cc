@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "config/yaml_hints.h"
+
 namespace walnut::config {
 
 namespace {
@@ -86,7 +88,10 @@ YamlResult syntax_error(yaml_parser_t* p, std::string_view text) {
       message += " that starts at line " + std::to_string(line_of(p->context_mark));
     }
   }
-  return fail(line_of(p->problem_mark), std::move(message));
+  const int line = line_of(p->problem_mark);
+  std::string hint = syntax_error_hint(text, line, problem);
+  if (!hint.empty()) message += "; " + hint;
+  return fail(line, std::move(message));
 }
 
 // nutcracker refuses anchors and tags anywhere; so do we, naming what we saw.
@@ -167,6 +172,9 @@ YamlResult parse_yaml(std::string_view text) {
         YamlNode node;
         node.kind = YamlNode::Kind::scalar;
         node.line = line;
+        // A plain scalar ends before the blanks that follow it; a quoted one
+        // at its closing quote: either way on its own last line.
+        node.end_line = line_of(ev.end_mark);
         node.value.assign(reinterpret_cast<const char*>(s.value), s.length);
         attach(std::move(node));
         break;
@@ -180,7 +188,7 @@ YamlResult parse_yaml(std::string_view text) {
           const auto& s = ev.data.sequence_start;
           if (!check_node_props(s.anchor, s.tag, line, &err)) return err;
           if (s.style == YAML_FLOW_SEQUENCE_STYLE) {
-            return fail(line, "flow style '[...]' is not supported; write one '- item' per line");
+            return fail(line, flow_sequence_message(text, ev.start_mark.index));
           }
         } else {
           const auto& m = ev.data.mapping_start;

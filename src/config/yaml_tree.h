@@ -19,6 +19,7 @@ struct YamlNode {
 
   Kind kind = Kind::scalar;
   int line = 0;       // 1-based line where the node starts
+  int end_line = 0;   // scalar only: its last line (a plain value may run on)
   std::string value;  // scalar only
   // sequence: the items; mapping: keys and values alternating
   // (key0, value0, key1, value1, ...), in file order.

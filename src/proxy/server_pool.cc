@@ -85,6 +85,9 @@ bool ServerPool::start(std::string* error) {
   int fd = net::listen_on(addr, opts);
   if (fd < 0) {
     *error = "cannot listen on '" + l.text + "': " + std::strerror(errno);
+    // The config was checked for pools that clash with each other, so the
+    // port is taken by someone else: an earlier walnut, or another server.
+    if (errno == EADDRINUSE) *error += "; another process listens there";
     return false;
   }
   listener_ = new Listener(ctx_, *this, fd, l.is_unix);

@@ -65,6 +65,40 @@ TEST(Cli, TestConfReportsOkOrInvalidWithTheReason) {
   EXPECT_NE(out.find("hsah"), std::string::npos) << out;
 }
 
+// The kernel would refuse the second bind: -t says so, and so does start-up,
+// before anything listens (before, -t said ok and start-up failed with
+// "Address already in use").
+TEST(Cli, TwoPoolsOnOneAddressWrittenTwoWaysAreRefusedByTestConf) {
+  TempDir dir;
+  std::string conf = write_file(dir, "twice.yml",
+                                "alpha:\n"
+                                "  listen: 127.0.0.1:24121\n"
+                                "  servers:\n"
+                                "   - 127.0.0.1:11211:1\n"
+                                "beta:\n"
+                                "  listen: localhost:24121\n"
+                                "  servers:\n"
+                                "   - 127.0.0.1:11212:1\n");
+  const std::string why = conf +
+                          ":6: pools 'alpha' ('127.0.0.1:24121') and 'beta' ('localhost:24121') "
+                          "both listen on 127.0.0.1:24121; give each pool its own port\n";
+  std::string out;
+  EXPECT_EQ(run_command({walnut_binary(), "-t", "-c", conf}, &out), 1);
+  EXPECT_EQ(out, "walnut: configuration file '" + conf + "' syntax is invalid\n" + why);
+  EXPECT_EQ(run_command({walnut_binary(), "-c", conf}, &out, 10s), 1);
+  EXPECT_EQ(out, why);
+}
+
+// nutcracker clamps -v to its highest level without a word; walnut clamps
+// too, so that a nutcracker command line starts, and says so.
+TEST(Cli, VerbosityAboveTheHighestLevelIsClampedAndSaid) {
+  std::string out;
+  EXPECT_EQ(run_command({walnut_binary(), "-v", "99", "-V"}, &out), 0);
+  EXPECT_EQ(out,
+            "walnut: -v 99 is above the highest log level, 11; logging at 11\n"
+            "This is walnut-" PACKAGE_VERSION "\n");
+}
+
 TEST(Cli, BadConfigNeverStarts) {
   TempDir dir;
   std::string bad = write_file(dir, "bad.yml",
@@ -90,7 +124,9 @@ TEST(Cli, ListenFailureIsReportedAndExits1) {
                                 "   - 127.0.0.1:1:1\n");
   std::string out;
   EXPECT_EQ(run_command({walnut_binary(), "-c", conf}, &out, 10s), 1);
-  EXPECT_NE(out.find("Address already in use"), std::string::npos) << out;
+  EXPECT_NE(out.find("Address already in use; another process listens there"),
+            std::string::npos)
+      << out;
 }
 
 TEST(Cli, PidFileWrittenAndRemovedOnSigterm) {

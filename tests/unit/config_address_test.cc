@@ -209,18 +209,20 @@ TEST(ConfigServer, WeightErrors) {
   EXPECT_TRUE(
       fails_with(with_server("/tmp/r.sock:0"),
                  "t.yml:4: server '/tmp/r.sock:0' has weight 0; weight must be at least 1"));
+  // The message says what a server line looks like.
+  const std::string form = "; a server is \"host:port:weight [name]\" with a whole number weight";
   EXPECT_TRUE(fails_with(with_server("127.0.0.1:6379:abc"),
-                         "t.yml:4: server '127.0.0.1:6379:abc' has an invalid weight 'abc'"));
+                         "t.yml:4: server '127.0.0.1:6379:abc' has an invalid weight 'abc'" + form));
   EXPECT_TRUE(fails_with(with_server("127.0.0.1:6379:-1"),
-                         "t.yml:4: server '127.0.0.1:6379:-1' has an invalid weight '-1'"));
+                         "t.yml:4: server '127.0.0.1:6379:-1' has an invalid weight '-1'" + form));
   EXPECT_TRUE(fails_with(with_server("127.0.0.1:6379:99999999999"),
                          "t.yml:4: server '127.0.0.1:6379:99999999999' has a weight "
                          "'99999999999' that is too large"));
   // Two spaces before the name leave a space in the weight, as in nutcracker.
   EXPECT_EQ(server_err("127.0.0.1:6379:1  a"),
-            "server '127.0.0.1:6379:1  a' has an invalid weight '1 '");
+            "server '127.0.0.1:6379:1  a' has an invalid weight '1 '" + form);
   EXPECT_EQ(server_err("127.0.0.1:6379:1 a b"),
-            "server '127.0.0.1:6379:1 a b' has an invalid weight '1 a'");
+            "server '127.0.0.1:6379:1 a b' has an invalid weight '1 a'" + form);
 }
 
 TEST(ConfigServer, FormatErrors) {

@@ -68,25 +68,71 @@ TEST(ConfigYaml, TopLevelMustBeAMapping) {
 }
 
 TEST(ConfigYaml, SyntaxErrorsCarryLibyamlsLine) {
-  // A key indented under a scalar value.
-  EXPECT_TRUE(fails_with("alpha:\n  listen: 127.0.0.1:22121\n   bad: x\n",
-                         "t.yml:3: YAML syntax error: mapping values are not allowed in this "
-                         "context"));
   // An unterminated quote runs to the end of the file; the message says where
   // it started.
   EXPECT_TRUE(fails_with("alpha:\n  listen: \"127.0.0.1:22121\n  servers:\n",
                          "t.yml:4: YAML syntax error: found unexpected end of stream while "
                          "scanning a quoted scalar that starts at line 2"));
-  EXPECT_TRUE(fails_with(pool_yaml("\t- 127.0.0.1:6380:1\n"),
-                         "t.yml:5: YAML syntax error: found a tab character that violates "
-                         "indentation while scanning a plain scalar that starts at line 4"));
   // Same line for problem and context: no "starts at".
   EXPECT_TRUE(fails_with("a: 'x\n",
                          "t.yml:2: YAML syntax error: found unexpected end of stream "
                          "while scanning a quoted scalar that starts at line 1"));
+}
+
+// libyaml names the rule that failed; the message adds the mistake a person
+// made, read off the lines themselves.
+TEST(ConfigYaml, SyntaxErrorsSayWhatToFix) {
+  const std::string columns =
+      ": the keys of one mapping, and the '- ' items of one list, must start in the same column";
+  // A key indented deeper than the key above it.
+  EXPECT_TRUE(fails_with("alpha:\n  listen: 127.0.0.1:22121\n   bad: x\n",
+                         "t.yml:3: YAML syntax error: mapping values are not allowed in this "
+                         "context; line 3 is indented 3 spaces and line 2 above it 2 spaces" +
+                             columns));
+  // ... or less deep (a comment and a blank line in between do not count).
+  EXPECT_TRUE(fails_with("alpha:\n  listen: 127.0.0.1:22121\n  # c\n\n hash: md5\n",
+                         "t.yml:5: YAML syntax error: did not find expected key while parsing "
+                         "a block mapping that starts at line 1; line 5 is indented 1 space and "
+                         "line 2 above it 2 spaces" +
+                             columns));
+  // A list item less deep than the one above.
+  EXPECT_TRUE(fails_with(pool_yaml("   - 127.0.0.1:6380:1\n"),
+                         "t.yml:5: YAML syntax error: did not find expected key while parsing "
+                         "a block mapping that starts at line 2; line 5 is indented 3 spaces and "
+                         "line 4 above it 4 spaces" +
+                             columns));
+  // Tabs, after a value and at the start of a list.
+  EXPECT_TRUE(fails_with(pool_yaml("\t- 127.0.0.1:6380:1\n"),
+                         "t.yml:5: YAML syntax error: found a tab character that violates "
+                         "indentation while scanning a plain scalar that starts at line 4; line "
+                         "5 is indented with a tab; YAML indentation must be spaces"));
+  EXPECT_TRUE(fails_with("alpha:\n  listen: 127.0.0.1:22121\n  servers:\n\t- 127.0.0.1:6379:1\n",
+                         "t.yml:4: YAML syntax error: found character that cannot start any "
+                         "token while scanning for the next token; line 4 is indented with a "
+                         "tab; YAML indentation must be spaces"));
+  // Same indentation: a value with ': ' in it.
   EXPECT_TRUE(fails_with("a: b: c\n",
                          "t.yml:1: YAML syntax error: mapping values are not allowed in this "
-                         "context"));
+                         "context; a value that contains ': ' must be quoted"));
+}
+
+// A list item indented deeper than the one above is not a syntax error: YAML
+// folds it into the item above, and the joined value is what fails.
+TEST(ConfigYaml, AValueJoinedFromSeveralLinesSaysWhy) {
+  const std::string joined =
+      "; YAML joined lines 4 to 5 into this one value because line 5 is indented deeper than "
+      "line 4: start every '- ' item of a list, and every key of a mapping, in the same column";
+  EXPECT_TRUE(fails_with("alpha:\n  listen: 127.0.0.1:22121\n  servers:\n   - 127.0.0.1:6379:1\n"
+                         "    - 127.0.0.1:6380:1\n",
+                         "t.yml:4: server '127.0.0.1:6379:1 - 127.0.0.1:6380:1' has an invalid "
+                         "weight '1 -'; a server is \"host:port:weight [name]\" with a whole "
+                         "number weight" +
+                             joined));
+  EXPECT_TRUE(fails_with(pool_yaml("  timeout: 400\n    300\n"),
+                         "t.yml:5: 'timeout' must be a non-negative integer, got '400 300'; YAML "
+                         "joined lines 5 to 6 into this one value because line 6 is indented "
+                         "deeper than line 5: start every '- ' item of a list, and every key of a "
+                         "mapping, in the same column"));
 }
 
 TEST(ConfigYaml, BadEncodingIsReportedOnItsLine) {
@@ -123,9 +169,21 @@ TEST(ConfigYaml, FlowStyleIsRefused) {
   EXPECT_TRUE(fails_with("alpha: {listen: 127.0.0.1:22121}\n",
                          "t.yml:1: flow style '{...}' is not supported; write one 'key: value' "
                          "per line"));
-  // An unquoted bracketed IPv6 address is a flow list to YAML.
-  EXPECT_TRUE(fails_with("alpha:\n  listen: [::1]:22121\n",
-                         "t.yml:2: flow style '[...]' is not supported; write one '- item' per "
+  // An unquoted bracketed IPv6 address is a flow list to YAML: the message
+  // gives the quoted form to write.
+  EXPECT_TRUE(fails_with("alpha:\n  listen: [::1]:22121  # local\n",
+                         "t.yml:2: an IPv6 address must be quoted: write \"[::1]:22121\" "
+                         "(unquoted, YAML reads '[' as the start of a list)"));
+  EXPECT_TRUE(fails_with(pool_yaml("    - [2001:db8::7]:6379:1 seven\n"),
+                         "t.yml:5: an IPv6 address must be quoted: write \"[2001:db8::7]:6379:1 "
+                         "seven\" (unquoted, YAML reads '[' as the start of a list)"));
+  // Quoted, it is an address.
+  LoadResult r = load("alpha:\n  listen: \"[::1]:22121\"\n  servers:\n    - \"[::1]:6379:1\"\n");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.config.pools[0].listen.host, "::1");
+  // A list that is not an address keeps the general message.
+  EXPECT_TRUE(fails_with(pool_yaml("  hash: [md5]:x\n"),
+                         "t.yml:5: flow style '[...]' is not supported; write one '- item' per "
                          "line"));
 }
 

@@ -76,6 +76,19 @@ TEST(Options, ShortAndLongFormsSetEveryField) {
   EXPECT_EQ(l.mbuf_size, 16777216u);
 }
 
+// nutcracker clamps -v silently; walnut clamps too (a nutcracker command
+// line still starts) but says what it used.
+TEST(Options, VerbosityAboveTheHighestLevelIsClampedWithAWarning) {
+  Options o;
+  std::string error;
+  ASSERT_TRUE(parse({"-v", "11"}, &o, &error)) << error;
+  EXPECT_TRUE(o.warnings.empty());
+  ASSERT_TRUE(parse({"-v", "99"}, &o, &error)) << error;
+  EXPECT_EQ(o.verbosity, 11);
+  ASSERT_EQ(o.warnings.size(), 1u);
+  EXPECT_EQ(o.warnings[0], "-v 99 is above the highest log level, 11; logging at 11");
+}
+
 TEST(Options, BadValuesAreRefusedWithNutcrackersWords) {
   struct Case {
     std::vector<std::string> args;

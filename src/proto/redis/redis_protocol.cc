@@ -173,10 +173,13 @@ void RedisProtocol::select_reply(Msg& msg, buffer::MbufPool& pool) const {
   if (ec != std::errc() || end != text.data() + text.size()) {
     set_error(msg, "ERR value is not an integer or out of range", pool);
   } else if (db != options_.db) {
-    // Keys are spread over servers by the pool: one db per pool.
+    // Keys are spread over servers by the pool: one db per pool. Say how
+    // to reach the other db, since a client cannot.
+    const std::string want = std::to_string(db);
     set_error(msg,
-              "ERR unsupported command 'select' of db " + std::to_string(db) +
-                  ": this pool serves db " + std::to_string(options_.db),
+              "ERR SELECT " + want + " refused: this walnut pool serves db " +
+                  std::to_string(options_.db) + " only; a pool with 'redis_db: " + want +
+                  "' serves db " + want,
               pool);
   } else {
     msg.reply.append_copy(pool, "+OK\r\n");
