@@ -72,3 +72,43 @@ stop_run() {
 }
 
 has_line() { grep -q -- "$2" "$1"; }
+
+# readme_block HEADING: the lines of the first ```sh block under the README
+# heading "## HEADING".
+readme_block() {
+  awk -v heading="## $1" '
+    $0 == heading { inside = 1; next }
+    inside && /^## / { exit }
+    inside && /^```sh$/ { block = 1; next }
+    block && /^```$/ { exit }
+    block && NF { print }
+  ' "$top/README.md"
+}
+
+# replay_readme_block HEADING: a bash script that runs each line of that
+# block in one shell (a `cd` or `export` holds for the lines after it), as
+# a reader would type it. A line must exit 0; a line whose comment starts
+# with "-> " must print that first (as a terminal shows it: redis-cli's
+# quotes and "(error) " are a terminal's, so they are not compared).
+replay_readme_block() {
+  local line command comment expected n=0
+  echo 'out=$(mktemp)'
+  while IFS= read -r line; do
+    n=$((n + 1))
+    command=$(sed 's/  *#.*$//' <<<"$line")
+    comment=$(sed -n 's/^.*  *# *//p' <<<"$line")
+    expected=""
+    if [[ $comment == "-> "* ]]; then
+      expected=$(sed 's/^-> //; s/   *(.*$//; s/^(error) //; s/^"\(.*\)"$/\1/' <<<"$comment")
+    fi
+    printf 'echo %q\n' "+ $command"
+    printf '{ %s\n} >"$out" 2>&1\n' "$command"
+    printf 'rc=$?; if [ $rc -ne 0 ]; then echo "FAIL: line %d exited $rc: "%q; tail -n 30 "$out"; exit 1; fi\n' \
+      "$n" "$command"
+    if [ -n "$expected" ]; then
+      printf 'got=$(head -n 1 "$out"); if [ "$got" != %q ]; then echo "FAIL: line %d printed: $got"; echo "want: "%q; exit 1; fi\n' \
+        "$expected" "$n" "$expected"
+    fi
+  done < <(readme_block "$1")
+  echo 'echo "replayed '"$n"' lines"'
+}
