@@ -9,7 +9,7 @@ git clone -q "$top" "$tmp/clone" || fail "git clone"
 mkdir "$tmp/home"
 replay_readme_block "Building by hand" >"$tmp/build.sh"
 (cd "$tmp/clone" && HOME="$tmp/home" bash "$tmp/build.sh") ||
-  fail "the build section (the script replayed: $(cat "$tmp/build.sh"))"
+  fail "the build section, at the line above"
 [ -x "$tmp/home/.local/sbin/walnut" ] || fail "walnut is not installed under HOME/.local/sbin"
 [ -f "$tmp/home/.local/share/man/man8/walnut.8" ] || fail "the man page is not installed"
 echo "ok"
