@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "net/socket.h"
@@ -66,15 +67,36 @@ bool clash(const Endpoint& a, const Endpoint& b) {
 }
 
 struct Listening {
-  const config::PoolSpec* pool;
+  std::string who;   // "pool 'alpha'"
+  std::string text;  // as written
   Endpoint where;
 };
+
+std::string clash_message(const Listening& earlier, const Listening& later) {
+  const Endpoint& a = earlier.where;
+  const Endpoint& b = later.where;
+  const std::string what =
+      a.text() == b.text()
+          ? "both listen on " + b.text()
+          : "overlap: " + (b.wildcard() ? b : a).text() + " takes port " +
+                std::to_string(b.port) + " on every address";
+  return earlier.who + " ('" + earlier.text + "') and " + later.who + " ('" + later.text + "') " +
+         what;
+}
 
 }  // namespace
 
 bool check_listen_addresses(const config::Config& config, const std::string& file,
-                            std::string* error) {
+                            const std::vector<OtherListener>& others, std::string* error) {
   std::vector<Listening> seen;
+  for (const OtherListener& other : others) {
+    net::Address address;
+    std::string why;
+    if (net::resolve_tcp(other.host, other.port, &address, &why)) {
+      seen.push_back({other.who, other.text, endpoint_of(address)});
+    }
+  }
+  const size_t pools_from = seen.size();
   for (const config::PoolSpec& pool : config.pools) {
     const config::ListenSpec& l = pool.listen;
     if (l.is_unix) continue;  // one path, one file: the config compares them
@@ -85,19 +107,14 @@ bool check_listen_addresses(const config::Config& config, const std::string& fil
       *error = at + "pool '" + pool.name + "' cannot listen on '" + l.text + "': " + why;
       return false;
     }
-    const Endpoint here = endpoint_of(address);
-    for (const Listening& other : seen) {
-      if (!clash(here, other.where)) continue;
-      const bool same = here.text() == other.where.text();
-      *error = at + "pools '" + other.pool->name + "' ('" + other.pool->listen.text +
-               "') and '" + pool.name + "' ('" + l.text + "') " +
-               (same ? "both listen on " + here.text()
-                     : "overlap: " + (here.wildcard() ? here : other.where).text() +
-                           " takes port " + std::to_string(here.port) + " on every address") +
-               "; give each pool its own port";
+    Listening here{"pool '" + pool.name + "'", l.text, endpoint_of(address)};
+    for (size_t i = 0; i < seen.size(); ++i) {
+      if (!clash(here.where, seen[i].where)) continue;
+      *error = at + clash_message(seen[i], here) +
+               (i < pools_from ? "; move one of them" : "; give each pool its own port");
       return false;
     }
-    seen.push_back({&pool, here});
+    seen.push_back(std::move(here));
   }
   return true;
 }

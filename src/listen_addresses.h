@@ -6,14 +6,25 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 
 namespace walnut {
 
+// A listener of walnut's own beside the pools' (the stats server).
+struct OtherListener {
+  std::string who;   // "the stats server", for the message
+  std::string text;  // how it was given: "-a 0.0.0.0 -s 22222"
+  std::string host;
+  int port = 0;
+};
+
 // False with "FILE:LINE: what" (the line of the later pool's `listen`) when
-// a listen address does not resolve or two pools' addresses overlap.
+// a listen address does not resolve or two pools' addresses overlap, or a
+// pool's overlaps one of `others` (whose own resolution failures are left
+// to the server that listens there to report).
 bool check_listen_addresses(const config::Config& config, const std::string& file,
-                            std::string* error);
+                            const std::vector<OtherListener>& others, std::string* error);
 
 }  // namespace walnut

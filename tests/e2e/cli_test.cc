@@ -80,13 +80,31 @@ TEST(Cli, TwoPoolsOnOneAddressWrittenTwoWaysAreRefusedByTestConf) {
                                 "  servers:\n"
                                 "   - 127.0.0.1:11212:1\n");
   const std::string why = conf +
-                          ":6: pools 'alpha' ('127.0.0.1:24121') and 'beta' ('localhost:24121') "
+                          ":6: pool 'alpha' ('127.0.0.1:24121') and pool 'beta' ('localhost:24121') "
                           "both listen on 127.0.0.1:24121; give each pool its own port\n";
   std::string out;
   EXPECT_EQ(run_command({walnut_binary(), "-t", "-c", conf}, &out), 1);
   EXPECT_EQ(out, "walnut: configuration file '" + conf + "' syntax is invalid\n" + why);
   EXPECT_EQ(run_command({walnut_binary(), "-c", conf}, &out, 10s), 1);
   EXPECT_EQ(out, why);
+}
+
+// Before, the pool took the port and the stats server failed with
+// "Address already in use", as if another program held it.
+TEST(Cli, APoolOnTheStatsPortIsRefusedAtStart) {
+  TempDir dir;
+  std::string conf = write_file(dir, "stats.yml",
+                                "alpha:\n"
+                                "  listen: 127.0.0.1:24123\n"
+                                "  servers:\n"
+                                "   - 127.0.0.1:11211:1\n");
+  std::string out;
+  EXPECT_EQ(run_command({walnut_binary(), "-c", conf, "-a", "127.0.0.1", "-s", "24123"}, &out, 10s),
+            1);
+  EXPECT_NE(out.find(conf + ":2: the stats server ('-a 127.0.0.1 -s 24123') and pool 'alpha' "
+                            "('127.0.0.1:24123') both listen on 127.0.0.1:24123; move one of them"),
+            std::string::npos)
+      << out;
 }
 
 // nutcracker clamps -v to its highest level without a word; walnut clamps

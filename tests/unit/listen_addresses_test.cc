@@ -24,7 +24,7 @@ std::string check(const std::string& a, const std::string& b) {
   config::LoadResult r = config::load_string(two_pools(a, b), "t.yml");
   if (!r.ok) return "load: " + r.error;
   std::string error;
-  return check_listen_addresses(r.config, "t.yml", &error) ? "" : error;
+  return check_listen_addresses(r.config, "t.yml", {}, &error) ? "" : error;
 }
 
 TEST(ListenAddresses, DistinctAddressesOrPortsMayListen) {
@@ -38,30 +38,46 @@ TEST(ListenAddresses, DistinctAddressesOrPortsMayListen) {
 
 TEST(ListenAddresses, OneAddressWrittenTwoWaysIsRefused) {
   EXPECT_EQ(check("127.0.0.1:24121", "localhost:24121"),
-            "t.yml:6: pools 'a' ('127.0.0.1:24121') and 'b' ('localhost:24121') both listen on "
+            "t.yml:6: pool 'a' ('127.0.0.1:24121') and pool 'b' ('localhost:24121') both listen on "
             "127.0.0.1:24121; give each pool its own port");
   EXPECT_EQ(check("127.0.0.1:24121", "127.000.000.001:24121"),
-            "t.yml:6: pools 'a' ('127.0.0.1:24121') and 'b' ('127.000.000.001:24121') both "
+            "t.yml:6: pool 'a' ('127.0.0.1:24121') and pool 'b' ('127.000.000.001:24121') both "
             "listen on 127.0.0.1:24121; give each pool its own port");
   EXPECT_EQ(check("\"[::1]:24121\"", "\"[0:0:0:0:0:0:0:1]:24121\""),
-            "t.yml:6: pools 'a' ('[::1]:24121') and 'b' ('[0:0:0:0:0:0:0:1]:24121') both listen "
+            "t.yml:6: pool 'a' ('[::1]:24121') and pool 'b' ('[0:0:0:0:0:0:0:1]:24121') both listen "
             "on [::1]:24121; give each pool its own port");
   EXPECT_EQ(check("127.0.0.1:24121", "\"[::ffff:127.0.0.1]:24121\""),
-            "t.yml:6: pools 'a' ('127.0.0.1:24121') and 'b' ('[::ffff:127.0.0.1]:24121') both "
+            "t.yml:6: pool 'a' ('127.0.0.1:24121') and pool 'b' ('[::ffff:127.0.0.1]:24121') both "
             "listen on 127.0.0.1:24121; give each pool its own port");
 }
 
 TEST(ListenAddresses, AWildcardOverlapsEveryAddressOfThePort) {
   EXPECT_EQ(check("127.0.0.1:24121", "0.0.0.0:24121"),
-            "t.yml:6: pools 'a' ('127.0.0.1:24121') and 'b' ('0.0.0.0:24121') overlap: "
+            "t.yml:6: pool 'a' ('127.0.0.1:24121') and pool 'b' ('0.0.0.0:24121') overlap: "
             "0.0.0.0:24121 takes port 24121 on every address; give each pool its own port");
   EXPECT_EQ(check("0.0.0.0:24121", "127.0.0.5:24121"),
-            "t.yml:6: pools 'a' ('0.0.0.0:24121') and 'b' ('127.0.0.5:24121') overlap: "
+            "t.yml:6: pool 'a' ('0.0.0.0:24121') and pool 'b' ('127.0.0.5:24121') overlap: "
             "0.0.0.0:24121 takes port 24121 on every address; give each pool its own port");
   // The IPv6 wildcard takes IPv4 addresses too (IPV6_V6ONLY is off).
   EXPECT_EQ(check("\"[::]:24121\"", "127.0.0.1:24121"),
-            "t.yml:6: pools 'a' ('[::]:24121') and 'b' ('127.0.0.1:24121') overlap: "
+            "t.yml:6: pool 'a' ('[::]:24121') and pool 'b' ('127.0.0.1:24121') overlap: "
             "[::]:24121 takes port 24121 on every address; give each pool its own port");
+}
+
+// The stats server's address comes from the flags; a pool on it would
+// take the port first and the stats server would fail with "in use".
+TEST(ListenAddresses, APoolOnTheStatsAddressIsRefused) {
+  config::LoadResult r = config::load_string(two_pools("127.0.0.1:24121", "127.0.0.1:22222"),
+                                             "t.yml");
+  ASSERT_TRUE(r.ok) << r.error;
+  std::string error;
+  const OtherListener stats{"the stats server", "-a 0.0.0.0 -s 22222", "0.0.0.0", 22222};
+  EXPECT_FALSE(check_listen_addresses(r.config, "t.yml", {stats}, &error));
+  EXPECT_EQ(error,
+            "t.yml:6: the stats server ('-a 0.0.0.0 -s 22222') and pool 'b' ('127.0.0.1:22222') "
+            "overlap: 0.0.0.0:22222 takes port 22222 on every address; move one of them");
+  const OtherListener elsewhere{"the stats server", "-a 127.0.0.1 -s 22223", "127.0.0.1", 22223};
+  EXPECT_TRUE(check_listen_addresses(r.config, "t.yml", {elsewhere}, &error)) << error;
 }
 
 TEST(ListenAddresses, AListenNameThatDoesNotResolveIsRefusedOnItsLine) {
