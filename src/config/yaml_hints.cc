@@ -4,22 +4,32 @@
 // value that YAML reads as something else. The file's text tells which.
 #include "config/yaml_hints.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace walnut::config {
 
 namespace {
 
-// Line `n` (1-based) of `text`, without its newline; empty past the end.
-std::string_view line_at(std::string_view text, int n) {
+// The lines of `text`, without their line ends; split once, since a hint
+// may look at many of them.
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
   size_t start = 0;
-  for (int i = 1; i < n; ++i) {
-    size_t nl = text.find('\n', start);
-    if (nl == std::string_view::npos) return {};
-    start = nl + 1;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    start = end + 1;
   }
-  size_t end = text.find('\n', start);
-  std::string_view line = text.substr(start, end == std::string_view::npos ? text.npos : end - start);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  return line;
+  return lines;
+}
+
+// Line `n` (1-based); empty past the end.
+std::string_view line_at(const std::vector<std::string_view>& lines, int n) {
+  return n >= 1 && static_cast<size_t>(n) <= lines.size() ? lines[n - 1] : std::string_view();
 }
 
 std::string_view leading_blanks(std::string_view line) {
@@ -44,9 +54,9 @@ bool is_content(std::string_view line) {
 }
 
 // The nearest line above `n` that holds more than blanks and a comment.
-int previous_content_line(std::string_view text, int n) {
-  for (int i = n - 1; i >= 1; --i) {
-    if (is_content(line_at(text, i))) return i;
+int previous_content_line(const std::vector<std::string_view>& lines, int n) {
+  for (int i = std::min(n, static_cast<int>(lines.size()) + 1) - 1; i >= 1; --i) {
+    if (is_content(line_at(lines, i))) return i;
   }
   return 0;
 }
@@ -56,15 +66,16 @@ std::string spaces(size_t n) { return std::to_string(n) + (n == 1 ? " space" : "
 }  // namespace
 
 std::string syntax_error_hint(std::string_view text, int line, std::string_view problem) {
-  const std::string_view here = line_at(text, line);
-  const int above = previous_content_line(text, line);
+  const std::vector<std::string_view> lines = split_lines(text);
+  const std::string_view here = line_at(lines, line);
+  const int above = previous_content_line(lines, line);
   for (int n : {line, above}) {
-    if (n > 0 && leading_blanks(line_at(text, n)).find('\t') != std::string_view::npos) {
+    if (n > 0 && leading_blanks(line_at(lines, n)).find('\t') != std::string_view::npos) {
       return "line " + std::to_string(n) + " is indented with a tab; YAML indentation must be spaces";
     }
   }
   if (above > 0 && is_content(here)) {
-    const std::string_view prev = line_at(text, above);
+    const std::string_view prev = line_at(lines, above);
     const size_t indent = leading_blanks(here).size();
     const size_t prev_indent = leading_blanks(prev).size();
     // A line ending in ':' opens a block, so the next one may be deeper.
