@@ -129,11 +129,11 @@ bool ClientConn::parse_input() {
 }
 
 bool ClientConn::on_request(buffer::MbufChain& chain) {
-  proto::Msg* msg = ctx_.new_msg();
+  Request* msg = ctx_.new_request();
   msg->request = std::move(chain);
   msg->tokens = parser_->tokens();
   parser_->reset();
-  msg->client = this;
+  msg->waiter = this;
   queue_.push_back(msg);
   ++replies_pending_;
   ctx_.request_budget().charge(msg->request.size(), &msg->budget_charge);
@@ -145,7 +145,7 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
     case proto::Action::kDiscard:
       queue_.remove(msg);
       --replies_pending_;
-      ctx_.free_msg(msg);
+      ctx_.free_request(msg);
       break;
     case proto::Action::kReply:
       msg->done = true;
@@ -163,10 +163,10 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
       reply_ready(msg);
       break;
     case proto::Action::kForward:
-      pool_.forward(msg);
+      pool_.forwarder().forward(msg);
       break;
     case proto::Action::kFragment:
-      pool_.forward_split(msg);
+      pool_.forwarder().forward_split(msg);
       break;
   }
   // Forwarding stops, not only reading: the requests already read wait in
@@ -179,8 +179,7 @@ void ClientConn::on_protocol_error() {
   ++pool_.counters().client_err;
   LOG_INFO("client on fd %d sent malformed input: %s", fd(),
            std::string(parser_->error()).c_str());
-  proto::Msg* msg = ctx_.new_msg();
-  msg->client = this;
+  Request* msg = ctx_.new_request();
   pool_.protocol().protocol_error_reply(*msg, parser_->error(), ctx_.mbufs());
   msg->done = true;
   msg->close_after = true;
@@ -207,13 +206,26 @@ void ClientConn::update_read_interest() {
 
 void ClientConn::budget_available() { update_read_interest(); }
 
-void ClientConn::reply_ready(proto::Msg* msg) {
+void ClientConn::on_reply(Request* msg) {
+  if (msg->silent) {
+    // The server answers (walnut strips "noreply" to keep replies paired
+    // with requests); the client asked for nothing, so it gets nothing.
+    if (msg->reply_is_error) {
+      LOG_INFO("pool '%s': a noreply request failed: %s", pool_.spec().name.c_str(),
+               msg->reply.to_string().c_str());
+    }
+    msg->reply.clear();
+  }
+  reply_ready(msg);
+}
+
+void ClientConn::reply_ready(Request* msg) {
   --replies_pending_;
   reply_bytes_ += msg->reply.size();
   learn_reply_size(msg->reply.size());
   if (paused_) resume_if_under_limit();
   if (msg->arrived_us != 0) pool_.metrics().latency.observe(monotonic_us() - msg->arrived_us);
-  proto::Msg* head = queue_.front();
+  Request* head = queue_.front();
   if (head != nullptr && head->done) ctx_.schedule_flush(this);
 }
 
@@ -226,11 +238,11 @@ void ClientConn::flush() {
   // Bounded: each round writes up to kMaxIov slices of ready replies.
   for (int round = 0; round < 64; ++round) {
     if (!write_replies()) return;
-    proto::Msg* head = queue_.front();
+    Request* head = queue_.front();
     if (head == nullptr || !head->done) break;
     if (head->reply_sent > 0) return;  // short write: wait for writable
   }
-  proto::Msg* head = queue_.front();
+  Request* head = queue_.front();
   if (head != nullptr && head->done) {
     want_write(true);  // the round limit hit with replies still ready
     return;
@@ -245,7 +257,7 @@ void ClientConn::flush() {
 bool ClientConn::write_replies() {
   struct iovec iov[kMaxIov];
   int n = 0;
-  for (proto::Msg* m = queue_.front(); m != nullptr && m->done && n < kMaxIov;
+  for (Request* m = queue_.front(); m != nullptr && m->done && n < kMaxIov;
        m = queue_.next(m)) {
     n += m->reply.gather(iov + n, kMaxIov - n, m->reply_sent);
   }
@@ -263,7 +275,7 @@ bool ClientConn::write_replies() {
     }
   }
   uint64_t left = static_cast<uint64_t>(written);
-  while (proto::Msg* m = queue_.front()) {
+  while (Request* m = queue_.front()) {
     if (!m->done) break;
     uint64_t remaining = m->reply.size() - m->reply_sent;
     if (left < remaining) {
@@ -275,7 +287,7 @@ bool ClientConn::write_replies() {
     queue_.remove(m);
     reply_bytes_ -= m->reply.size();
     bool close_now = m->close_after;
-    ctx_.free_msg(m);
+    ctx_.free_request(m);
     if (close_now) {
       close("closing after the last reply");
       return false;
@@ -296,11 +308,11 @@ void ClientConn::close(const std::string& reason) {
   release_socket();
   reader_.release();
   ctx_.request_budget().release(*this);
-  while (proto::Msg* m = queue_.pop_front()) {
-    if (m->server != nullptr || m->fragments_pending > 0) {
-      m->client = nullptr;  // dropped when its reply (or last part) comes
+  while (Request* m = queue_.pop_front()) {
+    if (m->server != nullptr || m->join.waiting()) {
+      m->waiter = nullptr;  // dropped when its reply (or last part) comes
     } else {
-      ctx_.free_msg(m);
+      ctx_.free_request(m);
     }
   }
   pool_.on_client_closed(this);

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "common/intrusive_list.h"
-#include "proto/msg.h"
+#include "proxy/request.h"
 #include "proto/parse.h"
 #include "proto/protocol.h"
 #include "proxy/conn.h"
@@ -21,12 +21,12 @@ namespace walnut::proxy {
 
 class ServerPool;
 
-class ClientConn final : public Conn, public RequestBudget::Holder {
+class ClientConn final : public Conn, public RequestBudget::Holder, public ReplyWaiter {
  public:
   ClientConn(Context& ctx, ServerPool& pool, int fd);
 
   // A request of this client got its reply (from a server or an error).
-  void reply_ready(proto::Msg* msg);
+  void on_reply(Request* msg) override;
 
   // Reads no more requests; closes once every pending reply is written.
   void drain();
@@ -49,6 +49,8 @@ class ClientConn final : public Conn, public RequestBudget::Holder {
   // limit, the process-wide budget for unfinished requests.
   void update_read_interest();
   bool write_replies();  // false once the connection was closed
+  // `msg`, done, is ready to leave in its turn.
+  void reply_ready(Request* msg);
 
   // Backpressure: a client that sends but does not read its replies must not
   // make walnut hold them without bound. What walnut holds for a client is
@@ -66,7 +68,7 @@ class ClientConn final : public Conn, public RequestBudget::Holder {
 
   ServerPool& pool_;
   proto::ClientSession session_;
-  proto::ClientQueue queue_;
+  ClientQueue queue_;
   StreamReader reader_;
   std::unique_ptr<proto::RequestParser> parser_;
   bool reading_ = true;

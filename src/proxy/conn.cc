@@ -36,32 +36,31 @@ Context::Context(event::Loop& loop, uint32_t mbuf_size)
 
 Context::~Context() {
   for (Conn* c : retired_) delete c;
-  for (proto::Msg* m : free_msgs_) delete m;
+  for (Request* m : free_requests_) delete m;
 }
 
-proto::Msg* Context::new_msg() {
-  proto::Msg* msg;
-  if (free_msgs_.empty()) {
-    msg = new proto::Msg();
+Request* Context::new_request() {
+  Request* msg;
+  if (free_requests_.empty()) {
+    msg = new Request();
   } else {
-    msg = free_msgs_.back();
-    free_msgs_.pop_back();
+    msg = free_requests_.back();
+    free_requests_.pop_back();
   }
-  msg->id = next_msg_id_++;
   return msg;
 }
 
-void Context::free_msg(proto::Msg* msg) {
+void Context::free_request(Request* msg) {
   request_budget_.discharge(&msg->budget_charge);
   // Keep a bounded reserve: a burst must not pin its peak forever.
-  constexpr size_t kMaxFreeMsgs = 4096;
-  if (free_msgs_.size() >= kMaxFreeMsgs) {
+  constexpr size_t kMaxFreeRequests = 4096;
+  if (free_requests_.size() >= kMaxFreeRequests) {
     delete msg;
-    msg_bytes_released_ += sizeof(proto::Msg);
+    msg_bytes_released_ += sizeof(Request);
     return;
   }
   msg->recycle();
-  free_msgs_.push_back(msg);
+  free_requests_.push_back(msg);
 }
 
 void Context::reclaim_memory() {
@@ -69,10 +68,10 @@ void Context::reclaim_memory() {
   mbuf_gets_seen_ = mbufs_.gets();
   if (idle) {
     mbufs_.trim(0);
-    for (proto::Msg* m : free_msgs_) delete m;
-    msg_bytes_released_ += free_msgs_.size() * sizeof(proto::Msg);
-    free_msgs_.clear();
-    free_msgs_.shrink_to_fit();
+    for (Request* m : free_requests_) delete m;
+    msg_bytes_released_ += free_requests_.size() * sizeof(Request);
+    free_requests_.clear();
+    free_requests_.shrink_to_fit();
   }
   // malloc_trim walks the heap: only after a megabyte or more was freed.
   constexpr uint64_t kTrimAfterBytes = 1024 * 1024;

@@ -1,5 +1,5 @@
 // Context: what every connection of the process shares: the loop, the mbuf
-// pool, the pool of Msgs, the list of connections with output to flush after
+// pool, the pool of Requests, the list of connections with output to flush after
 // this loop iteration, and the connections closed during it (freed once no
 // callback can still be running on them).
 #pragma once
@@ -10,7 +10,7 @@
 #include "buffer/mbuf_pool.h"
 #include "common/intrusive_list.h"
 #include "event/loop.h"
-#include "proto/msg.h"
+#include "proxy/request.h"
 #include "proxy/request_budget.h"
 
 namespace walnut::proxy {
@@ -28,8 +28,8 @@ class Context {
   buffer::MbufPool& mbufs() { return mbufs_; }
   RequestBudget& request_budget() { return request_budget_; }
 
-  proto::Msg* new_msg();
-  void free_msg(proto::Msg* msg);
+  Request* new_request();
+  void free_request(Request* msg);
 
   // Queues `conn` to flush its output after the current loop iteration.
   void schedule_flush(Conn* conn);
@@ -61,11 +61,10 @@ class Context {
   event::Loop& loop_;
   buffer::MbufPool mbufs_;
   RequestBudget request_budget_;
-  std::vector<proto::Msg*> free_msgs_;
+  std::vector<Request*> free_requests_;
   uint64_t msg_bytes_released_ = 0;
   uint64_t mbuf_gets_seen_ = 0;
   uint64_t released_at_last_trim_ = 0;
-  uint64_t next_msg_id_ = 1;
   std::vector<Conn*> to_flush_;
   std::vector<Conn*> retired_;
   uint64_t total_connections_ = 0;

@@ -30,6 +30,10 @@ Server::Server(ServerPool& pool, const config::ServerSpec& spec, uint32_t index)
 
 Server::~Server() { close_all("shutting down"); }
 
+const proto::Protocol& Server::protocol() const { return pool_.protocol(); }
+
+int Server::timeout_ms() const { return pool_.spec().timeout; }
+
 bool Server::init(std::string* error) {
   if (spec_.is_unix) return net::resolve_unix(spec_.path, &address_, error);
   numeric_host_ = net::is_numeric_host(spec_.host);
@@ -146,7 +150,7 @@ void Server::count_failure(const std::string& cause) {
                "health check in %d ms",
                label().c_str(), p.name.c_str(), failures_, cause.c_str(),
                p.server_retry_timeout);
-    pool_.rebuild_routes();
+    pool_.forwarder().rebuild_routes();
     retry_timer_.start(static_cast<uint64_t>(p.server_retry_timeout));
   }
 }
@@ -177,7 +181,7 @@ void Server::on_health_check(bool ok) {
   ejected_ = false;
   counters_.server_ejected_at = 0;
   on_reply();
-  pool_.rebuild_routes();
+  pool_.forwarder().rebuild_routes();
 }
 
 stats::ServerCounters Server::snapshot() const {

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "event/loop.h"
 #include "net/socket.h"
+#include "proto/protocol.h"
 #include "stats/counters.h"
 
 namespace walnut::proxy {
@@ -53,6 +54,10 @@ class Server {
   stats::ServerCounters snapshot() const;
 
   ServerPool& pool() { return pool_; }
+  // What its connections need of the pool: the protocol they speak and the
+  // pool's timeout (<= 0 for none).
+  const proto::Protocol& protocol() const;
+  int timeout_ms() const;
   const config::ServerSpec& spec() const { return spec_; }
   const std::string& label() const { return spec_.label; }
   uint32_t index() const { return index_; }

@@ -10,10 +10,8 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "proxy/client_conn.h"
 #include "proxy/context.h"
 #include "proxy/server.h"
-#include "proxy/server_pool.h"
 
 namespace walnut::proxy {
 
@@ -21,23 +19,23 @@ ServerConn::ServerConn(Context& ctx, Server& server, int fd)
     : Conn(ctx, fd),
       server_(server),
       reader_(ctx.mbufs()),
-      parser_(server.pool().protocol().new_response_parser()),
-      timeout_ms_(server.pool().spec().timeout) {
+      parser_(server.protocol().new_response_parser()),
+      timeout_ms_(server.timeout_ms()) {
   timer_.init(ctx.loop(), [this] { on_timer(); });
   watch();
   want_write(true);  // tells us when the connect completes
   // AUTH and SELECT go first; their replies are read and dropped.
-  for (const std::string& request : server.pool().protocol().handshake()) {
-    proto::Msg* m = ctx.new_msg();
-    m->internal = true;
+  for (const std::string& request : server.protocol().handshake()) {
+    Request* m = ctx.new_request();
+    m->kind = RequestKind::setup;
     m->request.append_copy(ctx.mbufs(), request);
     enqueue(m);
   }
 }
 
-void ServerConn::enqueue(proto::Msg* msg) {
+void ServerConn::enqueue(Request* msg) {
   msg->server = this;
-  if (!msg->internal) {  // walnut's own requests are not the clients'
+  if (!msg->internal()) {  // walnut's own requests are not the clients'
     stats::ServerCounters& c = server_.counters();
     ++c.requests;
     c.request_bytes += msg->request.size();
@@ -55,23 +53,22 @@ void ServerConn::enqueue(proto::Msg* msg) {
 }
 
 void ServerConn::add_queue_stats(stats::ServerCounters* c) const {
-  for (proto::Msg* m = to_send_.front(); m != nullptr; m = to_send_.next(m)) {
-    if (m->internal) continue;
+  for (Request* m = to_send_.front(); m != nullptr; m = to_send_.next(m)) {
+    if (m->internal()) continue;
     ++c->in_queue;
     c->in_queue_bytes += m->request.size() - m->request_sent;
   }
-  for (proto::Msg* m = awaiting_.front(); m != nullptr; m = awaiting_.next(m)) {
-    if (m->internal) continue;
+  for (Request* m = awaiting_.front(); m != nullptr; m = awaiting_.next(m)) {
+    if (m->internal()) continue;
     ++c->out_queue;
     c->out_queue_bytes += m->request.size();
   }
 }
 
 void ServerConn::send_health_check() {
-  proto::Msg* m = ctx_.new_msg();
-  m->internal = true;
-  m->health_check = true;
-  m->request.append_copy(ctx_.mbufs(), server_.pool().protocol().health_check());
+  Request* m = ctx_.new_request();
+  m->kind = RequestKind::health_check;
+  m->request.append_copy(ctx_.mbufs(), server_.protocol().health_check());
   enqueue(m);
 }
 
@@ -82,15 +79,15 @@ void ServerConn::send_health_check() {
 // their own deadlines (when the connection is given up on) come later than
 // their requests' did, so each of them may be next.
 void ServerConn::arm_timer(uint64_t now) {
-  uint64_t next = proto::Msg::kNoDeadline;
+  uint64_t next = Request::kNoDeadline;
   bool found_request = false;
-  for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
-    for (proto::Msg* m = q->front(); m != nullptr && !found_request; m = q->next(m)) {
+  for (ServerQueue* q : {&awaiting_, &to_send_}) {
+    for (Request* m = q->front(); m != nullptr && !found_request; m = q->next(m)) {
       next = std::min(next, m->deadline);
-      found_request = !m->placeholder;
+      found_request = m->kind != RequestKind::placeholder;
     }
   }
-  if (next != proto::Msg::kNoDeadline) timer_.start(next > now ? next - now : 0);
+  if (next != Request::kNoDeadline) timer_.start(next > now ? next - now : 0);
 }
 
 namespace {
@@ -103,24 +100,24 @@ constexpr size_t kMaxPlaceholders = 1024;
 void ServerConn::on_timer() {
   const uint64_t now = now_ms();
   int expired = 0;
-  for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
-    proto::Msg* m = q->front();
+  for (ServerQueue* q : {&awaiting_, &to_send_}) {
+    Request* m = q->front();
     while (m != nullptr) {
-      proto::Msg* next = q->next(m);
-      if (m->placeholder) {
+      Request* next = q->next(m);
+      if (m->kind == RequestKind::placeholder) {
         if (m->deadline <= now && !still_reading(m, now)) {
           LOG_WARN("server '%s' sent nothing on fd %d for %d ms with a reply owed: "
                    "giving the connection up",
                    server_.label().c_str(), fd(), timeout_ms_);
           // Whatever is still queued gets the timeout too, before its own
           // deadline: count it as timed out, as its client sees it.
-          count_timeouts(proto::Msg::kNoDeadline);
+          count_timeouts(Request::kNoDeadline);
           fail_connection("Connection timed out");
           return;
         }
       } else if (m->deadline > now) {
         break;  // the requests after it are due later still
-      } else if (connecting_ || m->internal) {
+      } else if (connecting_ || m->internal()) {
         // A connect that did not complete in time, or walnut's own set-up
         // (AUTH, SELECT) or health check not answered in time: the
         // connection is no good. Closing it answers everything queued with
@@ -142,14 +139,14 @@ void ServerConn::on_timer() {
   if (placeholders_ > kMaxPlaceholders) {
     // Everything still queued is answered with the timeout as well, before
     // its own deadline: count it as timed out, as its client sees it.
-    count_timeouts(proto::Msg::kNoDeadline);
+    count_timeouts(Request::kNoDeadline);
     fail_connection("Connection timed out");
     return;
   }
   if (!closed_) arm_timer(now);
 }
 
-bool ServerConn::still_reading(proto::Msg* placeholder, uint64_t now) {
+bool ServerConn::still_reading(Request* placeholder, uint64_t now) {
   if (placeholder->server_reads == reads_) return false;
   // Bytes came (a long reply on its way, a busy server catching up): wait
   // another timeout for the late reply.
@@ -159,23 +156,22 @@ bool ServerConn::still_reading(proto::Msg* placeholder, uint64_t now) {
 }
 
 void ServerConn::count_timeouts(uint64_t now) {
-  for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
-    for (proto::Msg* m = q->front(); m != nullptr; m = q->next(m)) {
-      if (!m->internal && m->deadline <= now) ++server_.counters().server_timedout;
+  for (ServerQueue* q : {&awaiting_, &to_send_}) {
+    for (Request* m = q->front(); m != nullptr; m = q->next(m)) {
+      if (!m->internal() && m->deadline <= now) ++server_.counters().server_timedout;
     }
   }
 }
 
-void ServerConn::time_out(proto::ServerQueue& queue, proto::Msg* msg, uint64_t now) {
+void ServerConn::time_out(ServerQueue& queue, Request* msg, uint64_t now) {
   if (&queue == &to_send_ && msg->request_sent == 0) {
     to_send_.remove(msg);  // never sent: no reply will come for it
   } else {
     // Partly sent or awaiting its reply: a placeholder finishes the request
     // on the wire and swallows the late reply, if the connection shows
     // signs of life within another timeout.
-    proto::Msg* placeholder = ctx_.new_msg();
-    placeholder->internal = true;
-    placeholder->placeholder = true;
+    Request* placeholder = ctx_.new_request();
+    placeholder->kind = RequestKind::placeholder;
     ++placeholders_;
     placeholder->server = this;
     placeholder->request = std::move(msg->request);
@@ -208,7 +204,7 @@ void ServerConn::flush() {
   // Bounded: each round writes up to kMaxIov slices.
   for (int round = 0; round < 64 && !to_send_.empty(); ++round) {
     int n = 0;
-    for (proto::Msg* m = to_send_.front(); m != nullptr && n < kMaxIov;
+    for (Request* m = to_send_.front(); m != nullptr && n < kMaxIov;
          m = to_send_.next(m)) {
       n += m->request.gather(iov + n, kMaxIov - n, m->request_sent);
     }
@@ -222,7 +218,7 @@ void ServerConn::flush() {
       return;
     }
     uint64_t left = static_cast<uint64_t>(written);
-    while (proto::Msg* m = to_send_.front()) {
+    while (Request* m = to_send_.front()) {
       uint64_t remaining = m->request.size() - m->request_sent;
       if (left < remaining) {
         m->request_sent += left;
@@ -238,7 +234,7 @@ void ServerConn::flush() {
       }
       to_send_.remove(m);
       // A placeholder only pairs with the late reply: its bytes can go.
-      if (m->placeholder) m->request.clear();
+      if (m->kind == RequestKind::placeholder) m->request.clear();
       awaiting_.push_back(m);
     }
     if (!to_send_.empty() && to_send_.front()->request_sent > 0) {
@@ -277,7 +273,7 @@ void ServerConn::on_readable() {
 bool ServerConn::read_responses() {
   bool unexpected = false;
   bool ok = reader_.parse(*parser_, [&](buffer::MbufChain& chain) {
-    proto::Msg* m = awaiting_.pop_front();
+    Request* m = awaiting_.pop_front();
     if (m == nullptr) {
       unexpected = true;
       return false;
@@ -286,11 +282,11 @@ bool ServerConn::read_responses() {
     m->reply_is_error = parser_->is_error_reply();
     parser_->reset();
     server_.on_reply();
-    if (!m->internal) {
+    if (!m->internal()) {
       stats::ServerCounters& c = server_.counters();
       ++c.responses;
       c.response_bytes += m->reply.size();
-    } else if (m->reply_is_error && !m->placeholder && !m->health_check) {
+    } else if (m->reply_is_error && m->kind == RequestKind::setup) {
       log_refused_setup(*m);
     }
     complete(m);
@@ -311,22 +307,23 @@ bool ServerConn::read_responses() {
   return true;
 }
 
-void ServerConn::log_refused_setup(const proto::Msg& msg) {
+void ServerConn::log_refused_setup(const Request& msg) {
   std::string text = msg.reply.to_string();
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   LOG_WARN("server '%s' refused walnut's connection set-up: %s",
            server_.label().c_str(), text.c_str());
 }
 
-void ServerConn::complete(proto::Msg* msg) {
-  if (msg->placeholder) --placeholders_;
-  if (msg->health_check) server_.on_health_check(!msg->reply_is_error);
-  server_.pool().finish(msg);
+void ServerConn::complete(Request* msg) {
+  if (msg->kind == RequestKind::placeholder) --placeholders_;
+  if (msg->kind == RequestKind::health_check) server_.on_health_check(!msg->reply_is_error);
+  msg->server = nullptr;
+  deliver(ctx_, msg);
 }
 
-void ServerConn::fail(proto::Msg* msg, const std::string& cause) {
+void ServerConn::fail(Request* msg, const std::string& cause) {
   msg->reply.clear();
-  server_.pool().protocol().error_reply(*msg, cause, ctx_.mbufs());
+  server_.protocol().error_reply(*msg, cause, ctx_.mbufs());
   complete(msg);
 }
 
@@ -356,9 +353,9 @@ void ServerConn::close(const std::string& reason) {
   timer_.reset();
   // One line for the connection, however many requests it held.
   size_t requests = 0;
-  for (proto::ServerQueue* q : {&awaiting_, &to_send_}) {
-    for (proto::Msg* m = q->front(); m != nullptr; m = q->next(m)) {
-      if (!m->internal) ++requests;
+  for (ServerQueue* q : {&awaiting_, &to_send_}) {
+    for (Request* m = q->front(); m != nullptr; m = q->next(m)) {
+      if (!m->internal()) ++requests;
     }
   }
   LOG_INFO("closing server '%s' connection on fd %d: %s; %s failed with it, %s no "
@@ -369,8 +366,8 @@ void ServerConn::close(const std::string& reason) {
   release_socket();
   reader_.release();
   server_.on_conn_closed(this);
-  while (proto::Msg* m = awaiting_.pop_front()) fail(m, reason);
-  while (proto::Msg* m = to_send_.pop_front()) fail(m, reason);
+  while (Request* m = awaiting_.pop_front()) fail(m, reason);
+  while (Request* m = to_send_.pop_front()) fail(m, reason);
 }
 
 }  // namespace walnut::proxy

@@ -19,7 +19,7 @@
 #include <memory>
 #include <string>
 
-#include "proto/msg.h"
+#include "proxy/request.h"
 #include "proto/parse.h"
 #include "proxy/conn.h"
 #include "proxy/stream_reader.h"
@@ -34,7 +34,7 @@ class ServerConn final : public Conn {
   // `fd` is connected or connecting (non-blocking connect in progress).
   ServerConn(Context& ctx, Server& server, int fd);
 
-  void enqueue(proto::Msg* msg);
+  void enqueue(Request* msg);
   // Queues walnut's probe of an ejected server.
   void send_health_check();
   // Adds the queue gauges (requests and bytes waiting to be written, and
@@ -48,27 +48,27 @@ class ServerConn final : public Conn {
 
  private:
   bool read_responses();  // false once the connection was closed
-  void complete(proto::Msg* msg);
-  void log_refused_setup(const proto::Msg& msg);
-  void fail(proto::Msg* msg, const std::string& cause);
+  void complete(Request* msg);
+  void log_refused_setup(const Request& msg);
+  void fail(Request* msg, const std::string& cause);
   // Closes the connection for an error (or the server's EOF), telling its
   // server.
   void fail_connection(const std::string& cause, bool eof = false);
   void on_timer();
   // Answers `msg` with a timeout error and leaves a placeholder (when a
   // reply may still come) in its place in `queue`.
-  void time_out(proto::ServerQueue& queue, proto::Msg* msg, uint64_t now);
+  void time_out(ServerQueue& queue, Request* msg, uint64_t now);
   // A placeholder's patience ran out: true (and a further timeout of
   // patience) when the connection read something since it was last asked.
-  bool still_reading(proto::Msg* placeholder, uint64_t now);
+  bool still_reading(Request* placeholder, uint64_t now);
   void arm_timer(uint64_t now);
   // Counts as timed out every client request due at or before `now`.
   void count_timeouts(uint64_t now);
 
   Server& server_;
   bool connecting_ = true;
-  proto::ServerQueue to_send_;
-  proto::ServerQueue awaiting_;
+  ServerQueue to_send_;
+  ServerQueue awaiting_;
   StreamReader reader_;
   std::unique_ptr<proto::ResponseParser> parser_;
   int timeout_ms_;  // the pool's timeout; <= 0 for none

@@ -1,0 +1,155 @@
+// Routing, splitting and merging for one pool.
+#include "proxy/forwarder.h"
+
+#include "common/log.h"
+#include "proxy/context.h"
+#include "proxy/server.h"
+#include "proxy/server_conn.h"
+
+namespace walnut::proxy {
+
+Forwarder::Forwarder(Context& ctx, const config::PoolSpec& spec, const proto::Protocol& protocol,
+                     const std::vector<std::unique_ptr<Server>>& servers,
+                     stats::PoolCounters& counters)
+    : ctx_(ctx), spec_(spec), protocol_(protocol), servers_(servers), counters_(counters) {}
+
+bool Forwarder::init(std::string* error) { return build_router(false, error); }
+
+void Forwarder::rebuild_routes() {
+  std::string error;
+  if (!build_router(true, &error)) {
+    LOG_ERROR("pool '%s': cannot rebuild routes: %s", spec_.name.c_str(), error.c_str());
+  }
+}
+
+bool Forwarder::build_router(bool live_only, std::string* error) {
+  std::vector<dist::ServerWeight> weights;
+  for (const auto& s : servers_) {
+    if (live_only && s->ejected()) continue;
+    weights.push_back(dist::ServerWeight{s->index(), s->label(),
+                                         static_cast<uint32_t>(s->spec().weight)});
+  }
+  any_live_ = !weights.empty();
+  if (!any_live_) {
+    LOG_WARN("pool '%s': every server is ejected", spec_.name.c_str());
+    return true;
+  }
+  return router_.init(spec_.hash, spec_.distribution, spec_.hash_tag, weights, error);
+}
+
+bool Forwarder::route_keys(const Request& msg, std::string* error) {
+  key_servers_.clear();
+  if (!any_live_) {
+    *error = "no server left in pool '" + spec_.name + "': every one is ejected";
+    return false;
+  }
+  if (msg.keys.empty()) {
+    key_servers_.push_back(router_.route_keyless());
+    return true;
+  }
+  for (const proto::Span& k : msg.keys) {
+    std::string_view key = msg.request.view(k.offset, k.len, key_scratch_);
+    uint32_t idx = router_.route(key);
+    if (idx == Router::kNoServer) {
+      *error = "no server named '" + std::string(router_.routing_part(key)) +
+               "' in pool '" + spec_.name + "'";
+      return false;
+    }
+    key_servers_.push_back(idx);
+  }
+  return true;
+}
+
+Server* Forwarder::route(const Request& msg, std::string* error) {
+  if (!route_keys(msg, error)) return nullptr;
+  const uint32_t first = key_servers_[0];
+  for (uint32_t i : key_servers_) {
+    if (i != first) {
+      *error = "keys in request don't hash to the same server";
+      return nullptr;
+    }
+  }
+  return servers_[first].get();
+}
+
+void Forwarder::forward(Request* msg) {
+  std::string error;
+  Server* server = route(*msg, &error);
+  if (server == nullptr) {
+    answer_error(msg, error);
+    return;
+  }
+  send_to(server, msg);
+}
+
+void Forwarder::forward_split(Request* msg) {
+  std::string error;
+  if (!route_keys(*msg, &error)) {
+    answer_error(msg, error);
+    return;
+  }
+  const std::vector<uint32_t>& idx = key_servers_;
+  bool one_server = true;
+  for (uint32_t i : idx) one_server = one_server && i == idx[0];
+  if (one_server) {
+    send_to(servers_[idx[0]].get(), msg);  // no split: the server's own reply
+    return;
+  }
+  // One fragment per server, in order of first appearance; each key
+  // remembers its fragment and its place there.
+  fragment_of_server_.assign(servers_.size(), -1);
+  server_of_fragment_.clear();
+  size_t fragments = 0;
+  msg->key_places.resize(idx.size());
+  for (uint32_t k = 0; k < idx.size(); ++k) {
+    int& f = fragment_of_server_[idx[k]];
+    if (f < 0) {
+      f = static_cast<int>(fragments++);
+      if (keys_of_fragment_.size() < fragments) keys_of_fragment_.emplace_back();
+      keys_of_fragment_[f].clear();
+      server_of_fragment_.push_back(idx[k]);
+    }
+    std::vector<uint32_t>& keys = keys_of_fragment_[f];
+    msg->key_places[k] = {static_cast<uint32_t>(f), static_cast<uint32_t>(keys.size())};
+    keys.push_back(k);
+  }
+  msg->join.wait_for(this, msg, static_cast<uint32_t>(fragments));
+  for (size_t f = 0; f < fragments; ++f) {
+    Request* part = ctx_.new_request();
+    part->waiter = &msg->join;
+    protocol_.build_fragment(*msg, keys_of_fragment_[f], *part, ctx_.mbufs());
+    msg->fragments.push_back(part);
+  }
+  counters_.fragments += fragments;
+  // send_to() may answer a part at once (no connection), which can finish
+  // the parent; nothing in it routes again, so the scratch stays valid.
+  for (size_t f = 0; f < fragments; ++f) {
+    send_to(servers_[server_of_fragment_[f]].get(), msg->fragment(f));
+  }
+}
+
+void Forwarder::send_to(Server* server, Request* msg) {
+  std::string error;
+  ServerConn* conn = server->conn(&error);
+  if (conn == nullptr) {
+    answer_error(msg, error);
+    return;
+  }
+  conn->enqueue(msg);
+}
+
+void Forwarder::answer_error(Request* msg, const std::string& cause) {
+  ++counters_.forward_error;
+  msg->reply.clear();
+  protocol_.error_reply(*msg, cause, ctx_.mbufs());
+  deliver(ctx_, msg);
+}
+
+void Forwarder::fragments_joined(Request* parent) {
+  protocol_.coalesce(*parent, ctx_.mbufs());
+  for (size_t f = 0; f < parent->fragments.size(); ++f) ctx_.free_request(parent->fragment(f));
+  parent->fragments.clear();
+  deliver(ctx_, parent);
+}
+
+}  // namespace walnut::proxy

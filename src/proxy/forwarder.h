@@ -1,0 +1,73 @@
+// Forwarder: where a pool's requests go. Routes each request by its keys
+// over the servers not ejected, sends it whole when its keys share a server,
+// else splits it into one fragment per server and, once every fragment has
+// its reply, merges them (proto's coalesce) into the request's reply. A
+// request that cannot go anywhere is answered with an error naming why.
+//
+// It owns the router and the scratch space routing reuses between requests,
+// so that routing allocates nothing in the steady state. The servers are the
+// pool's; the forwarder only picks among them.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "proto/protocol.h"
+#include "proxy/request.h"
+#include "proxy/router.h"
+#include "stats/counters.h"
+
+namespace walnut::proxy {
+
+class Context;
+class Server;
+
+class Forwarder {
+ public:
+  Forwarder(Context& ctx, const config::PoolSpec& spec, const proto::Protocol& protocol,
+            const std::vector<std::unique_ptr<Server>>& servers, stats::PoolCounters& counters);
+  Forwarder(const Forwarder&) = delete;
+  Forwarder& operator=(const Forwarder&) = delete;
+
+  // Builds the routes over every server; false with `error` for an unknown
+  // hash or distribution.
+  bool init(std::string* error);
+  // Rebuilds the routes over the servers not ejected, as nutcracker
+  // rebuilds its ring.
+  void rebuild_routes();
+
+  // Sends a request to its server, or answers it with an error.
+  void forward(Request* msg);
+  // A multi-key request: whole when its keys share a server, else as one
+  // fragment per server.
+  void forward_split(Request* msg);
+  // Every fragment of `parent` has its reply (FragmentJoin calls this).
+  void fragments_joined(Request* parent);
+
+ private:
+  // Fills key_servers_ with the server index of every key of `msg`; false
+  // with `error` when none can be picked.
+  bool route_keys(const Request& msg, std::string* error);
+  Server* route(const Request& msg, std::string* error);
+  void send_to(Server* server, Request* msg);
+  void answer_error(Request* msg, const std::string& cause);
+  bool build_router(bool live_only, std::string* error);
+
+  Context& ctx_;
+  const config::PoolSpec& spec_;
+  const proto::Protocol& protocol_;
+  const std::vector<std::unique_ptr<Server>>& servers_;
+  stats::PoolCounters& counters_;
+  Router router_;
+  bool any_live_ = true;  // false while every server is ejected
+
+  std::vector<uint32_t> key_servers_;
+  std::string key_scratch_;
+  std::vector<int> fragment_of_server_;
+  std::vector<std::vector<uint32_t>> keys_of_fragment_;
+  std::vector<uint32_t> server_of_fragment_;
+};
+
+}  // namespace walnut::proxy

@@ -1,0 +1,24 @@
+// The one way back of a reply, and the join of a split request's fragments.
+#include "proxy/request.h"
+
+#include "proxy/context.h"
+#include "proxy/forwarder.h"
+
+namespace walnut::proxy {
+
+void deliver(Context& ctx, Request* request) {
+  request->done = true;
+  if (request->waiter != nullptr) {
+    request->waiter->on_reply(request);
+  } else {
+    ctx.free_request(request);  // its client left, or walnut's own request
+  }
+}
+
+void FragmentJoin::on_reply(Request* fragment) {
+  (void)fragment;  // the parent holds every fragment; only the count matters
+  if (--pending_ > 0) return;
+  forwarder_->fragments_joined(parent_);
+}
+
+}  // namespace walnut::proxy

@@ -1,0 +1,112 @@
+// Request: a proto::Msg on its way through the proxy: who waits for its
+// reply, which server connection holds it, its deadline, and the hooks of
+// the two queues it sits on (its client's, so that replies leave in request
+// order, and while in flight one server connection's).
+//
+// A reply has one way back: whoever completes a request (the server
+// connection that read its reply, or the code that answers it with an
+// error) marks it done and hands it to its ReplyWaiter; with no waiter (its
+// client left, or the request is walnut's own) it is freed. The waiter is
+// the client connection, or, for a fragment of a split request, the
+// fragment join of its parent.
+#pragma once
+
+#include <cstdint>
+
+#include "common/intrusive_list.h"
+#include "proto/msg.h"
+
+namespace walnut::proxy {
+
+class ServerConn;
+struct Request;
+
+// Who waits for a request's reply.
+class ReplyWaiter {
+ public:
+  // `request` is done: its reply (or error) is in `request->reply`.
+  virtual void on_reply(Request* request) = 0;
+
+ protected:
+  ~ReplyWaiter() = default;
+};
+
+// What a request is, for the server connection that carries it: a client's
+// (counted in the stats, answered to its waiter) or walnut's own.
+enum class RequestKind : uint8_t {
+  client,
+  setup,         // AUTH and SELECT sent first on every server connection
+  health_check,  // the probe of an ejected server
+  placeholder,   // stands where a timed-out request stood, for its late reply
+};
+
+class Forwarder;
+
+// The parent of a split request waits for its fragments here: the last
+// reply lets the forwarder merge them into the parent's reply.
+class FragmentJoin final : public ReplyWaiter {
+ public:
+  void wait_for(Forwarder* forwarder, Request* parent, uint32_t fragments) {
+    forwarder_ = forwarder;
+    parent_ = parent;
+    pending_ = fragments;
+  }
+  bool waiting() const { return pending_ > 0; }
+  void on_reply(Request* fragment) override;
+
+ private:
+  Forwarder* forwarder_ = nullptr;
+  Request* parent_ = nullptr;
+  uint32_t pending_ = 0;
+};
+
+struct Request : proto::Msg {
+  RequestKind kind = RequestKind::client;
+  bool done = false;         // the reply is complete
+  bool close_after = false;  // close the client once this reply is written
+  ReplyWaiter* waiter = nullptr;
+  ServerConn* server = nullptr;  // while queued on a server connection
+  // When the request times out (monotonic ms); kNoDeadline for none.
+  static constexpr uint64_t kNoDeadline = UINT64_MAX;
+  // For a placeholder, `deadline` is when its connection is given up on
+  // unless something was read from it since `server_reads` was taken.
+  uint64_t deadline = kNoDeadline;
+  uint64_t server_reads = 0;
+  uint64_t arrived_us = 0;  // monotonic, when metrics are on
+  // What the request owes the process-wide budget until it is written to a
+  // server or dropped (0 for a small one; see request_budget.h).
+  uint64_t budget_charge = 0;
+  uint64_t request_sent = 0;  // bytes of `request` written to the server
+  uint64_t reply_sent = 0;    // bytes of `reply` written to the client
+  FragmentJoin join;          // a split request's wait for its fragments
+
+  ListHook client_hook;
+  ListHook server_hook;
+
+  bool internal() const { return kind != RequestKind::client; }
+  // A fragment of a split request: the protocol keeps them as Msgs.
+  Request* fragment(size_t i) const { return static_cast<Request*>(fragments[i]); }
+
+  void recycle() {
+    proto::Msg::recycle();
+    kind = RequestKind::client;
+    done = close_after = false;
+    waiter = nullptr;
+    server = nullptr;
+    deadline = kNoDeadline;
+    server_reads = arrived_us = budget_charge = 0;
+    request_sent = reply_sent = 0;
+    join = FragmentJoin();
+  }
+};
+
+class Context;
+
+// Marks `request` done and hands it to its waiter; frees it when nobody
+// waits. Whatever completes a request calls this, and nothing else.
+void deliver(Context& ctx, Request* request);
+
+using ClientQueue = IntrusiveList<Request, &Request::client_hook>;
+using ServerQueue = IntrusiveList<Request, &Request::server_hook>;
+
+}  // namespace walnut::proxy
