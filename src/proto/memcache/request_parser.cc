@@ -23,11 +23,15 @@
 #include <cstring>
 #include <limits>
 
+#include "proto/text.h"
+
 namespace walnut::memcache {
 
 using proto::ParseResult;
 using proto::ParseStatus;
 using proto::Span;
+using proto::append_digit;
+using proto::is_digit;
 
 namespace {
 
@@ -45,16 +49,6 @@ constexpr size_t kKeptTokens = 4096;
 
 constexpr uint64_t kMaxU64 = std::numeric_limits<uint64_t>::max();
 constexpr uint64_t kMaxI64 = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-
-inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
-
-// Appends one decimal digit, refusing to go past `max`, with no
-// intermediate value able to overflow.
-inline bool append_digit(uint64_t& value, unsigned digit, uint64_t max) {
-  if (digit > max || value > (max - digit) / 10) return false;
-  value = value * 10 + digit;
-  return true;
-}
 
 }  // namespace
 
@@ -87,7 +81,8 @@ const RequestParser::Layout RequestParser::Layout::kTable[7] = {
     {"ms", 3, std::numeric_limits<uint32_t>::max(), {Field::kAny, Field::kAny, Field::kLength}},
 };
 
-RequestParser::RequestParser(const RequestLimits& limits) : limits_(limits) {
+RequestParser::RequestParser(const RequestLimits& limits)
+    : ParserCore(State::kLine), limits_(limits) {
   tokens_.reserve(16);
 }
 
@@ -113,24 +108,11 @@ void RequestParser::reset() {
   number_ = 0;
   number_max_ = 0;
   length_ = 0;
-  remaining_ = 0;
+  payload_.start(0);
   pos_ = 0;
   token_start_ = 0;
   cr_at_ = 0;
   why_ = {};
-}
-
-ParseResult RequestParser::done(const char* data, const char* p) {
-  const size_t used = static_cast<size_t>(p - data);
-  pos_ += used;
-  state_ = State::kDone;
-  return {ParseStatus::kDone, used};
-}
-
-ParseResult RequestParser::fail(const char* data, const char* p, std::string_view why) {
-  error_.assign(why);
-  state_ = State::kError;
-  return {ParseStatus::kError, static_cast<size_t>(p - data)};
 }
 
 // One byte of the command line other than its LF, at message offset `at`.
@@ -269,38 +251,21 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
         if (offset(p) + length_ + 2 > limits_.max_request) return fail(data, p, kTooLarge);
         has_value_ = true;
         value_ = {offset(p), length_};
-        remaining_ = length_;
+        payload_.start(length_);
         state_ = State::kData;
         break;
       }
 
-      case State::kData: {
-        const auto avail = static_cast<uint64_t>(end - p);
-        if (avail >= 2 && avail - 2 >= remaining_) {
-          // The usual case: data and CRLF are all here; check the CRLF in
-          // place rather than going round the loop twice more.
-          p += remaining_;
-          remaining_ = 0;
-          if (p[0] != '\r') return fail(data, p, kBadChunk);
-          if (p[1] != '\n') return fail(data, p + 1, kBadChunk);
-          return done(data, p + 2);
+      case State::kData:
+        switch (payload_.skip(&p, end)) {
+          case ParseStatus::kNeedMore:
+            break;
+          case ParseStatus::kError:
+            return fail(data, p, kBadChunk);
+          case ParseStatus::kDone:
+            return done(data, p);
         }
-        const uint64_t take = std::min(avail, remaining_);
-        p += take;
-        remaining_ -= take;
-        if (remaining_ == 0) state_ = State::kDataCr;
         break;
-      }
-
-      case State::kDataCr:
-        if (*p != '\r') return fail(data, p, kBadChunk);
-        ++p;
-        state_ = State::kDataLf;
-        break;
-
-      case State::kDataLf:
-        if (*p != '\n') return fail(data, p, kBadChunk);
-        return done(data, p + 1);
 
       case State::kDone:
       case State::kError:

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "proto/parse.h"
+#include "proto/parser_core.h"
+#include "proto/payload_skip.h"
 
 namespace walnut::memcache {
 
@@ -20,7 +22,15 @@ struct RequestLimits {
   uint64_t max_request = UINT64_MAX;        // a whole request's bytes
 };
 
-class RequestParser final : public proto::RequestParser {
+// The states of RequestParser's machine (ParserCore needs them before the class).
+enum class RequestState : uint8_t {
+  kLine,    // the command line, up to its LF
+  kData,    // the data block and its CRLF
+  kDone,
+  kError,
+};
+
+class RequestParser final : public proto::RequestParser, private proto::ParserCore<RequestState> {
  public:
   explicit RequestParser(const RequestLimits& limits = {});
 
@@ -45,18 +55,10 @@ class RequestParser final : public proto::RequestParser {
  private:
   RequestLimits limits_;
   std::vector<proto::Span> tokens_;
-  std::string error_;
   bool has_value_ = false;
   proto::Span value_{0, 0};
 
-  enum class State : uint8_t {
-    kLine,    // the command line, up to its LF
-    kData,    // data block bytes, skipped by count
-    kDataCr,  // CR after the data block
-    kDataLf,  // LF after the data block
-    kDone,
-    kError,
-  };
+  using State = RequestState;
   // How a token of a storage command's line must read.
   enum class Field : uint8_t { kAny, kUnsigned, kSigned, kLength };
   // The shape of a storage command's line (the table is in the .cc file).
@@ -68,11 +70,7 @@ class RequestParser final : public proto::RequestParser {
   bool number_byte(char c);
   bool end_token(uint64_t at);
   bool line_end(uint64_t at);
-  proto::ParseResult done(const char* data, const char* p);
-  proto::ParseResult fail(const char* data, const char* p,
-                          std::string_view why);
 
-  State state_ = State::kLine;
   const Layout* layout_ = nullptr;  // the storage command's shape; null: line only
   Field field_ = Field::kAny;       // rule for the open token
   bool named_ = false;              // the command name has been read
@@ -85,8 +83,7 @@ class RequestParser final : public proto::RequestParser {
   uint64_t number_ = 0;             // the open number token's magnitude so far
   uint64_t number_max_ = 0;         // the largest magnitude it may reach
   uint64_t length_ = 0;             // the data length the line announced
-  uint64_t remaining_ = 0;          // data bytes still to skip
-  uint64_t pos_ = 0;                // message bytes consumed by earlier feed() calls
+  proto::PayloadSkip payload_;  // the data block being skipped
   uint64_t token_start_ = 0;        // offset of the open token
   uint64_t cr_at_ = 0;              // offset of the pending CR
   std::string_view why_;            // what the line helpers refused

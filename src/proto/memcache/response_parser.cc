@@ -16,11 +16,15 @@
 #include <cstring>
 #include <limits>
 
+#include "proto/text.h"
+
 namespace walnut::memcache {
 
 using proto::ParseResult;
 using proto::ParseStatus;
 using proto::Span;
+using proto::append_digit;
+using proto::is_digit;
 
 namespace {
 
@@ -41,16 +45,6 @@ constexpr size_t kKeptValues = 4096;
 constexpr uint8_t kValueMinTokens = 4;
 constexpr uint8_t kValueMaxTokens = 5;
 
-inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
-
-// Appends one decimal digit, refusing to go past `max`, with no
-// intermediate value able to overflow.
-inline bool append_digit(uint64_t& value, unsigned digit, uint64_t max) {
-  if (digit > max || value > (max - digit) / 10) return false;
-  value = value * 10 + digit;
-  return true;
-}
-
 // Whether byte `i` of a line inside a retrieval reply, `c`, still lets the
 // line become "VALUE ..." or "END", given that the bytes before it did.
 inline bool run_word_byte(std::string_view head, size_t i, char c) {
@@ -62,7 +56,8 @@ inline bool run_word_byte(std::string_view head, size_t i, char c) {
 
 }  // namespace
 
-ResponseParser::ResponseParser(const ResponseLimits& limits) : limits_(limits) {
+ResponseParser::ResponseParser(const ResponseLimits& limits)
+    : ParserCore(State::kLine), limits_(limits) {
   values_.reserve(16);
 }
 
@@ -77,7 +72,7 @@ void ResponseParser::reset() {
   is_error_ = false;
   state_ = State::kLine;
   in_run_ = false;
-  remaining_ = 0;
+  payload_.start(0);
   pos_ = 0;
   why_ = {};
   start_line(0);
@@ -94,19 +89,6 @@ void ResponseParser::start_line(uint64_t at) {
   line_start_ = at;
   token_start_ = 0;
   key_ = {0, 0};
-}
-
-ParseResult ResponseParser::done(const char* data, const char* p) {
-  const size_t used = static_cast<size_t>(p - data);
-  pos_ += used;
-  state_ = State::kDone;
-  return {ParseStatus::kDone, used};
-}
-
-ParseResult ResponseParser::fail(const char* data, const char* p, std::string_view why) {
-  error_.assign(why);
-  state_ = State::kError;
-  return {ParseStatus::kError, static_cast<size_t>(p - data)};
 }
 
 void ResponseParser::note_head(const char* p, size_t n) {
@@ -273,7 +255,7 @@ bool ResponseParser::line_ended() {
 bool ResponseParser::line_finished() {
   if (line_ == Line::kValue || line_ == Line::kVa) {
     if (line_ == Line::kValue) in_run_ = true;
-    remaining_ = length_;
+    payload_.start(length_);
     state_ = State::kData;
     return false;
   }
@@ -348,35 +330,16 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
         if (line_finished()) return done(data, p);
         break;
 
-      case State::kData: {
-        const auto avail = static_cast<uint64_t>(end - p);
-        if (avail >= 2 && avail - 2 >= remaining_) {
-          // Data and CRLF all here: check the CRLF in place.
-          p += remaining_;
-          remaining_ = 0;
-          if (p[0] != '\r') return fail(data, p, kBadChunk);
-          if (p[1] != '\n') return fail(data, p + 1, kBadChunk);
-          p += 2;
-          if (block_ended(offset(p))) return done(data, p);
-          break;
+      case State::kData:
+        switch (payload_.skip(&p, end)) {
+          case ParseStatus::kNeedMore:
+            break;
+          case ParseStatus::kError:
+            return fail(data, p, kBadChunk);
+          case ParseStatus::kDone:
+            if (block_ended(offset(p))) return done(data, p);
+            break;
         }
-        const uint64_t take = std::min(avail, remaining_);
-        p += take;
-        remaining_ -= take;
-        if (remaining_ == 0) state_ = State::kDataCr;
-        break;
-      }
-
-      case State::kDataCr:
-        if (*p != '\r') return fail(data, p, kBadChunk);
-        ++p;
-        state_ = State::kDataLf;
-        break;
-
-      case State::kDataLf:
-        if (*p != '\n') return fail(data, p, kBadChunk);
-        ++p;
-        if (block_ended(offset(p))) return done(data, p);
         break;
 
       case State::kDone:

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "proto/parse.h"
+#include "proto/parser_core.h"
+#include "proto/payload_skip.h"
 
 namespace walnut::memcache {
 
@@ -17,7 +19,16 @@ struct ResponseLimits {
   uint32_t max_line = 64 * 1024;
 };
 
-class ResponseParser final : public proto::ResponseParser {
+// The states of ResponseParser's machine (ParserCore needs them before the class).
+enum class ResponseState : uint8_t {
+  kLine,    // a line's text, up to its CR
+  kLineLf,  // LF after that CR
+  kData,    // the data block and its CRLF
+  kDone,
+  kError,
+};
+
+class ResponseParser final : public proto::ResponseParser, private proto::ParserCore<ResponseState> {
  public:
   explicit ResponseParser(const ResponseLimits& limits = {});
 
@@ -40,20 +51,11 @@ class ResponseParser final : public proto::ResponseParser {
 
  private:
   ResponseLimits limits_;
-  std::string error_;
   bool is_error_ = false;
   bool record_values_ = false;
   std::vector<Value> values_;
 
-  enum class State : uint8_t {
-    kLine,    // a line's text, up to its CR
-    kLineLf,  // LF after that CR
-    kData,    // data block bytes, skipped by count
-    kDataCr,  // CR after the data block
-    kDataLf,  // LF after the data block
-    kDone,
-    kError,
-  };
+  using State = ResponseState;
   // What the current line's first word makes of it.
   enum class Line : uint8_t {
     kUnknown,  // first word not finished yet
@@ -73,11 +75,7 @@ class ResponseParser final : public proto::ResponseParser {
   bool line_finished();
   bool known_reply_line() const;
   bool block_ended(uint64_t at);
-  proto::ParseResult done(const char* data, const char* p);
-  proto::ParseResult fail(const char* data, const char* p,
-                          std::string_view why);
 
-  State state_ = State::kLine;
   Line line_ = Line::kUnknown;
   Field field_ = Field::kAny;   // rule for the open token
   bool in_run_ = false;         // inside a run of VALUE blocks
@@ -86,12 +84,11 @@ class ResponseParser final : public proto::ResponseParser {
   char head_[24] = {};          // the line's first bytes: any reply word and its space
   uint64_t number_ = 0;         // the open number token's value so far
   uint64_t length_ = 0;         // the data length the line announced
-  uint64_t remaining_ = 0;      // data bytes still to skip
+  proto::PayloadSkip payload_;  // the data block being skipped
   uint64_t line_len_ = 0;       // text bytes of the line so far
   uint64_t line_start_ = 0;     // offset of the line's first byte
   uint64_t token_start_ = 0;    // offset of the open token
   proto::Span key_{0, 0};       // the key of the VALUE line being read
-  uint64_t pos_ = 0;            // message bytes consumed by earlier feed() calls
   std::string_view why_;        // what line_byte() and friends refused
 };
 

@@ -22,8 +22,8 @@ namespace walnut::redis {
 using proto::ParseResult;
 using proto::ParseStatus;
 using proto::Span;
-using resp::append_digit;
-using resp::is_digit;
+using proto::append_digit;
+using proto::is_digit;
 
 namespace {
 
@@ -53,7 +53,8 @@ inline bool is_inline_space(char c) {
 
 // Token space is reserved by the first request's argument count, not here:
 // an idle connection should cost as little as possible.
-RequestParser::RequestParser(const RequestLimits& limits) : limits_(limits) {}
+RequestParser::RequestParser(const RequestLimits& limits)
+    : ParserCore(State::kStart), limits_(limits) {}
 
 void RequestParser::reset() {
   if (tokens_.capacity() > kKeptTokens) {
@@ -69,23 +70,9 @@ void RequestParser::reset() {
   digits_ = 0;
   number_ = 0;
   args_left_ = 0;
-  remaining_ = 0;
+  payload_.start(0);
   pos_ = 0;
   token_start_ = 0;
-}
-
-ParseResult RequestParser::done(const char* data, const char* p) {
-  const size_t used = static_cast<size_t>(p - data);
-  pos_ += used;
-  state_ = State::kDone;
-  return {ParseStatus::kDone, used};
-}
-
-ParseResult RequestParser::fail(const char* data, const char* p,
-                                std::string_view why) {
-  error_.assign(why);
-  state_ = State::kError;
-  return {ParseStatus::kError, static_cast<size_t>(p - data)};
 }
 
 ParseResult RequestParser::feed(const char* data, size_t len) {
@@ -157,7 +144,7 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
         break;
 
       case State::kDollar:
-        if (*p != '$') return fail(data, p, resp::byte_error("expected '$', got", *p));
+        if (*p != '$') return fail(data, p, proto::byte_error("expected '$', got", *p));
         // The usual case: the whole argument is here; take it in one step.
         if (const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &number_)) {
           if (too_large(pos_ + static_cast<uint64_t>(payload - data) + number_ + 2)) {
@@ -207,42 +194,21 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
           return fail(data, p, kTooLarge);
         }
         tokens_.push_back({pos_ + static_cast<uint64_t>(p - data), number_});
-        remaining_ = number_;
+        payload_.start(number_);
         state_ = State::kPayload;
         break;
 
-      case State::kPayload: {
-        const auto avail = static_cast<uint64_t>(end - p);
-        if (avail >= 2 && avail - 2 >= remaining_) {
-          // The usual case: payload and CRLF are all here; check the CRLF
-          // in place rather than going round the loop twice more.
-          p += remaining_;
-          remaining_ = 0;
-          if (p[0] != '\r') return fail(data, p, kBadTerminator);
-          if (p[1] != '\n') return fail(data, p + 1, kBadTerminator);
-          p += 2;
-          if (--args_left_ == 0) return done(data, p);
-          state_ = State::kDollar;
-          break;
+      case State::kPayload:
+        switch (payload_.skip(&p, end)) {
+          case ParseStatus::kNeedMore:
+            break;
+          case ParseStatus::kError:
+            return fail(data, p, kBadTerminator);
+          case ParseStatus::kDone:
+            if (--args_left_ == 0) return done(data, p);
+            state_ = State::kDollar;
+            break;
         }
-        const uint64_t take = std::min(avail, remaining_);
-        p += take;
-        remaining_ -= take;
-        if (remaining_ == 0) state_ = State::kPayloadCr;
-        break;
-      }
-
-      case State::kPayloadCr:
-        if (*p != '\r') return fail(data, p, kBadTerminator);
-        ++p;
-        state_ = State::kPayloadLf;
-        break;
-
-      case State::kPayloadLf:
-        if (*p != '\n') return fail(data, p, kBadTerminator);
-        ++p;
-        if (--args_left_ == 0) return done(data, p);
-        state_ = State::kDollar;
         break;
 
       case State::kInline:

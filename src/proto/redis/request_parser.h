@@ -7,6 +7,8 @@
 #include <string>
 
 #include "proto/parse.h"
+#include "proto/parser_core.h"
+#include "proto/payload_skip.h"
 
 namespace walnut::redis {
 
@@ -17,7 +19,21 @@ struct RequestLimits {
   uint64_t max_request = UINT64_MAX;         // a whole request's bytes
 };
 
-class RequestParser final : public proto::RequestParser {
+// The states of RequestParser's machine (ParserCore needs them before the class).
+enum class RequestState : uint8_t {
+  kStart,       // first byte decides: '*' multibulk, anything else inline
+  kCount,       // digits of "*<count>"
+  kCountLf,     // LF after the count's CR
+  kDollar,      // '$' opening the next argument
+  kBulkLen,     // digits of "$<len>"
+  kBulkLenLf,   // LF after the length's CR
+  kPayload,     // argument bytes and their CRLF
+  kInline,      // inside an inline line
+  kDone,
+  kError,
+};
+
+class RequestParser final : public proto::RequestParser, private proto::ParserCore<RequestState> {
  public:
   explicit RequestParser(const RequestLimits& limits = {});
 
@@ -33,26 +49,10 @@ class RequestParser final : public proto::RequestParser {
   bool is_inline() const { return inline_; }
 
  private:
-  enum class State : uint8_t {
-    kStart,       // first byte decides: '*' multibulk, anything else inline
-    kCount,       // digits of "*<count>"
-    kCountLf,     // LF after the count's CR
-    kDollar,      // '$' opening the next argument
-    kBulkLen,     // digits of "$<len>"
-    kBulkLenLf,   // LF after the length's CR
-    kPayload,     // argument bytes, skipped by count
-    kPayloadCr,   // CR after the payload
-    kPayloadLf,   // LF after the payload
-    kInline,      // inside an inline line
-    kDone,
-    kError,
-  };
+  using State = RequestState;
 
   proto::ParseResult feed_inline(const char* data, const char* p,
                                  const char* end);
-  proto::ParseResult done(const char* data, const char* p);
-  proto::ParseResult fail(const char* data, const char* p,
-                          std::string_view why);
   // True when a request whose bytes run to `end_offset` (counted from its
   // first byte) is larger than max_request: refused as soon as a length
   // says so, before its bytes are buffered.
@@ -60,16 +60,13 @@ class RequestParser final : public proto::RequestParser {
 
   RequestLimits limits_;
   std::vector<proto::Span> tokens_;
-  std::string error_;
   bool inline_ = false;
-  State state_ = State::kStart;
   bool negative_ = false;    // the count being read started with '-'
   bool in_token_ = false;    // inline: inside a token
   uint8_t digits_ = 0;       // digits read of the current count or length
   uint64_t number_ = 0;      // value of the current count or length
   uint64_t args_left_ = 0;   // bulk strings still expected
-  uint64_t remaining_ = 0;   // payload bytes still to skip
-  uint64_t pos_ = 0;         // message bytes consumed by earlier feed() calls
+  proto::PayloadSkip payload_;  // the argument being skipped
   uint64_t token_start_ = 0; // inline: offset of the open token
 };
 

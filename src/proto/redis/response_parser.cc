@@ -21,8 +21,8 @@ namespace walnut::redis {
 using proto::ParseResult;
 using proto::ParseStatus;
 using proto::Span;
-using resp::append_digit;
-using resp::is_digit;
+using proto::append_digit;
+using proto::is_digit;
 
 namespace {
 
@@ -43,7 +43,8 @@ constexpr uint32_t kReservedDepth = 1024;
 
 }  // namespace
 
-ResponseParser::ResponseParser(const ResponseLimits& limits) : limits_(limits) {
+ResponseParser::ResponseParser(const ResponseLimits& limits)
+    : ParserCore(State::kType), limits_(limits) {
   stack_.reserve(std::min(limits_.max_depth, kReservedDepth));
 }
 
@@ -63,24 +64,10 @@ void ResponseParser::reset() {
   digits_ = 0;
   number_ = 0;
   number_max_ = 0;
-  remaining_ = 0;
+  payload_.start(0);
   line_len_ = 0;
   pos_ = 0;
   element_start_ = 0;
-}
-
-ParseResult ResponseParser::done(const char* data, const char* p) {
-  const size_t used = static_cast<size_t>(p - data);
-  pos_ += used;
-  state_ = State::kDone;
-  return {ParseStatus::kDone, used};
-}
-
-ParseResult ResponseParser::fail(const char* data, const char* p,
-                                 std::string_view why) {
-  error_.assign(why);
-  state_ = State::kError;
-  return {ParseStatus::kError, static_cast<size_t>(p - data)};
 }
 
 std::string_view ResponseParser::number_error() const {
@@ -115,7 +102,7 @@ bool ResponseParser::value_done(uint64_t end_offset) {
 // Reports whether that completed the reply.
 bool ResponseParser::number_done(uint64_t end_offset) {
   if (kind_ == '$' && !negative_) {
-    remaining_ = number_;
+    payload_.start(number_);
     state_ = State::kPayload;
     return false;
   }
@@ -210,7 +197,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
             state_ = State::kNumber;
             break;
           default:
-            return fail(data, p, resp::byte_error("unknown reply type", *p));
+            return fail(data, p, proto::byte_error("unknown reply type", *p));
         }
         if (stack_.empty()) type_ = c;
         kind_ = c;
@@ -264,14 +251,8 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
       }
 
       case State::kLineLf:
-      case State::kNumberLf:
-      case State::kPayloadLf: {
-        if (*p != '\n') {
-          return fail(data, p,
-                      state_ == State::kLineLf     ? kBadLine
-                      : state_ == State::kNumberLf ? number_error()
-                                                   : kBadTerminator);
-        }
+      case State::kNumberLf: {
+        if (*p != '\n') return fail(data, p, state_ == State::kLineLf ? kBadLine : number_error());
         ++p;
         if (state_ == State::kNumberLf) {
           if (number_done(offset(p))) return done(data, p);
@@ -310,29 +291,16 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
         }
         break;
 
-      case State::kPayload: {
-        const auto avail = static_cast<uint64_t>(end - p);
-        if (avail >= 2 && avail - 2 >= remaining_) {
-          // Payload and CRLF all here: check the CRLF in place.
-          p += remaining_;
-          remaining_ = 0;
-          if (p[0] != '\r') return fail(data, p, kBadTerminator);
-          if (p[1] != '\n') return fail(data, p + 1, kBadTerminator);
-          p += 2;
-          if (value_done(offset(p))) return done(data, p);
-          break;
+      case State::kPayload:
+        switch (payload_.skip(&p, end)) {
+          case ParseStatus::kNeedMore:
+            break;
+          case ParseStatus::kError:
+            return fail(data, p, kBadTerminator);
+          case ParseStatus::kDone:
+            if (value_done(offset(p))) return done(data, p);
+            break;
         }
-        const uint64_t take = std::min(avail, remaining_);
-        p += take;
-        remaining_ -= take;
-        if (remaining_ == 0) state_ = State::kPayloadCr;
-        break;
-      }
-
-      case State::kPayloadCr:
-        if (*p != '\r') return fail(data, p, kBadTerminator);
-        ++p;
-        state_ = State::kPayloadLf;
         break;
 
       case State::kDone:

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "proto/parse.h"
+#include "proto/parser_core.h"
+#include "proto/payload_skip.h"
 
 namespace walnut::redis {
 
@@ -18,7 +20,19 @@ struct ResponseLimits {
   uint64_t max_elements = 1ull << 32;        // one array's element count
 };
 
-class ResponseParser final : public proto::ResponseParser {
+// The states of ResponseParser's machine (ParserCore needs them before the class).
+enum class ResponseState : uint8_t {
+  kType,       // type byte of the next value
+  kLine,       // text of a '+' or '-' line
+  kLineLf,     // LF after that line's CR
+  kNumber,     // digits after ':', '$' or '*' (kind_ says which)
+  kNumberLf,   // LF after the number's CR
+  kPayload,    // bulk bytes and their CRLF
+  kDone,
+  kError,
+};
+
+class ResponseParser final : public proto::ResponseParser, private proto::ParserCore<ResponseState> {
  public:
   explicit ResponseParser(const ResponseLimits& limits = {});
 
@@ -37,42 +51,25 @@ class ResponseParser final : public proto::ResponseParser {
   const std::vector<proto::Span>& elements() const { return elements_; }
 
  private:
-  enum class State : uint8_t {
-    kType,       // type byte of the next value
-    kLine,       // text of a '+' or '-' line
-    kLineLf,     // LF after that line's CR
-    kNumber,     // digits after ':', '$' or '*' (kind_ says which)
-    kNumberLf,   // LF after the number's CR
-    kPayload,    // bulk bytes, skipped by count
-    kPayloadCr,  // CR after the payload
-    kPayloadLf,  // LF after the payload
-    kDone,
-    kError,
-  };
+  using State = ResponseState;
 
   bool skip_whole_bulks(const char* data, const char*& p, const char* end);
   bool number_done(uint64_t end_offset);
   bool value_done(uint64_t end_offset);
-  proto::ParseResult done(const char* data, const char* p);
-  proto::ParseResult fail(const char* data, const char* p,
-                          std::string_view why);
   std::string_view number_error() const;
 
   ResponseLimits limits_;
-  std::string error_;
   char type_ = 0;
   int64_t array_count_ = 0;
   bool record_elements_ = false;
   std::vector<proto::Span> elements_;
-  State state_ = State::kType;
   char kind_ = 0;              // type byte owning the number being read
   bool negative_ = false;      // that number started with '-'
   uint8_t digits_ = 0;         // digits read of that number
   uint64_t number_ = 0;        // its magnitude so far
   uint64_t number_max_ = 0;    // largest magnitude allowed for it
-  uint64_t remaining_ = 0;     // payload bytes still to skip
+  proto::PayloadSkip payload_;  // the bulk string being skipped
   uint64_t line_len_ = 0;      // '+'/'-' line bytes seen so far
-  uint64_t pos_ = 0;           // message bytes consumed by earlier feed() calls
   uint64_t element_start_ = 0; // offset of the open top-level element
   // Elements still expected by each open array, innermost last. Replaces
   // recursion; reserved once so that nesting costs no allocation.
