@@ -15,6 +15,7 @@
 #include "proxy/context.h"
 #include "proxy/listener.h"
 #include "proxy/server_conn.h"
+#include "stats/fields.h"
 
 namespace walnut::proxy {
 
@@ -154,29 +155,17 @@ void ServerPool::stats_reply(Request* msg) {
   add("pointer_size", sizeof(void*) * 8);
   add("curr_connections", clients_.size());
   add("total_connections", ctx_.total_connections());
-  add("client_eof", counters_.client_eof);
-  add("client_err", counters_.client_err);
-  add("forward_error", counters_.forward_error);
-  add("fragments", counters_.fragments);
-  add("server_ejects", counters_.server_ejects);
+  for (const auto& f : stats::kPoolFields) {
+    if (f.in_memcache_stats) add(f.name, counters_.*f.member);
+  }
   add("servers", servers_.size());
-  using Counter = uint64_t stats::ServerCounters::*;
-  static constexpr std::pair<const char*, Counter> kSummed[] = {
-      {"server_connections", &stats::ServerCounters::server_connections},
-      {"server_eof", &stats::ServerCounters::server_eof},
-      {"server_err", &stats::ServerCounters::server_err},
-      {"server_timedout", &stats::ServerCounters::server_timedout},
-      {"requests", &stats::ServerCounters::requests},
-      {"request_bytes", &stats::ServerCounters::request_bytes},
-      {"responses", &stats::ServerCounters::responses},
-      {"response_bytes", &stats::ServerCounters::response_bytes},
-  };
   std::vector<stats::ServerCounters> each;
   for (const auto& s : servers_) each.push_back(s->snapshot());
-  for (const auto& [name, counter] : kSummed) {
+  for (const auto& f : stats::kServerFields) {
+    if (!f.in_memcache_stats) continue;
     uint64_t total = 0;
-    for (const stats::ServerCounters& c : each) total += c.*counter;
-    add(name, total);
+    for (const stats::ServerCounters& c : each) total += c.*f.member;
+    add(f.name, total);
   }
   protocol_->stats_reply(*msg, stats, ctx_.mbufs());
 }

@@ -1,42 +1,14 @@
 // The stats JSON and the field descriptions.
 #include "stats/counters.h"
 
+#include "stats/fields.h"
+
 #include <cstdio>
 #include <string_view>
 
 namespace walnut::stats {
 
 namespace {
-
-struct Field {
-  const char* name;
-  const char* description;
-};
-
-constexpr Field kPoolFields[] = {
-    {"client_eof", "# eof on client connections"},
-    {"client_err", "# errors on client connections"},
-    {"client_connections", "# active client connections"},
-    {"server_ejects", "# times backend server was ejected"},
-    {"forward_error", "# times we encountered a forwarding error"},
-    {"fragments", "# fragments created from a multi-vector request"},
-};
-
-constexpr Field kServerFields[] = {
-    {"server_eof", "# eof on server connections"},
-    {"server_err", "# errors on server connections"},
-    {"server_timedout", "# timeouts on server connections"},
-    {"server_connections", "# active server connections"},
-    {"server_ejected_at", "timestamp when server was ejected in usec since epoch"},
-    {"requests", "# requests"},
-    {"request_bytes", "total request bytes"},
-    {"responses", "# responses"},
-    {"response_bytes", "total response bytes"},
-    {"in_queue", "# requests in incoming queue"},
-    {"in_queue_bytes", "current request bytes in incoming queue"},
-    {"out_queue", "# requests in outgoing queue"},
-    {"out_queue_bytes", "current request bytes in outgoing queue"},
-};
 
 // JSON string contents: names come from the configuration file.
 std::string escaped(std::string_view s) {
@@ -64,22 +36,17 @@ void number(std::string& out, const char* name, uint64_t value, bool first) {
   out += std::to_string(value);
 }
 
-void pool_fields(std::string& out, const PoolCounters& c) {
-  const uint64_t values[] = {c.client_eof,    c.client_err,    c.client_connections,
-                             c.server_ejects, c.forward_error, c.fragments};
-  for (size_t i = 0; i < std::size(values); ++i) {
-    number(out, kPoolFields[i].name, values[i], i == 0);
-  }
+template <typename Counters, size_t N>
+void fields(std::string& out, const Counters& c, const CounterField<Counters> (&table)[N]) {
+  for (size_t i = 0; i < N; ++i) number(out, table[i].name, c.*table[i].member, i == 0);
 }
 
-void server_fields(std::string& out, const ServerCounters& c) {
-  const uint64_t values[] = {c.server_eof,     c.server_err,        c.server_timedout,
-                             c.server_connections, c.server_ejected_at, c.requests,
-                             c.request_bytes,  c.responses,         c.response_bytes,
-                             c.in_queue,       c.in_queue_bytes,    c.out_queue,
-                             c.out_queue_bytes};
-  for (size_t i = 0; i < std::size(values); ++i) {
-    number(out, kServerFields[i].name, values[i], i == 0);
+template <typename Counters, size_t N>
+void describe_fields(std::string& out, const CounterField<Counters> (&table)[N]) {
+  char line[160];
+  for (const CounterField<Counters>& f : table) {
+    std::snprintf(line, sizeof(line), "  %-20s\"%s\"\n", f.name, f.description);
+    out += line;
   }
 }
 
@@ -94,11 +61,11 @@ std::string to_json(const Snapshot& s) {
   number(out, "curr_connections", s.curr_connections, false);
   for (const PoolSnapshot& p : s.pools) {
     out += ", \"" + escaped(p.name) + "\": {";
-    pool_fields(out, p.counters);
+    fields(out, p.counters, kPoolFields);
     for (size_t i = 0; i < p.servers.size(); ++i) {
       out += i == 0 ? ", " : ",";
       out += "\"" + escaped(p.servers[i].name) + "\": {";
-      server_fields(out, p.servers[i].counters);
+      fields(out, p.servers[i].counters, kServerFields);
       out += "}";
     }
     out += "}";
@@ -109,16 +76,9 @@ std::string to_json(const Snapshot& s) {
 
 std::string describe() {
   std::string out = "pool stats:\n";
-  char line[160];
-  for (const Field& f : kPoolFields) {
-    std::snprintf(line, sizeof(line), "  %-20s\"%s\"\n", f.name, f.description);
-    out += line;
-  }
+  describe_fields(out, kPoolFields);
   out += "\nserver stats:\n";
-  for (const Field& f : kServerFields) {
-    std::snprintf(line, sizeof(line), "  %-20s\"%s\"\n", f.name, f.description);
-    out += line;
-  }
+  describe_fields(out, kServerFields);
   return out;
 }
 

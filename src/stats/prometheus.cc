@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "stats/counters.h"
+#include "stats/fields.h"
 
 namespace walnut::stats {
 
@@ -56,6 +57,11 @@ void sample(std::string& out, const char* name, const std::string& labels,
   out += '\n';
 }
 
+template <typename Counters>
+Family family_of(const CounterField<Counters>& f) {
+  return {f.series, f.gauge ? "gauge" : "counter", f.help};
+}
+
 std::string seconds(uint64_t us) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.6f", static_cast<double>(us) / 1e6);
@@ -77,52 +83,19 @@ std::string to_prometheus(const Snapshot& s) {
   header(out, curr);
   out += "walnut_connections " + std::to_string(s.curr_connections) + "\n";
 
-  using PoolField = uint64_t PoolCounters::*;
-  struct PoolSeries {
-    Family family;
-    PoolField field;
-  };
-  const PoolSeries pool_series[] = {
-      {{"walnut_client_eof_total", "counter", "EOF on client connections."}, &PoolCounters::client_eof},
-      {{"walnut_client_err_total", "counter", "Errors on client connections."}, &PoolCounters::client_err},
-      {{"walnut_client_connections", "gauge", "Active client connections."}, &PoolCounters::client_connections},
-      {{"walnut_server_ejects_total", "counter", "Times a server was ejected."}, &PoolCounters::server_ejects},
-      {{"walnut_forward_error_total", "counter", "Requests that could not be forwarded."}, &PoolCounters::forward_error},
-      {{"walnut_fragments_total", "counter", "Parts that split requests were cut into."}, &PoolCounters::fragments},
-  };
-  for (const PoolSeries& ps : pool_series) {
-    header(out, ps.family);
+  for (const CounterField<PoolCounters>& f : kPoolFields) {
+    header(out, family_of(f));
     for (const PoolSnapshot& p : s.pools) {
-      sample(out, ps.family.name, "pool=\"" + label(p.name) + "\"", p.counters.*ps.field);
+      sample(out, f.series, "pool=\"" + label(p.name) + "\"", p.counters.*f.member);
     }
   }
-
-  using ServerField = uint64_t ServerCounters::*;
-  struct ServerSeries {
-    Family family;
-    ServerField field;
-  };
-  const ServerSeries server_series[] = {
-      {{"walnut_server_eof_total", "counter", "EOF on server connections."}, &ServerCounters::server_eof},
-      {{"walnut_server_err_total", "counter", "Errors on server connections."}, &ServerCounters::server_err},
-      {{"walnut_server_timedout_total", "counter", "Requests that timed out."}, &ServerCounters::server_timedout},
-      {{"walnut_server_connections", "gauge", "Active server connections."}, &ServerCounters::server_connections},
-      {{"walnut_server_requests_total", "counter", "Requests sent to the server."}, &ServerCounters::requests},
-      {{"walnut_server_request_bytes_total", "counter", "Request bytes sent to the server."}, &ServerCounters::request_bytes},
-      {{"walnut_server_responses_total", "counter", "Responses from the server."}, &ServerCounters::responses},
-      {{"walnut_server_response_bytes_total", "counter", "Response bytes from the server."}, &ServerCounters::response_bytes},
-      {{"walnut_server_in_queue", "gauge", "Requests waiting to be written."}, &ServerCounters::in_queue},
-      {{"walnut_server_in_queue_bytes", "gauge", "Request bytes waiting to be written."}, &ServerCounters::in_queue_bytes},
-      {{"walnut_server_out_queue", "gauge", "Requests written, not yet answered."}, &ServerCounters::out_queue},
-      {{"walnut_server_out_queue_bytes", "gauge", "Request bytes written, not yet answered."}, &ServerCounters::out_queue_bytes},
-  };
-  for (const ServerSeries& ss : server_series) {
-    header(out, ss.family);
+  for (const CounterField<ServerCounters>& f : kServerFields) {
+    if (f.series == nullptr) continue;
+    header(out, family_of(f));
     for (const PoolSnapshot& p : s.pools) {
       for (const ServerSnapshot& srv : p.servers) {
-        sample(out, ss.family.name,
-               "pool=\"" + label(p.name) + "\",server=\"" + label(srv.name) + "\"",
-               srv.counters.*ss.field);
+        sample(out, f.series, "pool=\"" + label(p.name) + "\",server=\"" + label(srv.name) + "\"",
+               srv.counters.*f.member);
       }
     }
   }
