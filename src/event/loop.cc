@@ -19,6 +19,7 @@ int Loop::run(const std::function<void()>& after_iteration) {
     if (rc == 1) return 0;  // nothing left to watch
     after_iteration();
   }
+  stopping_ = false;  // a later run() runs again (tests drive it in phases)
   return 0;
 }
 

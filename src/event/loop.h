@@ -26,9 +26,9 @@ class Loop {
   bool reinit_after_fork() { return event_reinit(base_) == 0; }
 
   // Runs until stop(); `after_iteration` runs after each batch of callbacks.
+  // A later call runs again.
   int run(const std::function<void()>& after_iteration);
   void stop() { stopping_ = true; event_base_loopbreak(base_); }
-  bool stopping() const { return stopping_; }
 
  private:
   event_base* base_;

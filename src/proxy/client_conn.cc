@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/clock.h"
+#include "common/dcheck.h"
 #include "common/log.h"
 #include "proto/command.h"
 #include "proxy/context.h"
@@ -220,6 +221,7 @@ void ClientConn::on_reply(Request* msg) {
 }
 
 void ClientConn::reply_ready(Request* msg) {
+  WALNUT_DCHECK(replies_pending_ > 0 && msg->client_hook.linked());
   --replies_pending_;
   reply_bytes_ += msg->reply.size();
   learn_reply_size(msg->reply.size());

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "common/dcheck.h"
 #include "proxy/context.h"
 
 namespace walnut::proxy {
@@ -51,6 +52,7 @@ Request* Context::new_request() {
 }
 
 void Context::free_request(Request* msg) {
+  WALNUT_DCHECK(!msg->client_hook.linked() && !msg->server_hook.linked());
   request_budget_.discharge(&msg->budget_charge);
   // Keep a bounded reserve: a burst must not pin its peak forever.
   constexpr size_t kMaxFreeRequests = 4096;

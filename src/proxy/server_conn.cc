@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/clock.h"
+#include "common/dcheck.h"
 #include "common/log.h"
 #include "proxy/context.h"
 #include "proxy/server.h"
@@ -34,6 +35,7 @@ ServerConn::ServerConn(Context& ctx, Server& server, int fd)
 }
 
 void ServerConn::enqueue(Request* msg) {
+  WALNUT_DCHECK(!msg->server_hook.linked() && msg->server == nullptr);
   msg->server = this;
   if (!msg->internal()) {  // walnut's own requests are not the clients'
     stats::ServerCounters& c = server_.counters();
