@@ -32,6 +32,19 @@ class ParserCore {
     return {ParseStatus::kError, static_cast<size_t>(p - data)};
   }
 
+  // A finished or failed message takes nothing more until reset(): the
+  // bytes belong to the next message, or to nobody.
+  bool finished() const { return state_ == State::kDone || state_ == State::kError; }
+  ParseResult finished_result() const {
+    return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError, 0};
+  }
+
+  // Every byte of this call belongs to the message, which goes on.
+  ParseResult need_more(size_t len) {
+    pos_ += len;
+    return {ParseStatus::kNeedMore, len};
+  }
+
   // Back to the start of a message.
   void reset_core(State start) {
     state_ = start;

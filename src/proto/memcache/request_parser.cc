@@ -87,16 +87,15 @@ RequestParser::RequestParser(const RequestLimits& limits)
 }
 
 void RequestParser::reset() {
+  reset_core(State::kLine);
   if (tokens_.capacity() > kKeptTokens) {
     std::vector<Span>().swap(tokens_);
     tokens_.reserve(16);
   } else {
     tokens_.clear();
   }
-  error_.clear();
   has_value_ = false;
   value_ = {0, 0};
-  state_ = State::kLine;
   layout_ = nullptr;
   field_ = Field::kAny;
   named_ = false;
@@ -109,7 +108,6 @@ void RequestParser::reset() {
   number_max_ = 0;
   length_ = 0;
   payload_.start(0);
-  pos_ = 0;
   token_start_ = 0;
   cr_at_ = 0;
   why_ = {};
@@ -216,8 +214,7 @@ bool RequestParser::line_end(uint64_t at) {
 ParseResult RequestParser::feed(const char* data, size_t len) {
   // Finished or failed messages take nothing more until reset(): the bytes
   // belong to the next message, or to nobody.
-  if (state_ == State::kDone) return {ParseStatus::kDone, 0};
-  if (state_ == State::kError) return {ParseStatus::kError, 0};
+  if (finished()) return finished_result();
 
   const char* p = data;
   const char* const end = data + len;
@@ -269,12 +266,10 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
 
       case State::kDone:
       case State::kError:
-        // Unreachable: both return before the loop.
-        return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError, 0};
+        return finished_result();  // unreachable: both return before the loop
     }
   }
-  pos_ += len;
-  return {ParseStatus::kNeedMore, len};
+  return need_more(len);
 }
 
 }  // namespace walnut::memcache

@@ -62,18 +62,16 @@ ResponseParser::ResponseParser(const ResponseLimits& limits)
 }
 
 void ResponseParser::reset() {
+  reset_core(State::kLine);
   if (values_.capacity() > kKeptValues) {
     std::vector<Value>().swap(values_);
     values_.reserve(16);
   } else {
     values_.clear();
   }
-  error_.clear();
   is_error_ = false;
-  state_ = State::kLine;
   in_run_ = false;
   payload_.start(0);
-  pos_ = 0;
   why_ = {};
   start_line(0);
 }
@@ -280,8 +278,7 @@ bool ResponseParser::block_ended(uint64_t at) {
 
 ParseResult ResponseParser::feed(const char* data, size_t len) {
   // Finished or failed replies take nothing more until reset().
-  if (state_ == State::kDone) return {ParseStatus::kDone, 0};
-  if (state_ == State::kError) return {ParseStatus::kError, 0};
+  if (finished()) return finished_result();
 
   const char* p = data;
   const char* const end = data + len;
@@ -344,12 +341,10 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
 
       case State::kDone:
       case State::kError:
-        // Unreachable: both return before the loop.
-        return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError, 0};
+        return finished_result();  // unreachable: both return before the loop
     }
   }
-  pos_ += len;
-  return {ParseStatus::kNeedMore, len};
+  return need_more(len);
 }
 
 }  // namespace walnut::memcache

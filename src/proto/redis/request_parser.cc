@@ -57,29 +57,26 @@ RequestParser::RequestParser(const RequestLimits& limits)
     : ParserCore(State::kStart), limits_(limits) {}
 
 void RequestParser::reset() {
+  reset_core(State::kStart);
   if (tokens_.capacity() > kKeptTokens) {
     std::vector<Span>().swap(tokens_);
   } else {
     tokens_.clear();
   }
-  error_.clear();
   inline_ = false;
-  state_ = State::kStart;
   negative_ = false;
   in_token_ = false;
   digits_ = 0;
   number_ = 0;
   args_left_ = 0;
   payload_.start(0);
-  pos_ = 0;
   token_start_ = 0;
 }
 
 ParseResult RequestParser::feed(const char* data, size_t len) {
   // Finished or failed messages take nothing more until reset(): the bytes
   // belong to the next message, or to nobody.
-  if (state_ == State::kDone) return {ParseStatus::kDone, 0};
-  if (state_ == State::kError) return {ParseStatus::kError, 0};
+  if (finished()) return finished_result();
 
   const char* p = data;
   const char* const end = data + len;
@@ -216,12 +213,10 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
 
       case State::kDone:
       case State::kError:
-        // Unreachable: both return before the loop.
-        return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError, 0};
+        return finished_result();  // unreachable: both return before the loop
     }
   }
-  pos_ += len;
-  return {ParseStatus::kNeedMore, len};
+  return need_more(len);
 }
 
 // The inline line starts at the message's first byte, so pos_ (plus what this

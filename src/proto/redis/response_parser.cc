@@ -49,16 +49,15 @@ ResponseParser::ResponseParser(const ResponseLimits& limits)
 }
 
 void ResponseParser::reset() {
+  reset_core(State::kType);
   if (elements_.capacity() > kKeptElements) {
     std::vector<Span>().swap(elements_);
   } else {
     elements_.clear();
   }
   stack_.clear();
-  error_.clear();
   type_ = 0;
   array_count_ = 0;
-  state_ = State::kType;
   kind_ = 0;
   negative_ = false;
   digits_ = 0;
@@ -66,7 +65,6 @@ void ResponseParser::reset() {
   number_max_ = 0;
   payload_.start(0);
   line_len_ = 0;
-  pos_ = 0;
   element_start_ = 0;
 }
 
@@ -153,8 +151,7 @@ bool ResponseParser::skip_whole_bulks(const char* data, const char*& p, const ch
 
 ParseResult ResponseParser::feed(const char* data, size_t len) {
   // Finished or failed replies take nothing more until reset().
-  if (state_ == State::kDone) return {ParseStatus::kDone, 0};
-  if (state_ == State::kError) return {ParseStatus::kError, 0};
+  if (finished()) return finished_result();
 
   const char* p = data;
   const char* const end = data + len;
@@ -305,12 +302,10 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
 
       case State::kDone:
       case State::kError:
-        // Unreachable: both return before the loop.
-        return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError, 0};
+        return finished_result();  // unreachable: both return before the loop
     }
   }
-  pos_ += len;
-  return {ParseStatus::kNeedMore, len};
+  return need_more(len);
 }
 
 }  // namespace walnut::redis
