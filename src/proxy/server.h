@@ -13,14 +13,14 @@
 #include "event/loop.h"
 #include "net/socket.h"
 #include "proto/protocol.h"
+#include "proxy/server_conn.h"
 #include "stats/counters.h"
 
 namespace walnut::proxy {
 
-class ServerConn;
 class ServerPool;
 
-class Server {
+class Server final : private ServerConnOwner {
  public:
   Server(ServerPool& pool, const config::ServerSpec& spec, uint32_t index);
   ~Server();
@@ -39,30 +39,27 @@ class Server {
   ServerConn* conn(std::string* error);
   // Opens every slot now (preconnect); failures are logged, not fatal.
   void preconnect();
-  void on_conn_closed(ServerConn* conn);
   void close_all(const std::string& reason);
 
-  // What the connections report.
-  void on_reply();  // a reply arrived: the server works
-  void on_connect_failed(const std::string& cause);
-  void on_failure(const std::string& cause);  // a connection died, a timeout
-  void on_health_check(bool ok);
-
   bool ejected() const { return ejected_; }
-  stats::ServerCounters& counters() { return counters_; }
   // The counters with the gauges (connections, queues) filled in.
   stats::ServerCounters snapshot() const;
 
-  ServerPool& pool() { return pool_; }
-  // What its connections need of the pool: the protocol they speak and the
-  // pool's timeout (<= 0 for none).
-  const proto::Protocol& protocol() const;
-  int timeout_ms() const;
   const config::ServerSpec& spec() const { return spec_; }
-  const std::string& label() const { return spec_.label; }
+  const std::string& label() const override { return spec_.label; }
   uint32_t index() const { return index_; }
 
  private:
+  // What its connections need and report (ServerConnOwner).
+  const proto::Protocol& protocol() const override;
+  int timeout_ms() const override;
+  stats::ServerCounters& counters() override { return counters_; }
+  void on_reply() override;
+  void on_connect_failed(const std::string& cause) override;
+  void on_failure(const std::string& cause) override;
+  void on_health_check(bool ok) override;
+  void on_conn_closed(ServerConn* conn) override;
+
   ServerConn* open(std::string* error);
   // Resolves the address again (a host's address may change, or appear).
   bool resolve(std::string* error);

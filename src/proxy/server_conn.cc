@@ -12,11 +12,10 @@
 #include "common/dcheck.h"
 #include "common/log.h"
 #include "proxy/context.h"
-#include "proxy/server.h"
 
 namespace walnut::proxy {
 
-ServerConn::ServerConn(Context& ctx, Server& server, int fd)
+ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd)
     : Conn(ctx, fd),
       server_(server),
       reader_(ctx.mbufs()),

@@ -21,18 +21,37 @@
 
 #include "proxy/request.h"
 #include "proto/parse.h"
+#include "proto/protocol.h"
 #include "proxy/conn.h"
 #include "proxy/stream_reader.h"
 #include "stats/counters.h"
 
 namespace walnut::proxy {
 
-class Server;
+// What a server connection needs of the server it belongs to, and what it
+// tells it: the only thing it knows of the world above it. Server is the
+// one owner in walnut; a test can be another.
+class ServerConnOwner {
+ public:
+  virtual const proto::Protocol& protocol() const = 0;
+  virtual int timeout_ms() const = 0;  // <= 0 for none
+  virtual const std::string& label() const = 0;  // for the log
+  virtual stats::ServerCounters& counters() = 0;
+
+  virtual void on_reply() = 0;  // a reply arrived: the server works
+  virtual void on_connect_failed(const std::string& cause) = 0;
+  virtual void on_failure(const std::string& cause) = 0;  // a timeout, a dead connection
+  virtual void on_health_check(bool ok) = 0;
+  virtual void on_conn_closed(ServerConn* conn) = 0;
+
+ protected:
+  ~ServerConnOwner() = default;
+};
 
 class ServerConn final : public Conn {
  public:
   // `fd` is connected or connecting (non-blocking connect in progress).
-  ServerConn(Context& ctx, Server& server, int fd);
+  ServerConn(Context& ctx, ServerConnOwner& server, int fd);
 
   void enqueue(Request* msg);
   // Queues walnut's probe of an ejected server.
@@ -65,7 +84,7 @@ class ServerConn final : public Conn {
   // Counts as timed out every client request due at or before `now`.
   void count_timeouts(uint64_t now);
 
-  Server& server_;
+  ServerConnOwner& server_;
   bool connecting_ = true;
   ServerQueue to_send_;
   ServerQueue awaiting_;

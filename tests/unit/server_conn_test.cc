@@ -16,11 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "config/config.h"
 #include "event/loop.h"
+#include "proto/redis/redis_protocol.h"
 #include "proxy/context.h"
-#include "proxy/server.h"
-#include "proxy/server_pool.h"
 
 namespace walnut::proxy {
 namespace {
@@ -43,21 +41,38 @@ class Collector final : public ReplyWaiter {
   Context& ctx_;
 };
 
+// Stands in for the Server: the connection's whole view of the world above.
+class Owner final : public ServerConnOwner {
+ public:
+  const proto::Protocol& protocol() const override { return protocol_; }
+  int timeout_ms() const override { return timeout_ms_; }
+  const std::string& label() const override { return label_; }
+  stats::ServerCounters& counters() override { return counters_; }
+  void on_reply() override { ++replies; }
+  void on_connect_failed(const std::string& cause) override { failures.push_back(cause); }
+  void on_failure(const std::string& cause) override { failures.push_back(cause); }
+  void on_health_check(bool) override {}
+  void on_conn_closed(ServerConn*) override { ++closed; }
+
+  int timeout_ms_ = 0;
+  int replies = 0;
+  int closed = 0;
+  std::vector<std::string> failures;
+
+ private:
+  redis::RedisProtocol protocol_{redis::PoolOptions{}, redis::RequestLimits{}};
+  std::string label_ = "test-server";
+  stats::ServerCounters counters_;
+};
+
 class ServerConnTest : public ::testing::Test {
  protected:
   void start(int timeout_ms) {
-    std::string yaml = "p:\n  listen: 127.0.0.1:1\n  redis: true\n";
-    if (timeout_ms > 0) yaml += "  timeout: " + std::to_string(timeout_ms) + "\n";
-    yaml += "  servers:\n    - 127.0.0.1:1:1\n";
-    config::LoadResult r = config::load_string(yaml, "t.yml");
-    ASSERT_TRUE(r.ok) << r.error;
-    spec_ = r.config.pools[0];
-    pool_ = std::make_unique<ServerPool>(ctx_, spec_);
-    server_ = std::make_unique<Server>(*pool_, spec_.servers[0], 0);
+    owner_.timeout_ms_ = timeout_ms;
     int fds[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
     peer_ = fds[1];
-    conn_ = new ServerConn(ctx_, *server_, fds[0]);  // retired by close()
+    conn_ = new ServerConn(ctx_, owner_, fds[0]);  // retired by close()
   }
 
   void TearDown() override {
@@ -105,9 +120,7 @@ class ServerConnTest : public ::testing::Test {
 
   event::Loop loop_;
   Context ctx_{loop_, 16384};
-  config::PoolSpec spec_;
-  std::unique_ptr<ServerPool> pool_;
-  std::unique_ptr<Server> server_;
+  Owner owner_;
   ServerConn* conn_ = nullptr;
   int peer_ = -1;
   std::string received_;
@@ -128,8 +141,9 @@ TEST_F(ServerConnTest, OneRequestOneReplyReachesItsWaiter) {
       [&] { return collector_.replies.size() == 1; }))
       << "received: " << received();
   EXPECT_EQ(collector_.replies[0], "+PONG\r\n");
-  EXPECT_EQ(server_->counters().requests, 1u);
-  EXPECT_EQ(server_->counters().responses, 1u);
+  EXPECT_EQ(owner_.counters().requests, 1u);
+  EXPECT_EQ(owner_.counters().responses, 1u);
+  EXPECT_EQ(owner_.replies, 1) << "the owner hears that the server works";
 }
 
 TEST_F(ServerConnTest, PipelinedRepliesPairInOrder) {
@@ -154,7 +168,8 @@ TEST_F(ServerConnTest, ATimedOutRequestGetsTheTimeoutAndItsLateReplyIsDropped) {
   send(kPing);
   ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 1; }));
   EXPECT_EQ(collector_.replies[0], "-ERR Connection timed out\r\n");
-  EXPECT_EQ(server_->counters().server_timedout, 1u);
+  EXPECT_EQ(owner_.counters().server_timedout, 1u);
+  EXPECT_EQ(owner_.failures, std::vector<std::string>{"Connection timed out"});
   // The late reply pairs with the placeholder; the next request gets its own.
   answer("+PONG\r\n");
   send("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
@@ -186,7 +201,8 @@ TEST_F(ServerConnTest, ABackendThatClosesFailsWhatTheConnectionHolds) {
       [&] { return collector_.replies.size() == 2; }));
   EXPECT_EQ(collector_.replies[0], "-ERR Connection closed by server\r\n");
   EXPECT_EQ(collector_.replies[1], "-ERR Connection closed by server\r\n");
-  EXPECT_EQ(server_->counters().server_eof, 1u);
+  EXPECT_EQ(owner_.counters().server_eof, 1u);
+  EXPECT_EQ(owner_.closed, 1);
   conn_ = nullptr;  // closed and retired by the failure
 }
 
