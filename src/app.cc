@@ -88,7 +88,7 @@ bool App::start(std::string* error) {
     metrics_ = std::make_unique<stats::StatsServer>(
         loop_, [this] { return snapshot(); }, 0, stats::StatsServer::Format::kPrometheus);
     if (!metrics_->start(host, std::stoi(m.substr(colon + 1)), error)) return false;
-    ctx_->enable_metrics();
+    ctx_->totals().metrics = true;
   }
   return true;
 }
@@ -102,8 +102,8 @@ stats::Snapshot App::snapshot() const {
   time_t now = time(nullptr);
   s.uptime = static_cast<uint64_t>(now - started_);
   s.timestamp = static_cast<uint64_t>(now);
-  s.total_connections = ctx_->total_connections();
-  s.curr_connections = ctx_->curr_connections();
+  s.total_connections = ctx_->totals().total_connections;
+  s.curr_connections = ctx_->totals().curr_connections;
   for (const auto& pool : pools_) s.pools.push_back(pool->snapshot());
   return s;
 }

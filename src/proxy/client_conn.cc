@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "proto/command.h"
 #include "proxy/context.h"
+#include "proxy/pool_stats.h"
 #include "proxy/server_pool.h"
 
 namespace walnut::proxy {
@@ -138,10 +139,10 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
   queue_.push_back(msg);
   ++replies_pending_;
   ctx_.request_budget().charge(msg->request.size(), &msg->budget_charge);
-  if (ctx_.metrics()) msg->arrived_us = monotonic_us();
+  if (ctx_.totals().metrics) msg->arrived_us = monotonic_us();
 
   proto::Action action = pool_.protocol().classify(*msg, session_, ctx_.mbufs());
-  if (ctx_.metrics() && msg->command != nullptr) ++pool_.metrics().commands[msg->command->name];
+  if (ctx_.totals().metrics && msg->command != nullptr) ++pool_.metrics().commands[msg->command->name];
   switch (action) {
     case proto::Action::kDiscard:
       queue_.remove(msg);
@@ -153,7 +154,7 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
       reply_ready(msg);
       break;
     case proto::Action::kStats:
-      pool_.stats_reply(msg);
+      answer_stats(pool_, msg);
       msg->done = true;
       reply_ready(msg);
       break;

@@ -10,7 +10,10 @@
 
 namespace walnut::proxy {
 
-Conn::Conn(Context& ctx, int fd) : ctx_(ctx), fd_(fd) { ctx.conn_opened(); }
+Conn::Conn(Context& ctx, int fd) : ctx_(ctx), fd_(fd) {
+  ++ctx.totals().total_connections;
+  ++ctx.totals().curr_connections;
+}
 
 void Conn::watch() {
   watcher_.init(ctx_.loop(), fd_.get(), &Conn::on_event, this);
@@ -19,7 +22,7 @@ void Conn::watch() {
 
 void Conn::release_socket() {
   closed_ = true;
-  ctx_.conn_closed();
+  --ctx_.totals().curr_connections;
   watcher_.reset();
   fd_.reset();
   ctx_.cancel_flush(this);

@@ -47,15 +47,16 @@ class Context {
   // otherwise stay resident).
   void reclaim_memory();
 
-  // Connections of every kind (listeners, clients, servers), for the stats.
-  void conn_opened() { ++total_connections_, ++curr_connections_; }
-  void conn_closed() { --curr_connections_; }
-  uint64_t total_connections() const { return total_connections_; }
-  // Latency and per-command counts cost a clock read per request: only
-  // when someone asked for them (--metrics-addr).
-  void enable_metrics() { metrics_ = true; }
-  bool metrics() const { return metrics_; }
-  uint64_t curr_connections() const { return curr_connections_; }
+  // What the whole process counts, for the stats.
+  struct Totals {
+    // Connections of every kind (listeners, clients, servers).
+    uint64_t total_connections = 0;
+    uint64_t curr_connections = 0;
+    // Latency and per-command counts cost a clock read per request: only
+    // when someone asked for them (--metrics-addr).
+    bool metrics = false;
+  };
+  Totals& totals() { return totals_; }
 
  private:
   event::Loop& loop_;
@@ -67,9 +68,7 @@ class Context {
   uint64_t released_at_last_trim_ = 0;
   std::vector<Conn*> to_flush_;
   std::vector<Conn*> retired_;
-  uint64_t total_connections_ = 0;
-  uint64_t curr_connections_ = 0;
-  bool metrics_ = false;
+  Totals totals_;
 };
 
 }  // namespace walnut::proxy

@@ -15,7 +15,6 @@
 #include "proxy/context.h"
 #include "proxy/listener.h"
 #include "proxy/server_conn.h"
-#include "stats/fields.h"
 
 namespace walnut::proxy {
 
@@ -130,6 +129,7 @@ stats::PoolSnapshot ServerPool::snapshot() const {
   p.name = spec_.name;
   p.counters = counters_;
   p.counters.client_connections = clients_.size();
+  p.started = started_;
   p.metrics = metrics_;
   std::vector<const Server*> order;
   for (const auto& s : servers_) order.push_back(s.get());
@@ -138,36 +138,6 @@ stats::PoolSnapshot ServerPool::snapshot() const {
   });
   for (const Server* s : order) p.servers.push_back({s->label(), s->snapshot()});
   return p;
-}
-
-void ServerPool::stats_reply(Request* msg) {
-  // memcached's names where walnut's number means the same; walnut's own
-  // (those of its stats JSON) otherwise, servers summed over the pool.
-  const time_t now = time(nullptr);
-  std::vector<std::pair<std::string, std::string>> stats;
-  auto add = [&stats](const char* name, uint64_t value) {
-    stats.emplace_back(name, std::to_string(value));
-  };
-  add("pid", static_cast<uint64_t>(getpid()));
-  add("uptime", static_cast<uint64_t>(now - started_));
-  add("time", static_cast<uint64_t>(now));
-  stats.emplace_back("version", "walnut-" PACKAGE_VERSION);
-  add("pointer_size", sizeof(void*) * 8);
-  add("curr_connections", clients_.size());
-  add("total_connections", ctx_.total_connections());
-  for (const auto& f : stats::kPoolFields) {
-    if (f.in_memcache_stats) add(f.name, counters_.*f.member);
-  }
-  add("servers", servers_.size());
-  std::vector<stats::ServerCounters> each;
-  for (const auto& s : servers_) each.push_back(s->snapshot());
-  for (const auto& f : stats::kServerFields) {
-    if (!f.in_memcache_stats) continue;
-    uint64_t total = 0;
-    for (const stats::ServerCounters& c : each) total += c.*f.member;
-    add(f.name, total);
-  }
-  protocol_->stats_reply(*msg, stats, ctx_.mbufs());
 }
 
 }  // namespace walnut::proxy

@@ -41,15 +41,11 @@ class ServerPool {
 
   void add_client(int fd);
   void on_client_closed(ClientConn* client);
-  // Answers `msg` with walnut's own statistics of this pool (memcached's
-  // "stats"), in the protocol's form.
-  void stats_reply(Request* msg);
 
   Context& context() { return ctx_; }
   const config::PoolSpec& spec() const { return spec_; }
   const proto::Protocol& protocol() const { return *protocol_; }
   Forwarder& forwarder() { return forwarder_; }
-  size_t client_count() const { return clients_.size(); }
   stats::PoolCounters& counters() { return counters_; }
   stats::PoolMetrics& metrics() { return metrics_; }
   // The pool's stats now, servers in nutcracker's order.

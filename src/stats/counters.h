@@ -43,6 +43,7 @@ struct ServerSnapshot {
 
 struct PoolSnapshot {
   std::string name;
+  int64_t started = 0;  // when the pool started, seconds since the epoch
   PoolCounters counters;
   PoolMetrics metrics;
   std::vector<ServerSnapshot> servers;
