@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "parser_test_driver.h"
+#include "tests/unit/proto/parser_test_driver.h"
 
 namespace walnut::redis {
 namespace {

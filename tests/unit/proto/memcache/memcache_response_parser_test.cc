@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "parser_test_driver.h"
+#include "tests/unit/proto/parser_test_driver.h"
 
 namespace walnut::memcache {
 namespace {
