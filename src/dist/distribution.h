@@ -32,6 +32,8 @@ class Distribution {
 // Distributions apply it themselves, so callers may pass servers in any
 // order and pick() still returns their own `index` values.
 bool label_less(std::string_view a, std::string_view b);
+// `servers` in that order (stable: equal labels keep theirs).
+std::vector<const ServerWeight*> in_label_order(const std::vector<ServerWeight>& servers);
 
 // "ketama", "modula" or "random", built over the live servers given (in any
 // order, see label_less); nullptr for an unknown name, an empty list or a zero weight

@@ -44,13 +44,7 @@ Ketama::Ketama(const std::vector<ServerWeight>& servers) {
 
   // Lay points down in nutcracker's server order (see label_less) so that
   // the stable sort below breaks ties between equal values as it does.
-  std::vector<const ServerWeight*> ordered;
-  ordered.reserve(servers.size());
-  for (const ServerWeight& s : servers) ordered.push_back(&s);
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const ServerWeight* a, const ServerWeight* b) {
-                     return label_less(a->label, b->label);
-                   });
+  const std::vector<const ServerWeight*> ordered = in_label_order(servers);
 
   std::vector<Point> points;
   points.reserve(static_cast<size_t>(nlive) * kPointsPerServer + kPointsPerHash);

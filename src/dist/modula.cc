@@ -10,13 +10,7 @@ Modula::Modula(const std::vector<ServerWeight>& servers) {
   // Slots follow nutcracker's server order, not the caller's: nutcracker
   // sorts its servers by label at config load (see label_less), so with
   // servers "b" and "a" slot 0 belongs to "a".
-  std::vector<const ServerWeight*> ordered;
-  ordered.reserve(servers.size());
-  for (const ServerWeight& s : servers) ordered.push_back(&s);
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const ServerWeight* a, const ServerWeight* b) {
-                     return label_less(a->label, b->label);
-                   });
+  const std::vector<const ServerWeight*> ordered = in_label_order(servers);
 
   size_t total = 0;
   for (const ServerWeight& s : servers) total += s.weight;

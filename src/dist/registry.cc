@@ -1,5 +1,6 @@
 // Distributions by their twemproxy configuration names, and the server
 // order they share.
+#include <algorithm>
 #include <chrono>
 
 #include "dist/distribution.h"
@@ -12,6 +13,17 @@ namespace walnut::dist {
 bool label_less(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return a.size() < b.size();
   return a < b;  // bytewise as unsigned char, like strncmp
+}
+
+std::vector<const ServerWeight*> in_label_order(const std::vector<ServerWeight>& servers) {
+  std::vector<const ServerWeight*> ordered;
+  ordered.reserve(servers.size());
+  for (const ServerWeight& s : servers) ordered.push_back(&s);
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const ServerWeight* a, const ServerWeight* b) {
+                     return label_less(a->label, b->label);
+                   });
+  return ordered;
 }
 
 std::unique_ptr<Distribution> make(std::string_view name,

@@ -35,4 +35,18 @@ struct CommandInfo {
   Merge merge = Merge::kNone;
 };
 
+// Short names for the rows of the command tables (each protocol's
+// commands.cc), so that a row fits on one line: `using namespace
+// proto::table_names;` there and nowhere else.
+namespace table_names {
+inline constexpr CommandKind R = CommandKind::kRead;
+inline constexpr CommandKind W = CommandKind::kWrite;
+inline constexpr CommandKind M = CommandKind::kMultiKey;
+inline constexpr CommandKind L = CommandKind::kLocal;
+inline constexpr CommandKind U = CommandKind::kUnsupported;
+inline constexpr Merge kOrdered = Merge::kOrdered;
+inline constexpr Merge kSum = Merge::kSum;
+inline constexpr Merge kAllOk = Merge::kAllOk;
+}  // namespace table_names
+
 }  // namespace walnut::proto

@@ -11,13 +11,7 @@ namespace walnut::memcache {
 namespace {
 
 using proto::CommandInfo;
-using proto::CommandKind;
-constexpr CommandKind R = CommandKind::kRead;
-constexpr CommandKind W = CommandKind::kWrite;
-constexpr CommandKind M = CommandKind::kMultiKey;
-constexpr CommandKind L = CommandKind::kLocal;
-constexpr CommandKind U = CommandKind::kUnsupported;
-constexpr proto::Merge kOrdered = proto::Merge::kOrdered;
+using namespace proto::table_names;
 
 // {name, min tokens (as -arity), first key, last key, step, 0, kind, merge},
 // max tokens, noreply, meta

@@ -12,15 +12,7 @@ namespace walnut::redis {
 namespace {
 
 using proto::CommandInfo;
-using proto::CommandKind;
-constexpr CommandKind R = CommandKind::kRead;
-constexpr CommandKind W = CommandKind::kWrite;
-constexpr CommandKind M = CommandKind::kMultiKey;
-constexpr CommandKind L = CommandKind::kLocal;
-constexpr CommandKind U = CommandKind::kUnsupported;
-constexpr proto::Merge kOrdered = proto::Merge::kOrdered;
-constexpr proto::Merge kSum = proto::Merge::kSum;
-constexpr proto::Merge kAllOk = proto::Merge::kAllOk;
+using namespace proto::table_names;
 
 // name, arity, first key, last key, key step, numkeys position, kind[, merge]
 constexpr CommandInfo kRows[] = {
