@@ -18,6 +18,7 @@ namespace walnut::proxy {
 ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd)
     : Conn(ctx, fd),
       server_(server),
+      counters_(server.counters()),
       reader_(ctx.mbufs()),
       parser_(server.protocol().new_response_parser()),
       timeout_ms_(server.timeout_ms()) {
@@ -37,7 +38,7 @@ void ServerConn::enqueue(Request* msg) {
   WALNUT_DCHECK(!msg->server_hook.linked() && msg->server == nullptr);
   msg->server = this;
   if (!msg->internal()) {  // walnut's own requests are not the clients'
-    stats::ServerCounters& c = server_.counters();
+    stats::ServerCounters& c = counters_;
     ++c.requests;
     c.request_bytes += msg->request.size();
   }
@@ -128,7 +129,7 @@ void ServerConn::on_timer() {
         fail_connection("Connection timed out");
         return;
       } else {
-        ++server_.counters().server_timedout;
+        ++counters_.server_timedout;
         time_out(*q, m, now);
         ++expired;
       }
@@ -159,7 +160,7 @@ bool ServerConn::still_reading(Request* placeholder, uint64_t now) {
 void ServerConn::count_timeouts(uint64_t now) {
   for (ServerQueue* q : {&awaiting_, &to_send_}) {
     for (Request* m = q->front(); m != nullptr; m = q->next(m)) {
-      if (!m->internal() && m->deadline <= now) ++server_.counters().server_timedout;
+      if (!m->internal() && m->deadline <= now) ++counters_.server_timedout;
     }
   }
 }
@@ -284,7 +285,7 @@ bool ServerConn::read_responses() {
     parser_->reset();
     server_.on_reply();
     if (!m->internal()) {
-      stats::ServerCounters& c = server_.counters();
+      stats::ServerCounters& c = counters_;
       ++c.responses;
       c.response_bytes += m->reply.size();
     } else if (m->reply_is_error && m->kind == RequestKind::setup) {
@@ -331,9 +332,9 @@ void ServerConn::fail(Request* msg, const std::string& cause) {
 void ServerConn::fail_connection(const std::string& cause, bool eof) {
   if (closed_) return;
   if (eof) {
-    ++server_.counters().server_eof;
+    ++counters_.server_eof;
   } else {
-    ++server_.counters().server_err;
+    ++counters_.server_err;
   }
   if (connecting_) {
     server_.on_connect_failed(cause);

@@ -85,6 +85,7 @@ class ServerConn final : public Conn {
   void count_timeouts(uint64_t now);
 
   ServerConnOwner& server_;
+  stats::ServerCounters& counters_;  // the owner's, asked for once
   bool connecting_ = true;
   ServerQueue to_send_;
   ServerQueue awaiting_;
