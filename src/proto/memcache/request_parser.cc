@@ -30,8 +30,6 @@ namespace walnut::memcache {
 using proto::ParseResult;
 using proto::ParseStatus;
 using proto::Span;
-using proto::append_digit;
-using proto::is_digit;
 
 namespace {
 
@@ -162,8 +160,8 @@ bool RequestParser::open_token(uint64_t at) {
 }
 
 bool RequestParser::number_byte(char c) {
-  if (is_digit(c)) {
-    if (append_digit(number_, static_cast<unsigned>(c - '0'), number_max_)) {
+  if (proto::is_digit(c)) {
+    if (proto::append_digit(number_, static_cast<unsigned>(c - '0'), number_max_)) {
       has_digits_ = true;
       return true;
     }

@@ -23,8 +23,6 @@ namespace walnut::memcache {
 using proto::ParseResult;
 using proto::ParseStatus;
 using proto::Span;
-using proto::append_digit;
-using proto::is_digit;
 
 namespace {
 
@@ -165,15 +163,15 @@ bool ResponseParser::line_byte(char c, uint64_t at) {
       return true;
     case Field::kNumber:
       // flags and cas: memcached writes them as plain unsigned numbers.
-      if (is_digit(c) && append_digit(number_, static_cast<unsigned>(c - '0'),
+      if (proto::is_digit(c) && proto::append_digit(number_, static_cast<unsigned>(c - '0'),
                                        std::numeric_limits<uint64_t>::max())) {
         return true;
       }
       why_ = kBadValueLine;
       return false;
     case Field::kLength:
-      if (is_digit(c) &&
-          append_digit(number_, static_cast<unsigned>(c - '0'), limits_.max_value)) {
+      if (proto::is_digit(c) &&
+          proto::append_digit(number_, static_cast<unsigned>(c - '0'), limits_.max_value)) {
         return true;
       }
       why_ = kBadLength;
@@ -192,7 +190,7 @@ bool ResponseParser::known_reply_line() const {
   const std::string_view word = head.substr(0, head.find(' '));
   if (word.size() == seen && line_len_ > sizeof head_) return false;  // too long a word
   // incr/decr: the new value, at most 20 digits (UINT64_MAX).
-  if (!word.empty() && word.size() <= 20 && std::all_of(word.begin(), word.end(), is_digit)) {
+  if (!word.empty() && word.size() <= 20 && std::all_of(word.begin(), word.end(), proto::is_digit)) {
     return true;
   }
   // Replies to what walnut forwards (and to its health check, version),

@@ -22,8 +22,6 @@ namespace walnut::redis {
 using proto::ParseResult;
 using proto::ParseStatus;
 using proto::Span;
-using proto::append_digit;
-using proto::is_digit;
 
 namespace {
 
@@ -105,10 +103,10 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
         for (;;) {
           if (p == end) break;
           const char c = *p;
-          if (is_digit(c)) {
+          if (proto::is_digit(c)) {
             if (digits_ != 0 && number_ == 0) return fail(data, p, kBadCount);
             const uint64_t max = negative_ ? kMaxNegativeCount : limits_.max_args;
-            if (!append_digit(number_, static_cast<unsigned>(c - '0'), max)) {
+            if (!proto::append_digit(number_, static_cast<unsigned>(c - '0'), max)) {
               return fail(data, p, kBadCount);
             }
             ++digits_;
@@ -166,9 +164,9 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
         for (;;) {
           if (p == end) break;
           const char c = *p;
-          if (is_digit(c)) {
+          if (proto::is_digit(c)) {
             if (digits_ != 0 && number_ == 0) return fail(data, p, kBadLength);
-            if (!append_digit(number_, static_cast<unsigned>(c - '0'),
+            if (!proto::append_digit(number_, static_cast<unsigned>(c - '0'),
                               limits_.max_bulk)) {
               return fail(data, p, kBadLength);
             }

@@ -21,8 +21,6 @@ namespace walnut::redis {
 using proto::ParseResult;
 using proto::ParseStatus;
 using proto::Span;
-using proto::append_digit;
-using proto::is_digit;
 
 namespace {
 
@@ -263,9 +261,9 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
         for (;;) {
           if (p == end) break;
           const char c = *p;
-          if (is_digit(c)) {
+          if (proto::is_digit(c)) {
             if (digits_ != 0 && number_ == 0) return fail(data, p, number_error());
-            if (!append_digit(number_, static_cast<unsigned>(c - '0'), number_max_)) {
+            if (!proto::append_digit(number_, static_cast<unsigned>(c - '0'), number_max_)) {
               return fail(data, p, number_error());
             }
             ++digits_;
