@@ -33,7 +33,17 @@ bool App::load_config(std::string* error) {
     return false;
   }
   config_ = std::move(r.config);
-  if (!check_listen_addresses(config_, options_.conf_file, {}, error)) return false;
+  // The stats server's address comes from the flags, not the file: -t
+  // (which may be given other flags than the real run) leaves it out.
+  // Otherwise a pool on it would take the port first, and the stats server
+  // would fail with "in use" as if another program held it.
+  std::vector<OtherListener> others;
+  if (!options_.test_conf) {
+    others.push_back({"the stats server",
+                      "-a " + options_.stats_addr + " -s " + std::to_string(options_.stats_port),
+                      options_.stats_addr, options_.stats_port});
+  }
+  if (!check_listen_addresses(config_, options_.conf_file, others, error)) return false;
   // Building the pools checks what the file alone cannot (names resolve,
   // the hash and distribution exist).
   proxy::Context probe(loop_, options_.mbuf_size);
@@ -53,16 +63,6 @@ bool App::start(std::string* error) {
   // and a signal that comes before the loop runs waits for it (the watched
   // signals are blocked and queued) instead of killing walnut outright.
   install_signals();
-  // The stats server's address comes from the flags, not the file, so -t
-  // (which may be given other flags) does not see it: checked here, before
-  // a pool takes the port and the stats server fails with "in use".
-  const std::string stats_flags =
-      "-a " + options_.stats_addr + " -s " + std::to_string(options_.stats_port);
-  if (!check_listen_addresses(
-          config_, options_.conf_file,
-          {{"the stats server", stats_flags, options_.stats_addr, options_.stats_port}}, error)) {
-    return false;
-  }
   ctx_ = std::make_unique<proxy::Context>(loop_, options_.mbuf_size);
   ctx_->request_budget().set_limit(options_.request_buffer_limit);
   for (const config::PoolSpec& spec : config_.pools) {

@@ -65,6 +65,19 @@ TEST(PayloadSkip, ABadCrOrLfStopsAtThatByteAtEverySplit) {
   }
 }
 
+// A large value is skipped by count, whatever the chunks: 4 MiB in 64 KiB
+// reads, the CRLF split across the last two.
+TEST(PayloadSkip, ALargeValueInManyChunksEndsAfterItsCrlf) {
+  const uint64_t length = 4u << 20;
+  const std::string input = std::string(length, 'v') + "\r\nNEXT";
+  std::vector<size_t> cuts;
+  for (size_t at = 65536; at < length; at += 65536) cuts.push_back(at);
+  cuts.push_back(length + 1);  // between CR and LF
+  Outcome o = feed(length, input, cuts);
+  EXPECT_EQ(o.status, ParseStatus::kDone);
+  EXPECT_EQ(o.at, length + 2);
+}
+
 TEST(PayloadSkip, WaitsForMoreUntilTheLf) {
   EXPECT_EQ(feed(3, "abc", {}).status, ParseStatus::kNeedMore);
   EXPECT_EQ(feed(3, "abc\r", {}).status, ParseStatus::kNeedMore);
