@@ -13,6 +13,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "listen_addresses.h"
+#include "proxy/memory_reclaimer.h"
 
 namespace walnut {
 
@@ -195,9 +196,9 @@ void App::check_drained() {
 int App::run() {
   LOG_NOTICE("walnut %s started, pid %d", PACKAGE_VERSION,
              static_cast<int>(getpid()));
-  // Once a second: cheap (two counters compared) unless a burst just ended.
   constexpr uint64_t kReclaimEveryMs = 1000;
-  reclaim_timer_.init(loop_, [this] { ctx_->reclaim_memory(); });
+  proxy::MemoryReclaimer reclaimer(ctx_->mbufs(), ctx_->requests());
+  reclaim_timer_.init(loop_, [&reclaimer] { reclaimer.run(); });
   reclaim_timer_.start(kReclaimEveryMs, true);
   int rc = loop_.run([this] { ctx_->after_iteration(); });
   reclaim_timer_.stop();

@@ -131,7 +131,7 @@ bool ClientConn::parse_input() {
 }
 
 bool ClientConn::on_request(buffer::MbufChain& chain) {
-  Request* msg = ctx_.new_request();
+  Request* msg = ctx_.requests().get();
   msg->request = std::move(chain);
   msg->tokens = parser_->tokens();
   parser_->reset();
@@ -147,14 +147,14 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
     case proto::Action::kDiscard:
       queue_.remove(msg);
       --replies_pending_;
-      ctx_.free_request(msg);
+      ctx_.requests().put(msg);
       break;
     case proto::Action::kReply:
       msg->done = true;
       reply_ready(msg);
       break;
     case proto::Action::kStats:
-      answer_stats(pool_, msg);
+      answer_stats(ctx_, pool_, msg);
       msg->done = true;
       reply_ready(msg);
       break;
@@ -181,7 +181,7 @@ void ClientConn::on_protocol_error() {
   ++pool_.counters().client_err;
   LOG_INFO("client on fd %d sent malformed input: %s", fd(),
            std::string(parser_->error()).c_str());
-  Request* msg = ctx_.new_request();
+  Request* msg = ctx_.requests().get();
   pool_.protocol().protocol_error_reply(*msg, parser_->error(), ctx_.mbufs());
   msg->done = true;
   msg->close_after = true;
@@ -290,7 +290,7 @@ bool ClientConn::write_replies() {
     queue_.remove(m);
     reply_bytes_ -= m->reply.size();
     bool close_now = m->close_after;
-    ctx_.free_request(m);
+    ctx_.requests().put(m);
     if (close_now) {
       close("closing after the last reply");
       return false;
@@ -315,7 +315,7 @@ void ClientConn::close(const std::string& reason) {
     if (m->server != nullptr || m->join.waiting()) {
       m->waiter = nullptr;  // dropped when its reply (or last part) comes
     } else {
-      ctx_.free_request(m);
+      ctx_.requests().put(m);
     }
   }
   pool_.on_client_closed(this);

@@ -1,11 +1,8 @@
 // Event dispatch for Conn and the Context's deferred work.
 #include "proxy/conn.h"
 
-#include <malloc.h>
-
 #include <algorithm>
 
-#include "common/dcheck.h"
 #include "proxy/context.h"
 
 namespace walnut::proxy {
@@ -40,51 +37,6 @@ Context::Context(event::Loop& loop, uint32_t mbuf_size)
 
 Context::~Context() {
   for (Conn* c : retired_) delete c;
-  for (Request* m : free_requests_) delete m;
-}
-
-Request* Context::new_request() {
-  Request* msg;
-  if (free_requests_.empty()) {
-    msg = new Request();
-  } else {
-    msg = free_requests_.back();
-    free_requests_.pop_back();
-  }
-  return msg;
-}
-
-void Context::free_request(Request* msg) {
-  WALNUT_DCHECK(!msg->client_hook.linked() && !msg->server_hook.linked());
-  request_budget_.discharge(&msg->budget_charge);
-  // Keep a bounded reserve: a burst must not pin its peak forever.
-  constexpr size_t kMaxFreeRequests = 4096;
-  if (free_requests_.size() >= kMaxFreeRequests) {
-    delete msg;
-    msg_bytes_released_ += sizeof(Request);
-    return;
-  }
-  msg->recycle();
-  free_requests_.push_back(msg);
-}
-
-void Context::reclaim_memory() {
-  const bool idle = mbufs_.gets() == mbuf_gets_seen_;
-  mbuf_gets_seen_ = mbufs_.gets();
-  if (idle) {
-    mbufs_.trim(0);
-    for (Request* m : free_requests_) delete m;
-    msg_bytes_released_ += free_requests_.size() * sizeof(Request);
-    free_requests_.clear();
-    free_requests_.shrink_to_fit();
-  }
-  // malloc_trim walks the heap: only after a megabyte or more was freed.
-  constexpr uint64_t kTrimAfterBytes = 1024 * 1024;
-  const uint64_t released = mbufs_.released_bytes() + msg_bytes_released_;
-  if (released - released_at_last_trim_ >= kTrimAfterBytes) {
-    released_at_last_trim_ = released;
-    malloc_trim(0);
-  }
 }
 
 void Context::schedule_flush(Conn* conn) {

@@ -1,7 +1,7 @@
 // Context: what every connection of the process shares: the loop, the mbuf
-// pool, the pool of Requests, the list of connections with output to flush after
-// this loop iteration, and the connections closed during it (freed once no
-// callback can still be running on them).
+// and request pools, the request budget, the list of connections with output
+// to flush after this loop iteration, and the connections closed during it
+// (freed once no callback can still be running on them).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include "event/loop.h"
 #include "proxy/request.h"
 #include "proxy/request_budget.h"
+#include "proxy/request_pool.h"
 
 namespace walnut::proxy {
 
@@ -27,9 +28,7 @@ class Context {
   event::Loop& loop() { return loop_; }
   buffer::MbufPool& mbufs() { return mbufs_; }
   RequestBudget& request_budget() { return request_budget_; }
-
-  Request* new_request();
-  void free_request(Request* msg);
+  RequestPool& requests() { return requests_; }
 
   // Queues `conn` to flush its output after the current loop iteration.
   void schedule_flush(Conn* conn);
@@ -38,14 +37,6 @@ class Context {
   void retire(Conn* conn);
   // Runs after every loop iteration: flushes, then frees retired conns.
   void after_iteration();
-
-  // Gives memory back after a burst; App calls it about once a second.
-  // When no mbuf was asked for since the last call (idle), the mbuf and
-  // message reserves are freed; whenever enough was freed since the last
-  // time, the allocator is asked to return its free pages to the system
-  // (glibc keeps freed small blocks in the heap, so a burst's peak would
-  // otherwise stay resident).
-  void reclaim_memory();
 
   // What the whole process counts, for the stats.
   struct Totals {
@@ -62,10 +53,7 @@ class Context {
   event::Loop& loop_;
   buffer::MbufPool mbufs_;
   RequestBudget request_budget_;
-  std::vector<Request*> free_requests_;
-  uint64_t msg_bytes_released_ = 0;
-  uint64_t mbuf_gets_seen_ = 0;
-  uint64_t released_at_last_trim_ = 0;
+  RequestPool requests_{request_budget_};
   std::vector<Conn*> to_flush_;
   std::vector<Conn*> retired_;
   Totals totals_;

@@ -115,7 +115,7 @@ void Forwarder::forward_split(Request* msg) {
   }
   msg->join.wait_for(this, msg, static_cast<uint32_t>(fragments));
   for (size_t f = 0; f < fragments; ++f) {
-    Request* part = ctx_.new_request();
+    Request* part = ctx_.requests().get();
     part->waiter = &msg->join;
     protocol_.build_fragment(*msg, keys_of_fragment_[f], *part, ctx_.mbufs());
     msg->fragments.push_back(part);
@@ -147,7 +147,7 @@ void Forwarder::answer_error(Request* msg, const std::string& cause) {
 
 void Forwarder::fragments_joined(Request* parent) {
   protocol_.coalesce(*parent, ctx_.mbufs());
-  for (size_t f = 0; f < parent->fragments.size(); ++f) ctx_.free_request(parent->fragment(f));
+  for (size_t f = 0; f < parent->fragments.size(); ++f) ctx_.requests().put(parent->fragment(f));
   parent->fragments.clear();
   deliver(ctx_, parent);
 }

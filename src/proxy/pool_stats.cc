@@ -15,7 +15,7 @@
 
 namespace walnut::proxy {
 
-void answer_stats(ServerPool& pool, Request* msg) {
+void answer_stats(Context& ctx, ServerPool& pool, Request* msg) {
   const stats::PoolSnapshot snapshot = pool.snapshot();
   const time_t now = time(nullptr);
   std::vector<std::pair<std::string, std::string>> stats;
@@ -28,7 +28,7 @@ void answer_stats(ServerPool& pool, Request* msg) {
   stats.emplace_back("version", "walnut-" PACKAGE_VERSION);
   add("pointer_size", sizeof(void*) * 8);
   add("curr_connections", snapshot.counters.client_connections);
-  add("total_connections", pool.context().totals().total_connections);
+  add("total_connections", ctx.totals().total_connections);
   for (const auto& f : stats::kPoolFields) {
     if (f.in_memcache_stats) add(f.name, snapshot.counters.*f.member);
   }
@@ -39,7 +39,7 @@ void answer_stats(ServerPool& pool, Request* msg) {
     for (const stats::ServerSnapshot& s : snapshot.servers) total += s.counters.*f.member;
     add(f.name, total);
   }
-  pool.protocol().stats_reply(*msg, stats, pool.context().mbufs());
+  pool.protocol().stats_reply(*msg, stats, ctx.mbufs());
 }
 
 }  // namespace walnut::proxy

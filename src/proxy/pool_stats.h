@@ -6,9 +6,10 @@
 
 namespace walnut::proxy {
 
+class Context;
 class ServerPool;
 
 // Answers `msg` with the pool's statistics, in the pool's protocol's form.
-void answer_stats(ServerPool& pool, Request* msg);
+void answer_stats(Context& ctx, ServerPool& pool, Request* msg);
 
 }  // namespace walnut::proxy

@@ -15,7 +15,7 @@ void deliver(Context& ctx, Request* request) {
   if (request->waiter != nullptr) {
     request->waiter->on_reply(request);
   } else {
-    ctx.free_request(request);  // its client left, or walnut's own request
+    ctx.requests().put(request);  // its client left, or walnut's own request
   }
 }
 

@@ -60,7 +60,11 @@ class FragmentJoin final : public ReplyWaiter {
   uint32_t pending_ = 0;
 };
 
-struct Request : proto::Msg {
+// The proxy's part of a request: what it is, who waits for its reply, where
+// it is queued and how far it got. Plain values with their blank state as
+// initializers, so that recycling resets them all in one assignment and a new
+// field cannot be forgotten there.
+struct RequestState {
   RequestKind kind = RequestKind::client;
   bool done = false;         // the reply is complete
   bool close_after = false;  // close the client once this reply is written
@@ -79,7 +83,9 @@ struct Request : proto::Msg {
   uint64_t request_sent = 0;  // bytes of `request` written to the server
   uint64_t reply_sent = 0;    // bytes of `reply` written to the client
   FragmentJoin join;          // a split request's wait for its fragments
+};
 
+struct Request : proto::Msg, RequestState {
   ListHook client_hook;
   ListHook server_hook;
 
@@ -87,16 +93,10 @@ struct Request : proto::Msg {
   // A fragment of a split request: the protocol keeps them as Msgs.
   Request* fragment(size_t i) const { return static_cast<Request*>(fragments[i]); }
 
+  // Back to a blank request, off both queues, keeping the Msg's capacity.
   void recycle() {
     proto::Msg::recycle();
-    kind = RequestKind::client;
-    done = close_after = false;
-    waiter = nullptr;
-    server = nullptr;
-    deadline = kNoDeadline;
-    server_reads = arrived_us = budget_charge = 0;
-    request_sent = reply_sent = 0;
-    join = FragmentJoin();
+    static_cast<RequestState&>(*this) = RequestState();
   }
 };
 

@@ -21,11 +21,12 @@ constexpr uint32_t kFirstBackoffMs = 50;
 constexpr uint32_t kMaxBackoffMs = 1000;
 }  // namespace
 
-Server::Server(ServerPool& pool, const config::ServerSpec& spec, uint32_t index)
-    : pool_(pool), spec_(spec), index_(index) {
+Server::Server(Context& ctx, ServerPool& pool, const config::ServerSpec& spec,
+               uint32_t index)
+    : ctx_(ctx), pool_(pool), spec_(spec), index_(index) {
   int n = pool.spec().server_connections;
   slots_.assign(n > 0 ? static_cast<size_t>(n) : 1, nullptr);
-  retry_timer_.init(pool.context().loop(), [this] { start_health_check(); });
+  retry_timer_.init(ctx.loop(), [this] { start_health_check(); });
 }
 
 Server::~Server() { close_all("shutting down"); }
@@ -98,7 +99,7 @@ ServerConn* Server::open(std::string* error) {
   }
   if (!spec_.is_unix && pool_.spec().tcpkeepalive) net::set_keepalive(fd);
   LOG_INFO("connecting to server '%s' on fd %d", label().c_str(), fd);
-  return new ServerConn(pool_.context(), *this, fd);
+  return new ServerConn(ctx_, *this, fd);
 }
 
 void Server::preconnect() {

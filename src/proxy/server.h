@@ -18,11 +18,12 @@
 
 namespace walnut::proxy {
 
+class Context;
 class ServerPool;
 
 class Server final : private ServerConnOwner {
  public:
-  Server(ServerPool& pool, const config::ServerSpec& spec, uint32_t index);
+  Server(Context& ctx, ServerPool& pool, const config::ServerSpec& spec, uint32_t index);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -66,6 +67,7 @@ class Server final : private ServerConnOwner {
   void count_failure(const std::string& cause);
   void start_health_check();
 
+  Context& ctx_;
   ServerPool& pool_;
   config::ServerSpec spec_;
   uint32_t index_;

@@ -27,7 +27,7 @@ ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd)
   want_write(true);  // tells us when the connect completes
   // AUTH and SELECT go first; their replies are read and dropped.
   for (const std::string& request : server.protocol().handshake()) {
-    Request* m = ctx.new_request();
+    Request* m = ctx.requests().get();
     m->kind = RequestKind::setup;
     m->request.append_copy(ctx.mbufs(), request);
     enqueue(m);
@@ -68,7 +68,7 @@ void ServerConn::add_queue_stats(stats::ServerCounters* c) const {
 }
 
 void ServerConn::send_health_check() {
-  Request* m = ctx_.new_request();
+  Request* m = ctx_.requests().get();
   m->kind = RequestKind::health_check;
   m->request.append_copy(ctx_.mbufs(), server_.protocol().health_check());
   enqueue(m);
@@ -172,7 +172,7 @@ void ServerConn::time_out(ServerQueue& queue, Request* msg, uint64_t now) {
     // Partly sent or awaiting its reply: a placeholder finishes the request
     // on the wire and swallows the late reply, if the connection shows
     // signs of life within another timeout.
-    Request* placeholder = ctx_.new_request();
+    Request* placeholder = ctx_.requests().get();
     placeholder->kind = RequestKind::placeholder;
     ++placeholders_;
     placeholder->server = this;

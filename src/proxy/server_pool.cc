@@ -48,7 +48,7 @@ ServerPool::~ServerPool() { stop(); }
 bool ServerPool::init(std::string* error) {
   for (size_t i = 0; i < spec_.servers.size(); ++i) {
     auto server =
-        std::make_unique<Server>(*this, spec_.servers[i], static_cast<uint32_t>(i));
+        std::make_unique<Server>(ctx_, *this, spec_.servers[i], static_cast<uint32_t>(i));
     if (!server->init(error)) return false;
     servers_.push_back(std::move(server));
   }

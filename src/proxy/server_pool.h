@@ -42,7 +42,6 @@ class ServerPool {
   void add_client(int fd);
   void on_client_closed(ClientConn* client);
 
-  Context& context() { return ctx_; }
   const config::PoolSpec& spec() const { return spec_; }
   const proto::Protocol& protocol() const { return *protocol_; }
   Forwarder& forwarder() { return forwarder_; }

@@ -23,12 +23,12 @@ TEST(DcheckDeathTest, AReplyDeliveredTwiceStopsTheCheckedBuild) {
   event::Loop loop;
   Context ctx(loop, 16384);
   Keeper keeper;
-  Request* r = ctx.new_request();
+  Request* r = ctx.requests().get();
   r->waiter = &keeper;
   deliver(ctx, r);
   EXPECT_EQ(keeper.replies, 1);
   EXPECT_DEATH(deliver(ctx, r), "invariant broken: !request->done");
-  ctx.free_request(r);
+  ctx.requests().put(r);
 }
 #else
 TEST(Dcheck, TheReleaseBuildDoesNotEvaluateTheCondition) {

@@ -33,7 +33,7 @@ class Collector final : public ReplyWaiter {
     EXPECT_TRUE(r->done);
     EXPECT_EQ(r->server, nullptr) << "off its server connection when delivered";
     replies.push_back(r->reply.to_string());
-    ctx_.free_request(r);
+    ctx_.requests().put(r);
   }
   std::vector<std::string> replies;
 
@@ -82,7 +82,7 @@ class ServerConnTest : public ::testing::Test {
   }
 
   void send(const std::string& request) {
-    Request* r = ctx_.new_request();
+    Request* r = ctx_.requests().get();
     r->request.append_copy(ctx_.mbufs(), request);
     r->waiter = &collector_;
     conn_->enqueue(r);

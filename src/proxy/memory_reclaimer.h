@@ -1,0 +1,31 @@
+// MemoryReclaimer gives memory back after a burst; App runs it about once a
+// second. When no mbuf was asked for since the last run (idle), the mbuf and
+// request reserves are freed; whenever enough was freed since the last time,
+// the allocator is asked to return its free pages to the system (glibc keeps
+// freed small blocks in the heap, so a burst's peak would otherwise stay
+// resident).
+#pragma once
+
+#include <cstdint>
+
+#include "buffer/mbuf_pool.h"
+#include "proxy/request_pool.h"
+
+namespace walnut::proxy {
+
+class MemoryReclaimer {
+ public:
+  MemoryReclaimer(buffer::MbufPool& mbufs, RequestPool& requests)
+      : mbufs_(mbufs), requests_(requests) {}
+
+  // Cheap (two counters compared) unless a burst just ended.
+  void run();
+
+ private:
+  buffer::MbufPool& mbufs_;
+  RequestPool& requests_;
+  uint64_t mbuf_gets_seen_ = 0;
+  uint64_t released_at_last_trim_ = 0;
+};
+
+}  // namespace walnut::proxy
