@@ -9,16 +9,15 @@
 
 #include "buffer/mbuf_chain.h"
 #include "buffer/mbuf_pool.h"
+#include "common/non_copyable.h"
 #include "proto/parse.h"
 
 namespace walnut::proxy {
 
-class StreamReader {
+class StreamReader : private NonCopyable {
  public:
   explicit StreamReader(buffer::MbufPool& pool) : pool_(pool) {}
   ~StreamReader() { release(); }
-  StreamReader(const StreamReader&) = delete;
-  StreamReader& operator=(const StreamReader&) = delete;
 
   enum class ReadStatus { kData, kFull, kAgain, kEof, kError };
   // One read(2) into the current mbuf. kFull: the read filled the mbuf's free
