@@ -9,10 +9,11 @@
 #include <cstdint>
 
 #include "buffer/mbuf.h"
+#include "common/non_copyable.h"
 
 namespace walnut::buffer {
 
-class MbufPool {
+class MbufPool : private NonCopyable {
  public:
   static constexpr uint32_t kMinSize = 512;
   static constexpr uint32_t kMaxSize = 16 * 1024 * 1024;
@@ -22,8 +23,6 @@ class MbufPool {
   explicit MbufPool(uint32_t chunk_size = kDefaultSize,
                     size_t max_free_bytes = 4 * 1024 * 1024);
   ~MbufPool();
-  MbufPool(const MbufPool&) = delete;
-  MbufPool& operator=(const MbufPool&) = delete;
 
   // An empty mbuf holding one reference.
   Mbuf* get();

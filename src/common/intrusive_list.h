@@ -5,6 +5,8 @@
 
 #include <cstddef>
 
+#include "common/non_copyable.h"
+
 namespace walnut {
 
 struct ListHook {
@@ -15,11 +17,9 @@ struct ListHook {
 };
 
 template <typename T, ListHook T::*Hook>
-class IntrusiveList {
+class IntrusiveList : private NonCopyable {
  public:
   IntrusiveList() { head_.prev = head_.next = &head_; }
-  IntrusiveList(const IntrusiveList&) = delete;
-  IntrusiveList& operator=(const IntrusiveList&) = delete;
 
   bool empty() const { return head_.next == &head_; }
   size_t size() const { return size_; }

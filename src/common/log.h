@@ -8,20 +8,13 @@
 
 namespace walnut::log {
 
+// nutcracker's levels, in the order of its -v numbers: kEmerg is -v 0,
+// kPVerb -v 11.
 enum Level : int {
-  kEmerg = 0,
-  kAlert = 1,
-  kCrit = 2,
-  kError = 3,
-  kWarn = 4,
-  kNotice = 5,
-  kInfo = 6,
-  kDebug = 7,
-  kVerb = 8,
-  kVVerb = 9,
-  kVVVerb = 10,
-  kPVerb = 11,
+  kEmerg, kAlert, kCrit, kError, kWarn, kNotice,
+  kInfo, kDebug, kVerb, kVVerb, kVVVerb, kPVerb,
 };
+static_assert(kNotice == 5 && kPVerb == 11, "the -v numbers users pass");
 
 inline constexpr int kMinLevel = kEmerg;
 inline constexpr int kMaxLevel = kPVerb;

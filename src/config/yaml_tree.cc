@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/non_copyable.h"
 #include "config/yaml_hints.h"
 
 namespace walnut::config {
@@ -23,14 +24,12 @@ namespace {
 constexpr size_t kMaxDepth = 16;
 
 // Owns a yaml_parser_t for its whole life.
-class Parser {
+class Parser : private NonCopyable {
  public:
   Parser() { ok_ = yaml_parser_initialize(&parser_) != 0; }
   ~Parser() {
     if (ok_) yaml_parser_delete(&parser_);
   }
-  Parser(const Parser&) = delete;
-  Parser& operator=(const Parser&) = delete;
 
   bool ok() const { return ok_; }
   yaml_parser_t* get() { return &parser_; }
@@ -42,12 +41,10 @@ class Parser {
 
 // Owns one yaml_event_t; deleting an event that was never filled is safe
 // because we zero it first.
-class Event {
+class Event : private NonCopyable {
  public:
   Event() = default;
   ~Event() { yaml_event_delete(&event_); }
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
 
   yaml_event_t* get() { return &event_; }
   const yaml_event_t& operator*() const { return event_; }

@@ -12,14 +12,14 @@
 #include <cstdint>
 #include <functional>
 
+#include "common/non_copyable.h"
+
 namespace walnut::event {
 
-class Loop {
+class Loop : private NonCopyable {
  public:
   Loop();
   ~Loop();
-  Loop(const Loop&) = delete;
-  Loop& operator=(const Loop&) = delete;
 
   event_base* base() { return base_; }
   // After fork() (daemonizing), as libevent requires of the child.
@@ -37,13 +37,11 @@ class Loop {
 
 // Watches one fd for readability and, on demand, writability. The callback
 // receives the libevent flags (EV_READ / EV_WRITE).
-class IoWatcher {
+class IoWatcher : private NonCopyable {
  public:
   using Callback = void (*)(void* ctx, short what);
   IoWatcher() = default;
   ~IoWatcher() { reset(); }
-  IoWatcher(const IoWatcher&) = delete;
-  IoWatcher& operator=(const IoWatcher&) = delete;
 
   void init(Loop& loop, int fd, Callback cb, void* ctx);
   void reset();  // drops both events; the fd is not closed
@@ -62,12 +60,10 @@ class IoWatcher {
 };
 
 // A one-shot or repeating timer.
-class Timer {
+class Timer : private NonCopyable {
  public:
   Timer() = default;
   ~Timer() { reset(); }
-  Timer(const Timer&) = delete;
-  Timer& operator=(const Timer&) = delete;
 
   void init(Loop& loop, std::function<void()> cb);
   void start(uint64_t ms, bool repeat = false);

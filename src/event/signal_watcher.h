@@ -13,16 +13,15 @@
 
 #include <functional>
 
+#include "common/non_copyable.h"
 #include "event/loop.h"
 
 namespace walnut::event {
 
-class SignalWatcher {
+class SignalWatcher : private NonCopyable {
  public:
   SignalWatcher() = default;
   ~SignalWatcher() { reset(); }
-  SignalWatcher(const SignalWatcher&) = delete;
-  SignalWatcher& operator=(const SignalWatcher&) = delete;
 
   // One watcher per signal in the process; all on the same loop.
   void init(Loop& loop, int signo, std::function<void()> cb);

@@ -8,7 +8,7 @@
 // so we return them unmasked like nutcracker does.
 #include <array>
 
-#include "hash/hash.h"
+#include "hash/functions.h"
 
 namespace walnut::hash {
 

@@ -7,7 +7,7 @@
 // - crc32a returns the full CRC-32 (the value zlib's crc32() gives).
 #include <array>
 
-#include "hash/hash.h"
+#include "hash/functions.h"
 
 namespace walnut::hash {
 

@@ -8,7 +8,7 @@
 // - fnv1a_64 is not 64-bit at all: it runs in a 32-bit accumulator seeded
 //   with the 64-bit basis truncated (0x84222325) and multiplied by the
 //   truncated 64-bit prime (0x000001b3).
-#include "hash/hash.h"
+#include "hash/functions.h"
 
 namespace walnut::hash {
 

@@ -3,7 +3,7 @@
 // 16-bit reads are little-endian from unsigned bytes, but in the three-byte
 // tail the last byte is widened through a signed char (sign-extended) before
 // the shift by 18; a one-byte tail is read unsigned. Both as nutcracker.
-#include "hash/hash.h"
+#include "hash/functions.h"
 
 namespace walnut::hash {
 

@@ -4,7 +4,7 @@
 // nutcracker picks word, half-word or byte reads by the key's alignment; on a
 // little-endian machine all three paths give the same value, so we read bytes
 // (unsigned, little-endian) and never read past the key.
-#include "hash/hash.h"
+#include "hash/functions.h"
 
 namespace walnut::hash {
 

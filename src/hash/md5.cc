@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "hash/hash.h"
+#include "hash/functions.h"
 
 namespace walnut::hash {
 

@@ -4,7 +4,7 @@
 // seed = 0xdeadbeef * len and starts from seed ^ len. Blocks are read as
 // little-endian 32-bit words from unsigned bytes (nutcracker reads them with an
 // unaligned load on x86; we assemble them byte by byte, same value, no UB).
-#include "hash/hash.h"
+#include "hash/functions.h"
 
 namespace walnut::hash {
 

@@ -3,7 +3,7 @@
 // twemproxy widens each byte through a plain (signed on x86) char, so bytes
 // >= 0x80 enter the sum sign-extended (0xffffff80..0xffffffff). We keep that:
 // placements of non-ASCII keys must match nutcracker's.
-#include "hash/hash.h"
+#include "hash/functions.h"
 
 namespace walnut::hash {
 

@@ -2,6 +2,7 @@
 // table is twemproxy's documentation order, which names() exposes.
 #include <array>
 
+#include "hash/functions.h"
 #include "hash/hash.h"
 
 namespace walnut::hash {

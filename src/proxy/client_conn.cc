@@ -81,39 +81,32 @@ void ClientConn::resume_if_under_limit() {
 void ClientConn::on_readable() {
   // What a pause left unparsed goes first: a read must find it parsed.
   if (reading_ && reader_.has_unparsed() && !parse_input()) return;
-  for (int i = 0; i < kMaxReadsPerEvent && reading_; ++i) {
-    pause_if_over_limit();
-    if (paused_) return;
-    if (!ctx_.request_budget().may_read(*this)) {
-      // In the middle of a large request while all clients' unfinished
-      // requests are over --request-buffer-limit: wait for older ones.
-      ctx_.request_budget().wait(*this);
-      update_read_interest();
-      return;
-    }
-    ssize_t n = 0;
-    StreamReader::ReadStatus status = reader_.read_from(fd(), &n);
-    switch (status) {
-      case StreamReader::ReadStatus::kAgain:
-        return;
-      case StreamReader::ReadStatus::kEof:
-        // The client may still wait for replies (a half-closed socket):
-        // deliver them, then close.
-        ++pool_.counters().client_eof;
-        stop_reading();
-        if (queue_.empty()) close("client closed the connection");
-        return;
-      case StreamReader::ReadStatus::kError:
-        ++pool_.counters().client_err;
-        close(std::strerror(errno));
-        return;
-      case StreamReader::ReadStatus::kData:
-      case StreamReader::ReadStatus::kFull:
-        break;
-    }
-    if (!parse_input()) return;
-    if (status == StreamReader::ReadStatus::kData) break;
+  const StreamReader::ReadStatus status = reader_.read_all(
+      fd(), kMaxReadsPerEvent, [this] { return ready_to_read(); }, [this] { return parse_input(); });
+  if (status == StreamReader::ReadStatus::kEof) {
+    // The client may still wait for replies (a half-closed socket):
+    // deliver them, then close.
+    ++pool_.counters().client_eof;
+    stop_reading();
+    if (queue_.empty()) close("client closed the connection");
+  } else if (status == StreamReader::ReadStatus::kError) {
+    ++pool_.counters().client_err;
+    close(std::strerror(errno));
   }
+}
+
+bool ClientConn::ready_to_read() {
+  if (!reading_) return false;
+  pause_if_over_limit();
+  if (paused_) return false;
+  if (!ctx_.request_budget().may_read(*this)) {
+    // In the middle of a large request while all clients' unfinished
+    // requests are over --request-buffer-limit: wait for older ones.
+    ctx_.request_budget().wait(*this);
+    update_read_interest();
+    return false;
+  }
+  return true;
 }
 
 bool ClientConn::parse_input() {

@@ -42,6 +42,10 @@ class ClientConn final : public Conn, public RequestBudget::Holder, public Reply
   // Parses what was read; false once the client may not go on (paused,
   // not reading any more, or malformed input answered).
   bool parse_input();
+  // Asked before every read: false once the client stopped reading, went
+  // over its output limit, or must wait for the request budget (then it is
+  // woken when the budget frees up).
+  bool ready_to_read();
   bool on_request(buffer::MbufChain& chain);
   void on_protocol_error();
   void stop_reading();

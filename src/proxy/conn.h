@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/non_copyable.h"
 #include "event/loop.h"
 #include "net/socket.h"
 
@@ -18,12 +19,10 @@ namespace walnut::proxy {
 
 class Context;
 
-class Conn {
+class Conn : private NonCopyable {
  public:
   Conn(Context& ctx, int fd);
   virtual ~Conn() = default;
-  Conn(const Conn&) = delete;
-  Conn& operator=(const Conn&) = delete;
 
   int fd() const { return fd_.get(); }
   bool closed() const { return closed_; }

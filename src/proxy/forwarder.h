@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/non_copyable.h"
 #include "config/config.h"
 #include "proto/protocol.h"
 #include "proxy/request.h"
@@ -24,12 +25,10 @@ namespace walnut::proxy {
 class Context;
 class Server;
 
-class Forwarder {
+class Forwarder : private NonCopyable {
  public:
   Forwarder(Context& ctx, const config::PoolSpec& spec, const proto::Protocol& protocol,
             const std::vector<std::unique_ptr<Server>>& servers, stats::PoolCounters& counters);
-  Forwarder(const Forwarder&) = delete;
-  Forwarder& operator=(const Forwarder&) = delete;
 
   // Builds the routes over every server; false with `error` for an unknown
   // hash or distribution.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/non_copyable.h"
 #include "config/config.h"
 #include "event/loop.h"
 #include "net/socket.h"
@@ -21,12 +22,10 @@ namespace walnut::proxy {
 class Context;
 class ServerPool;
 
-class Server final : private ServerConnOwner {
+class Server final : private ServerConnOwner, private NonCopyable {
  public:
   Server(Context& ctx, ServerPool& pool, const config::ServerSpec& spec, uint32_t index);
   ~Server();
-  Server(const Server&) = delete;
-  Server& operator=(const Server&) = delete;
 
   // Resolves the address. A host name that does not resolve is not fatal
   // (walnut starts, the server's keys get the cause, and every connect

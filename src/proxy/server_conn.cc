@@ -249,27 +249,26 @@ void ServerConn::flush() {
 }
 
 void ServerConn::on_readable() {
-  for (int i = 0; i < kMaxReadsPerEvent; ++i) {
-    ssize_t n = 0;
-    StreamReader::ReadStatus status = reader_.read_from(fd(), &n);
-    switch (status) {
-      case StreamReader::ReadStatus::kAgain:
-        return;
-      case StreamReader::ReadStatus::kEof:
-        fail_connection("Connection closed by server", true);
-        return;
-      case StreamReader::ReadStatus::kError:
-        fail_connection(std::strerror(errno));
-        return;
-      case StreamReader::ReadStatus::kData:
-      case StreamReader::ReadStatus::kFull:
-        ++reads_;
-        break;
-    }
-    if (!read_responses()) return;
-    if (status == StreamReader::ReadStatus::kData) break;
+  const auto always = [] { return true; };  // a server's replies are never held back
+  const auto parse = [this] {
+    ++reads_;
+    return read_responses();
+  };
+  switch (reader_.read_all(fd(), kMaxReadsPerEvent, always, parse)) {
+    case StreamReader::ReadStatus::kEof:
+      fail_connection("Connection closed by server", true);
+      return;
+    case StreamReader::ReadStatus::kError:
+      fail_connection(std::strerror(errno));
+      return;
+    case StreamReader::ReadStatus::kDrained:
+    case StreamReader::ReadStatus::kFull:
+      reader_.release_if_idle();
+      return;
+    case StreamReader::ReadStatus::kAgain:
+    case StreamReader::ReadStatus::kStopped:
+      return;
   }
-  reader_.release_if_idle();
 }
 
 bool ServerConn::read_responses() {

@@ -7,7 +7,7 @@
 
 namespace walnut::proxy {
 
-StreamReader::ReadStatus StreamReader::read_from(int fd, ssize_t* n) {
+StreamReader::ReadStatus StreamReader::read_from(int fd) {
   if (rbuf_ != nullptr && rbuf_->refs() == 1 && parsed_ == rbuf_->filled() &&
       partial_.empty()) {
     rbuf_->reset();  // nothing points into it any more: refill from the start
@@ -24,11 +24,10 @@ StreamReader::ReadStatus StreamReader::read_from(int fd, ssize_t* n) {
   do {
     got = ::read(fd, rbuf_->free_start(), room);
   } while (got < 0 && errno == EINTR);
-  *n = got;
   if (got > 0) {
     rbuf_->commit(static_cast<uint32_t>(got));
     return static_cast<uint32_t>(got) == room ? ReadStatus::kFull
-                                              : ReadStatus::kData;
+                                              : ReadStatus::kDrained;
   }
   if (got == 0) return ReadStatus::kEof;
   if (errno == EAGAIN || errno == EWOULDBLOCK) return ReadStatus::kAgain;

@@ -3,27 +3,45 @@
 // mbufs it arrived in. Client and server connections both read this way.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
 
 #include "buffer/mbuf_chain.h"
 #include "buffer/mbuf_pool.h"
+#include "common/non_copyable.h"
 #include "proto/parse.h"
 
 namespace walnut::proxy {
 
-class StreamReader {
+class StreamReader : private NonCopyable {
  public:
   explicit StreamReader(buffer::MbufPool& pool) : pool_(pool) {}
   ~StreamReader() { release(); }
-  StreamReader(const StreamReader&) = delete;
-  StreamReader& operator=(const StreamReader&) = delete;
 
-  enum class ReadStatus { kData, kFull, kAgain, kEof, kError };
-  // One read(2) into the current mbuf. kFull: the read filled the mbuf's free
-  // space, so more may be waiting; kData: a short read, the socket is drained.
-  ReadStatus read_from(int fd, ssize_t* n);
+  // How read_all() ended.
+  enum class ReadStatus {
+    kDrained,  // a short read: the socket holds no more for now
+    kFull,     // max_reads reads, each filling the mbuf: more may be waiting
+    kAgain,    // a read found nothing (EAGAIN)
+    kStopped,  // may_read() or on_bytes() said stop
+    kEof,      // the peer closed its side
+    kError,    // a read failed: errno says why
+  };
+  // Reads `fd` into mbufs while reads fill them, at most max_reads times so
+  // that one busy peer cannot starve the others. Before each read may_read(),
+  // and after each read that brought bytes on_bytes() (which parses them),
+  // may stop it by returning false. What an end means (a half-closed client,
+  // a failed server) is the caller's.
+  template <typename MayRead, typename OnBytes>
+  ReadStatus read_all(int fd, int max_reads, MayRead&& may_read, OnBytes&& on_bytes) {
+    for (int i = 0; i < max_reads; ++i) {
+      if (!may_read()) return ReadStatus::kStopped;
+      const ReadStatus status = read_from(fd);
+      if (status != ReadStatus::kDrained && status != ReadStatus::kFull) return status;
+      if (!on_bytes()) return ReadStatus::kStopped;
+      if (status == ReadStatus::kDrained) return status;
+    }
+    return ReadStatus::kFull;
+  }
 
   // Feeds unparsed bytes to `parser`. For each complete message calls
   // on_message(chain), which moves the chain out, and goes on; stops at
@@ -45,7 +63,7 @@ class StreamReader {
     return partial_.size() + (rbuf_ != nullptr ? rbuf_->filled() - parsed_ : 0);
   }
   // Bytes read but not yet fed to the parser: the caller stopped parse()
-  // early. They must be parsed before the next read_from().
+  // early. They must be parsed before the next read_all().
   bool has_unparsed() const { return rbuf_ != nullptr && parsed_ < rbuf_->filled(); }
   // Drops the read buffer when nothing else uses it, so an idle connection
   // pins no mbuf.
@@ -53,6 +71,11 @@ class StreamReader {
   void release();
 
  private:
+  // One read(2) into the current mbuf: kFull when it filled the mbuf's free
+  // space, kDrained when it was short; kAgain, kEof or kError when it got
+  // nothing.
+  ReadStatus read_from(int fd);
+
   template <typename Parser, typename OnMessage>
   bool parse_with(Parser& parser, OnMessage& on_message) {
     while (rbuf_ != nullptr && parsed_ < rbuf_->filled()) {

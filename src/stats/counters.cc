@@ -1,6 +1,7 @@
 // The stats JSON and the field descriptions.
 #include "stats/counters.h"
 
+#include "stats/escape.h"
 #include "stats/fields.h"
 
 #include <cstdio>
@@ -10,23 +11,7 @@ namespace walnut::stats {
 
 namespace {
 
-// JSON string contents: names come from the configuration file.
-std::string escaped(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string json_string(std::string_view s) { return escaped(s, Quoting::kJson); }
 
 void number(std::string& out, const char* name, uint64_t value, bool first) {
   if (!first) out += ", ";
@@ -53,18 +38,18 @@ void describe_fields(std::string& out, const CounterField<Counters> (&table)[N])
 }  // namespace
 
 std::string to_json(const Snapshot& s) {
-  std::string out = "{\"service\":\"nutcracker\", \"source\":\"" + escaped(s.source) +
-                    "\", \"version\":\"" + escaped(s.version) + "\"";
+  std::string out = "{\"service\":\"nutcracker\", \"source\":\"" + json_string(s.source) +
+                    "\", \"version\":\"" + json_string(s.version) + "\"";
   number(out, "uptime", s.uptime, false);
   number(out, "timestamp", s.timestamp, false);
   number(out, "total_connections", s.total_connections, false);
   number(out, "curr_connections", s.curr_connections, false);
   for (const PoolSnapshot& p : s.pools) {
-    out += ", \"" + escaped(p.name) + "\": {";
+    out += ", \"" + json_string(p.name) + "\": {";
     fields(out, p.counters, kPoolFields);
     for (size_t i = 0; i < p.servers.size(); ++i) {
       out += i == 0 ? ", " : ",";
-      out += "\"" + escaped(p.servers[i].name) + "\": {";
+      out += "\"" + json_string(p.servers[i].name) + "\": {";
       fields(out, p.servers[i].counters, kServerFields);
       out += "}";
     }

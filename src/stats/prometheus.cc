@@ -7,27 +7,14 @@
 #include <vector>
 
 #include "stats/counters.h"
+#include "stats/escape.h"
 #include "stats/fields.h"
 
 namespace walnut::stats {
 
 namespace {
 
-// Label values: backslash, double quote and newline escaped.
-std::string label(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string label(std::string_view v) { return escaped(v, Quoting::kPrometheus); }
 
 struct Family {
   const char* name;

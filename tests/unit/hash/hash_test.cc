@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "hash/hash.h"
+#include "hash/functions.h"
 #include "hash/md5.h"
 
 namespace walnut::hash {
