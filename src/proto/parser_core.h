@@ -19,8 +19,26 @@ namespace walnut::proto {
 
 template <typename State, typename Interface>
 class ParserCore : public Interface {
+ public:
+  ParseResult feed(const char* data, size_t len) final {
+    // A finished or failed message takes nothing more until reset(): the
+    // bytes belong to the next message, or to nobody.
+    if (finished()) return finished_result();
+    return run(data, data + len);
+  }
+
  protected:
   explicit ParserCore(State start) : state_(start) {}
+
+  // The parser's own machine over this call's bytes [data, end), taken up
+  // where the message stands; it ends with done(), fail(), stopped_at() or
+  // need_more().
+  virtual ParseResult run(const char* data, const char* end) = 0;
+
+  // The message offset of `p`, a byte of this call's input.
+  uint64_t offset(const char* data, const char* p) const {
+    return pos_ + static_cast<uint64_t>(p - data);
+  }
 
   // The message ended at `p`: the bytes of this call up to `p` are its.
   ParseResult done(const char* data, const char* p) {
@@ -37,8 +55,6 @@ class ParserCore : public Interface {
     return {ParseStatus::kError, static_cast<size_t>(p - data)};
   }
 
-  // A finished or failed message takes nothing more until reset(): the
-  // bytes belong to the next message, or to nobody.
   bool finished() const { return state_ == State::kDone || state_ == State::kError; }
   ParseResult finished_result() const {
     return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError, 0};
@@ -66,7 +82,8 @@ class ParserCore : public Interface {
   }
 
   // Every byte of this call belongs to the message, which goes on.
-  ParseResult need_more(size_t len) {
+  ParseResult need_more(const char* data, const char* end) {
+    const auto len = static_cast<size_t>(end - data);
     pos_ += len;
     return {ParseStatus::kNeedMore, len};
   }

@@ -191,28 +191,22 @@ bool RequestParser::line_end(uint64_t at) {
   return true;
 }
 
-ParseResult RequestParser::feed(const char* data, size_t len) {
-  // Finished or failed messages take nothing more until reset(): the bytes
-  // belong to the next message, or to nobody.
-  if (finished()) return finished_result();
-
+ParseResult RequestParser::run(const char* data, const char* end) {
   const char* p = data;
-  const char* const end = data + len;
-  const auto offset = [&](const char* q) { return pos_ + static_cast<uint64_t>(q - data); };
 
   while (p < end) {
     switch (state_) {
       case State::kLine: {
-        // The line starts the message, so its length so far is offset(p).
+        // The line starts the message, so its length so far is offset(data, p).
         // Up to `budget` more bytes may come before the LF, which may be
         // the byte right after them.
-        const uint64_t budget = limits_.max_line - offset(p);
+        const uint64_t budget = limits_.max_line - offset(data, p);
         const auto avail = static_cast<uint64_t>(end - p);
         const auto* nl = static_cast<const char*>(
             std::memchr(p, '\n', static_cast<size_t>(std::min(avail, budget + 1))));
         const char* const stop = nl ? nl : p + std::min(avail, budget);
         for (; p < stop; ++p) {
-          if (!line_byte(*p, offset(p))) return fail(data, p, why_);
+          if (!line_byte(*p, offset(data, p))) return fail(data, p, why_);
         }
         if (nl == nullptr) {
           // Either the input ran out, or the line did not end in time.
@@ -221,13 +215,13 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
           if (p < end) return fail(data, p, kLineTooLong);
           break;
         }
-        if (!line_end(offset(nl))) return fail(data, nl, why_);
+        if (!line_end(offset(data, nl))) return fail(data, nl, why_);
         p = nl + 1;
         if (layout_ == nullptr) return done(data, p);
         // Refused on the length in the line, before the data is buffered.
-        if (offset(p) + length_ + 2 > limits_.max_request) return fail(data, p, kRequestTooLarge);
+        if (offset(data, p) + length_ + 2 > limits_.max_request) return fail(data, p, kRequestTooLarge);
         has_value_ = true;
-        value_ = {offset(p), length_};
+        value_ = {offset(data, p), length_};
         payload_.start(length_);
         state_ = State::kData;
         break;
@@ -242,7 +236,7 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
         return stopped_at(data, p);  // a part reader failed at p
     }
   }
-  return need_more(len);
+  return need_more(data, end);
 }
 
 }  // namespace walnut::memcache

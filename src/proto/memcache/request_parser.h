@@ -63,14 +63,14 @@ class RequestParser final : public proto::ParserCore<RequestState, proto::Reques
  public:
   explicit RequestParser(const RequestLimits& limits = {});
 
-  // kDone with consumed = bytes up to and including the final LF of the
+  // feed(): kDone with consumed = bytes up to and including the final LF of the
   // message (the data block's CRLF for storage commands). After kError,
   // error() says what is wrong in memcached's words where it has them (e.g.
   // "bad data chunk", "line too long", "bad command line format");
   // consumed is the offset of the offending byte. After kDone, tokens() are
   // the command line's (the command name first); the line may end in "\r\n"
   // or "\n".
-  proto::ParseResult feed(const char* data, size_t len) override;
+
   void reset() override;
 
   // After kDone: whether the message carried a data block, and its span
@@ -80,6 +80,8 @@ class RequestParser final : public proto::ParserCore<RequestState, proto::Reques
 
  private:
   using State = RequestState;
+  proto::ParseResult run(const char* data, const char* end) override;
+
   using Field = StorageField;
   using Layout = StorageLayout;
 

@@ -257,13 +257,8 @@ bool ResponseParser::block_ended(uint64_t at) {
   return false;
 }
 
-ParseResult ResponseParser::feed(const char* data, size_t len) {
-  // Finished or failed replies take nothing more until reset().
-  if (finished()) return finished_result();
-
+ParseResult ResponseParser::run(const char* data, const char* end) {
   const char* p = data;
-  const char* const end = data + len;
-  const auto offset = [&](const char* q) { return pos_ + static_cast<uint64_t>(q - data); };
 
   while (p < end) {
     switch (state_) {
@@ -298,7 +293,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
           }
           if (c == '\n') return fail(data, p, kBadLineEnd);
           if (line_len_ >= limits_.max_line) return fail(data, p, kLineTooLong);
-          if (!line_byte(c, offset(p))) return fail(data, p, why_);
+          if (!line_byte(c, offset(data, p))) return fail(data, p, why_);
         }
         break;
 
@@ -310,7 +305,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
 
       case State::kData:
         if (!part_ended(payload_.skip(&p, end), kBadDataChunk)) break;
-        if (block_ended(offset(p))) return done(data, p);
+        if (block_ended(offset(data, p))) return done(data, p);
         break;
 
       case State::kDone:
@@ -318,7 +313,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
         return stopped_at(data, p);  // a part reader failed at p
     }
   }
-  return need_more(len);
+  return need_more(data, end);
 }
 
 }  // namespace walnut::memcache

@@ -67,7 +67,6 @@ class ResponseParser final : public proto::ParserCore<ResponseState, proto::Resp
  public:
   explicit ResponseParser(const ResponseLimits& limits = {});
 
-  proto::ParseResult feed(const char* data, size_t len) override;
   void reset() override;
   // After kDone: "ERROR", "CLIENT_ERROR ..." or "SERVER_ERROR ...".
   bool is_error_reply() const override { return is_error_; }
@@ -85,6 +84,8 @@ class ResponseParser final : public proto::ParserCore<ResponseState, proto::Resp
 
  private:
   using State = ResponseState;
+  proto::ParseResult run(const char* data, const char* end) override;
+
   using Line = ReplyLine;
   using Field = ReplyField;
 

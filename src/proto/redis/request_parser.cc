@@ -64,13 +64,8 @@ void RequestParser::expect_args(uint64_t count) {
   state_ = State::kDollar;
 }
 
-ParseResult RequestParser::feed(const char* data, size_t len) {
-  // Finished or failed messages take nothing more until reset(): the bytes
-  // belong to the next message, or to nobody.
-  if (finished()) return finished_result();
-
+ParseResult RequestParser::run(const char* data, const char* end) {
   const char* p = data;
-  const char* const end = data + len;
   while (p < end) {
     switch (state_) {
       case State::kStart: {
@@ -107,12 +102,12 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
         // The usual case: the whole argument is here; take it in one step.
         uint64_t n = 0;
         if (const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &n)) {
-          if (too_large(pos_ + static_cast<uint64_t>(payload - data) + n + 2)) {
+          if (too_large(offset(data, payload) + n + 2)) {
             return fail(data, payload, kRequestTooLarge);  // where the slow path stops too
           }
           const auto avail = static_cast<uint64_t>(end - payload);
           if (avail >= 2 && avail - 2 >= n && payload[n] == '\r' && payload[n + 1] == '\n') {
-            tokens_.push_back({pos_ + static_cast<uint64_t>(payload - data), n});
+            tokens_.push_back({offset(data, payload), n});
             p = payload + n + 2;
             if (--args_left_ == 0) return done(data, p);
             break;
@@ -127,10 +122,10 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
       case State::kBulkLen:
         // No '-' here: a request's arguments are never nil.
         if (!part_ended(number_.read(&p, end, limits_.max_bulk, 0), kBadBulkLength)) break;
-        if (too_large(pos_ + static_cast<uint64_t>(p - data) + number_.value + 2)) {
+        if (too_large(offset(data, p) + number_.value + 2)) {
           return fail(data, p, kRequestTooLarge);
         }
-        tokens_.push_back({pos_ + static_cast<uint64_t>(p - data), number_.value});
+        tokens_.push_back({offset(data, p), number_.value});
         payload_.start(number_.value);
         state_ = State::kPayload;
         break;
@@ -149,7 +144,7 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
         return stopped_at(data, p);  // a part reader failed at p
     }
   }
-  return need_more(len);
+  return need_more(data, end);
 }
 
 // The inline line starts at the message's first byte, so pos_ (plus what this
@@ -159,33 +154,27 @@ ParseResult RequestParser::feed_inline(const char* data, const char* p,
   const auto* nl = static_cast<const char*>(
       std::memchr(p, '\n', static_cast<size_t>(end - p)));
   const char* const stop = nl ? nl : end;
-  const uint64_t line_so_far = pos_ + static_cast<uint64_t>(p - data);
+  const uint64_t line_so_far = offset(data, p);
   const auto seg = static_cast<uint64_t>(stop - p);
   if (line_so_far + seg > limits_.max_inline) {
     // Report the first byte past the limit, wherever the chunk boundaries
     // fell, so that the outcome does not depend on how the bytes arrived.
     return fail(data, p + (limits_.max_inline - line_so_far), kTooBigInline);
   }
-  const uint64_t base = pos_;
   for (; p < stop; ++p) {
     if (is_inline_space(*p)) {
       if (in_token_) {
-        const uint64_t at = base + static_cast<uint64_t>(p - data);
-        tokens_.push_back({token_start_, at - token_start_});
+        tokens_.push_back({token_start_, offset(data, p) - token_start_});
         in_token_ = false;
       }
     } else if (!in_token_) {
-      token_start_ = base + static_cast<uint64_t>(p - data);
+      token_start_ = offset(data, p);
       in_token_ = true;
     }
   }
-  if (nl == nullptr) {
-    pos_ += static_cast<uint64_t>(end - data);
-    return {ParseStatus::kNeedMore, static_cast<size_t>(end - data)};
-  }
+  if (nl == nullptr) return need_more(data, end);
   if (in_token_) {
-    const uint64_t at = base + static_cast<uint64_t>(nl - data);
-    tokens_.push_back({token_start_, at - token_start_});
+    tokens_.push_back({token_start_, offset(data, nl) - token_start_});
     in_token_ = false;
   }
   return done(data, nl + 1);

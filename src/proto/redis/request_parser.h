@@ -48,16 +48,17 @@ class RequestParser final : public proto::ParserCore<RequestState, proto::Reques
  public:
   explicit RequestParser(const RequestLimits& limits = {});
 
-  // kDone with consumed == bytes up to and including the final CRLF of the
+  // feed(): kDone with consumed == bytes up to and including the final CRLF of the
   // message. An empty inline line ("\r\n" or "\n") is a complete message
   // with zero tokens, which the caller discards.
-  proto::ParseResult feed(const char* data, size_t len) override;
+
   void reset() override;
 
   bool is_inline() const { return inline_; }
 
  private:
   using State = RequestState;
+  proto::ParseResult run(const char* data, const char* end) override;
 
   void expect_args(uint64_t count);
   proto::ParseResult feed_inline(const char* data, const char* p,

@@ -129,22 +129,15 @@ bool ResponseParser::skip_whole_bulks(const char* data, const char*& p, const ch
       if (avail < 2 || avail - 2 < n || payload[n] != '\r' || payload[n + 1] != '\n') return false;
       after = payload + n + 2;
     }
-    if (stack_.size() == 1) element_start_ = pos_ + static_cast<uint64_t>(p - data);
+    if (stack_.size() == 1) element_start_ = offset(data, p);
     p = after;
-    if (value_done(pos_ + static_cast<uint64_t>(p - data))) return true;
+    if (value_done(offset(data, p))) return true;
   }
   return false;
 }
 
-ParseResult ResponseParser::feed(const char* data, size_t len) {
-  // Finished or failed replies take nothing more until reset().
-  if (finished()) return finished_result();
-
+ParseResult ResponseParser::run(const char* data, const char* end) {
   const char* p = data;
-  const char* const end = data + len;
-  const auto offset = [&](const char* q) {
-    return pos_ + static_cast<uint64_t>(q - data);
-  };
 
   while (p < end) {
     switch (state_) {
@@ -157,7 +150,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
           if (p == end) break;
         }
         const char c = *p;
-        if (stack_.size() == 1) element_start_ = offset(p);
+        if (stack_.size() == 1) element_start_ = offset(data, p);
         switch (c) {
           case '+':
           case '-':
@@ -201,7 +194,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
           if (after != nullptr && (q == p || number_.value != 0)) {
             number_.negative = q != p;
             p = after;
-            if (number_done(offset(p))) return done(data, p);
+            if (number_done(offset(data, p))) return done(data, p);
             break;
           }
         }
@@ -234,19 +227,19 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
       case State::kLineLf:
         if (*p != '\n') return fail(data, p, kBadLineEnd);
         ++p;
-        if (value_done(offset(p))) return done(data, p);
+        if (value_done(offset(data, p))) return done(data, p);
         break;
 
       case State::kNumber:
         if (!part_ended(number_.read(&p, end, number_max_, negative_max(kind_)), number_error())) {
           break;
         }
-        if (number_done(offset(p))) return done(data, p);
+        if (number_done(offset(data, p))) return done(data, p);
         break;
 
       case State::kPayload:
         if (!part_ended(payload_.skip(&p, end), kBadPayloadEnd)) break;
-        if (value_done(offset(p))) return done(data, p);
+        if (value_done(offset(data, p))) return done(data, p);
         break;
 
       case State::kDone:
@@ -254,7 +247,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
         return stopped_at(data, p);  // a part reader failed at p
     }
   }
-  return need_more(len);
+  return need_more(data, end);
 }
 
 }  // namespace walnut::redis

@@ -50,7 +50,6 @@ class ResponseParser final : public proto::ParserCore<ResponseState, proto::Resp
  public:
   explicit ResponseParser(const ResponseLimits& limits = {});
 
-  proto::ParseResult feed(const char* data, size_t len) override;
   void reset() override;
   bool is_error_reply() const override { return type_ == '-'; }
 
@@ -65,6 +64,7 @@ class ResponseParser final : public proto::ParserCore<ResponseState, proto::Resp
 
  private:
   using State = ResponseState;
+  proto::ParseResult run(const char* data, const char* end) override;
 
   bool skip_whole_bulks(const char* data, const char*& p, const char* end);
   bool number_done(uint64_t end_offset);
