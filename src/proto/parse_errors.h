@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-namespace walnut::proto::parse_errors {
+namespace walnut::proto {
 
 // A line (a reply's, in RESP and memcached alike) not ended by CRLF.
 inline constexpr std::string_view kBadLineEnd = "expected CRLF at end of line";
@@ -21,4 +21,4 @@ inline constexpr std::string_view kLineTooLong = "line too long";
 inline constexpr std::string_view kRequestTooLarge =
     "request larger than the pool's max_request_size";
 
-}  // namespace walnut::proto::parse_errors
+}  // namespace walnut::proto

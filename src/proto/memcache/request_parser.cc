@@ -28,9 +28,6 @@
 
 namespace walnut::memcache {
 
-using proto::ParseResult;
-using namespace proto::parse_errors;
-
 namespace {
 
 // memcached's own words, minus "CLIENT_ERROR " (parse_errors.h has those
@@ -152,7 +149,7 @@ bool RequestParser::number_byte(char c) {
     number_max_ = kMaxI64 + 1;
     return true;
   }
-  why_ = field_ == Field::kLength ? kBadDataChunk : kBadFormat;
+  why_ = field_ == Field::kLength ? proto::kBadDataChunk : kBadFormat;
   return false;
 }
 
@@ -191,7 +188,7 @@ bool RequestParser::line_end(uint64_t at) {
   return true;
 }
 
-ParseResult RequestParser::run(const char* data, const char* end) {
+proto::ParseResult RequestParser::run(const char* data, const char* end) {
   const char* p = data;
 
   while (p < end) {
@@ -212,14 +209,16 @@ ParseResult RequestParser::run(const char* data, const char* end) {
           // Either the input ran out, or the line did not end in time.
           // Judged only after the bytes before, so that an earlier fault
           // wins however the input was cut.
-          if (p < end) return fail(data, p, kLineTooLong);
+          if (p < end) return fail(data, p, proto::kLineTooLong);
           break;
         }
         if (!line_end(offset(data, nl))) return fail(data, nl, why_);
         p = nl + 1;
         if (layout_ == nullptr) return done(data, p);
         // Refused on the length in the line, before the data is buffered.
-        if (offset(data, p) + length_ + 2 > limits_.max_request) return fail(data, p, kRequestTooLarge);
+        if (offset(data, p) + length_ + 2 > limits_.max_request) {
+          return fail(data, p, proto::kRequestTooLarge);
+        }
         has_value_ = true;
         value_ = {offset(data, p), length_};
         payload_.start(length_);
@@ -228,7 +227,7 @@ ParseResult RequestParser::run(const char* data, const char* end) {
       }
 
       case State::kData:
-        if (!part_ended(payload_.skip(&p, end), kBadDataChunk)) break;
+        if (!part_ended(payload_.skip(&p, end), proto::kBadDataChunk)) break;
         return done(data, p);
 
       case State::kDone:

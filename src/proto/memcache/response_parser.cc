@@ -21,9 +21,6 @@
 
 namespace walnut::memcache {
 
-using proto::ParseResult;
-using namespace proto::parse_errors;
-
 namespace {
 
 constexpr std::string_view kBadValueLine = "bad VALUE line";
@@ -257,7 +254,7 @@ bool ResponseParser::block_ended(uint64_t at) {
   return false;
 }
 
-ParseResult ResponseParser::run(const char* data, const char* end) {
+proto::ParseResult ResponseParser::run(const char* data, const char* end) {
   const char* p = data;
 
   while (p < end) {
@@ -271,13 +268,13 @@ ParseResult ResponseParser::run(const char* data, const char* end) {
           const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
           const size_t text = cr ? static_cast<size_t>(cr - p) : scan;
           if (const auto* lf = static_cast<const char*>(std::memchr(p, '\n', text))) {
-            return fail(data, lf, kBadLineEnd);
+            return fail(data, lf, proto::kBadLineEnd);
           }
           note_head(p, text);
           line_len_ += text;
           p += text;
           if (p == end) break;
-          if (*p != '\r') return fail(data, p, kLineTooLong);
+          if (*p != '\r') return fail(data, p, proto::kLineTooLong);
           if (!in_run_ && !known_reply_line()) return fail(data, p, kNotAReply);
           ++p;
           state_ = State::kLineLf;
@@ -291,20 +288,20 @@ ParseResult ResponseParser::run(const char* data, const char* end) {
             ++p;
             break;
           }
-          if (c == '\n') return fail(data, p, kBadLineEnd);
-          if (line_len_ >= limits_.max_line) return fail(data, p, kLineTooLong);
+          if (c == '\n') return fail(data, p, proto::kBadLineEnd);
+          if (line_len_ >= limits_.max_line) return fail(data, p, proto::kLineTooLong);
           if (!line_byte(c, offset(data, p))) return fail(data, p, why_);
         }
         break;
 
       case State::kLineLf:
-        if (*p != '\n') return fail(data, p, kBadLineEnd);
+        if (*p != '\n') return fail(data, p, proto::kBadLineEnd);
         ++p;
         if (line_finished()) return done(data, p);
         break;
 
       case State::kData:
-        if (!part_ended(payload_.skip(&p, end), kBadDataChunk)) break;
+        if (!part_ended(payload_.skip(&p, end), proto::kBadDataChunk)) break;
         if (block_ended(offset(data, p))) return done(data, p);
         break;
 

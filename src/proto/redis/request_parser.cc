@@ -19,10 +19,6 @@
 
 namespace walnut::redis {
 
-using proto::ParseResult;
-using proto::ParseStatus;
-using namespace proto::parse_errors;
-
 namespace {
 
 constexpr std::string_view kBadCount = "invalid multibulk length";
@@ -64,7 +60,7 @@ void RequestParser::expect_args(uint64_t count) {
   state_ = State::kDollar;
 }
 
-ParseResult RequestParser::run(const char* data, const char* end) {
+proto::ParseResult RequestParser::run(const char* data, const char* end) {
   const char* p = data;
   while (p < end) {
     switch (state_) {
@@ -103,7 +99,7 @@ ParseResult RequestParser::run(const char* data, const char* end) {
         uint64_t n = 0;
         if (const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &n)) {
           if (too_large(offset(data, payload) + n + 2)) {
-            return fail(data, payload, kRequestTooLarge);  // where the slow path stops too
+            return fail(data, payload, proto::kRequestTooLarge);  // where the slow path stops too
           }
           const auto avail = static_cast<uint64_t>(end - payload);
           if (avail >= 2 && avail - 2 >= n && payload[n] == '\r' && payload[n + 1] == '\n') {
@@ -121,9 +117,11 @@ ParseResult RequestParser::run(const char* data, const char* end) {
 
       case State::kBulkLen:
         // No '-' here: a request's arguments are never nil.
-        if (!part_ended(number_.read(&p, end, limits_.max_bulk, 0), kBadBulkLength)) break;
+        if (!part_ended(number_.read(&p, end, limits_.max_bulk, 0), proto::kBadBulkLength)) {
+          break;
+        }
         if (too_large(offset(data, p) + number_.value + 2)) {
-          return fail(data, p, kRequestTooLarge);
+          return fail(data, p, proto::kRequestTooLarge);
         }
         tokens_.push_back({offset(data, p), number_.value});
         payload_.start(number_.value);
@@ -131,7 +129,7 @@ ParseResult RequestParser::run(const char* data, const char* end) {
         break;
 
       case State::kPayload:
-        if (!part_ended(payload_.skip(&p, end), kBadPayloadEnd)) break;
+        if (!part_ended(payload_.skip(&p, end), proto::kBadPayloadEnd)) break;
         if (--args_left_ == 0) return done(data, p);
         state_ = State::kDollar;
         break;
@@ -149,7 +147,7 @@ ParseResult RequestParser::run(const char* data, const char* end) {
 
 // The inline line starts at the message's first byte, so pos_ (plus what this
 // call has scanned) is also the line's length so far.
-ParseResult RequestParser::feed_inline(const char* data, const char* p,
+proto::ParseResult RequestParser::feed_inline(const char* data, const char* p,
                                        const char* end) {
   const auto* nl = static_cast<const char*>(
       std::memchr(p, '\n', static_cast<size_t>(end - p)));

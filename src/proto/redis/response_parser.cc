@@ -18,10 +18,6 @@
 
 namespace walnut::redis {
 
-using proto::ParseResult;
-using proto::ParseStatus;
-using namespace proto::parse_errors;
-
 namespace {
 
 constexpr std::string_view kLineTooLong = "reply line too long";
@@ -60,7 +56,7 @@ std::string_view ResponseParser::number_error() const {
     case ':':
       return "invalid integer reply";
     case '$':
-      return kBadBulkLength;
+      return proto::kBadBulkLength;
     default:
       return "invalid array length";
   }
@@ -136,7 +132,7 @@ bool ResponseParser::skip_whole_bulks(const char* data, const char*& p, const ch
   return false;
 }
 
-ParseResult ResponseParser::run(const char* data, const char* end) {
+proto::ParseResult ResponseParser::run(const char* data, const char* end) {
   const char* p = data;
 
   while (p < end) {
@@ -209,7 +205,7 @@ ParseResult ResponseParser::run(const char* data, const char* end) {
         const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
         const size_t text = cr ? static_cast<size_t>(cr - p) : scan;
         if (const auto* lf = static_cast<const char*>(std::memchr(p, '\n', text))) {
-          return fail(data, lf, kBadLineEnd);
+          return fail(data, lf, proto::kBadLineEnd);
         }
         line_len_ += text;
         p += text;
@@ -225,7 +221,7 @@ ParseResult ResponseParser::run(const char* data, const char* end) {
       }
 
       case State::kLineLf:
-        if (*p != '\n') return fail(data, p, kBadLineEnd);
+        if (*p != '\n') return fail(data, p, proto::kBadLineEnd);
         ++p;
         if (value_done(offset(data, p))) return done(data, p);
         break;
@@ -238,7 +234,7 @@ ParseResult ResponseParser::run(const char* data, const char* end) {
         break;
 
       case State::kPayload:
-        if (!part_ended(payload_.skip(&p, end), kBadPayloadEnd)) break;
+        if (!part_ended(payload_.skip(&p, end), proto::kBadPayloadEnd)) break;
         if (value_done(offset(data, p))) return done(data, p);
         break;
 
