@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string_view>
+#include <type_traits>
 
 namespace walnut::proto {
 
@@ -20,8 +21,9 @@ class NameIndex {
   static_assert((kSlots & (kSlots - 1)) == 0, "kSlots: a power of two");
 
  public:
+  // `rows` must outlive the index: it keeps pointers to them.
   template <size_t N>
-  explicit NameIndex(const std::array<Row, N>& rows) {
+  explicit NameIndex(const Row (&rows)[N]) {
     static_assert(N * 2 <= kSlots, "too many rows for the table");
     for (const Row& row : rows) {
       std::string_view name = NameOf(row);
@@ -66,5 +68,14 @@ class NameIndex {
   std::array<const Row*, kSlots> slots_{};
   size_t longest_ = 0;
 };
+
+// The row of the static table `kTable` named `name`, or nullptr. The index
+// is built on the first lookup, once per table.
+template <const auto& kTable, auto NameOf, bool kFoldCase>
+const auto* find_by_name(std::string_view name) {
+  using Row = std::remove_cvref_t<decltype(kTable[0])>;
+  static const NameIndex<Row, NameOf, kFoldCase> index(kTable);
+  return index.find(name);
+}
 
 }  // namespace walnut::proto

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,26 +32,37 @@ struct Span {
   uint64_t len;
 };
 
+// What every parser answers, requests and replies alike.
+class Parser {
+ public:
+  virtual ~Parser() = default;
+  // Consumes bytes of at most one message (see ParseStatus). After kError
+  // the parser stays in error until reset().
+  virtual ParseResult feed(const char* data, size_t len) = 0;
+  // Back to the start of a message, for the next one.
+  virtual void reset() = 0;
+  // After kError: what is wrong, in a few words.
+  std::string_view error() const { return error_; }
+
+ protected:
+  std::string error_;
+};
+
 // Base of every request parser. After kDone, tokens() holds the message's
 // tokens (for RESP: the command name then its arguments) until reset().
-class RequestParser {
+class RequestParser : public Parser {
  public:
-  virtual ~RequestParser() = default;
-  virtual ParseResult feed(const char* data, size_t len) = 0;
-  virtual void reset() = 0;
-  virtual const std::vector<Span>& tokens() const = 0;
-  virtual std::string_view error() const = 0;
+  const std::vector<Span>& tokens() const { return tokens_; }
+
+ protected:
+  std::vector<Span> tokens_;
 };
 
 // Base of every response parser.
-class ResponseParser {
+class ResponseParser : public Parser {
  public:
-  virtual ~ResponseParser() = default;
-  virtual ParseResult feed(const char* data, size_t len) = 0;
-  virtual void reset() = 0;
   // After kDone: whether the backend answered with an error reply.
   virtual bool is_error_reply() const = 0;
-  virtual std::string_view error() const = 0;
 };
 
 }  // namespace walnut::proto

@@ -7,11 +7,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "buffer/mbuf_pool.h"
 #include "proto/msg.h"
 #include "proto/parse.h"
+#include "proto/reply_line.h"
 
 namespace walnut::proto {
 
@@ -52,24 +54,43 @@ class Protocol {
   // client would have had from one server (or the first failure).
   virtual void coalesce(Msg& parent, buffer::MbufPool& pool) const = 0;
 
-  // Requests a new server connection sends before any client's (AUTH,
-  // SELECT); their replies are read and dropped.
-  virtual std::vector<std::string> handshake() const = 0;
-  // The request that tells whether an ejected server is back (PING,
-  // version): any reply but an error means yes.
-  virtual std::string health_check() const = 0;
-
-  // Sets msg.reply to an error reply naming `cause` ("Connection refused").
-  virtual void error_reply(Msg& msg, std::string_view cause,
-                           buffer::MbufPool& pool) const = 0;
   // Sets msg.reply to `stats` (name, value) in the protocol's form, for a
   // request classify() marked kStats.
   virtual void stats_reply(Msg& msg,
                            const std::vector<std::pair<std::string, std::string>>& stats,
                            buffer::MbufPool& pool) const = 0;
+
+  // The rest is data (Words), set by the protocol's constructor from what
+  // the pool's configuration asks.
+
+  // Requests a new server connection sends before any client's (AUTH,
+  // SELECT); their replies are read and dropped.
+  const std::vector<std::string>& handshake() const { return words_.handshake; }
+  // The request that tells whether an ejected server is back (PING,
+  // version): any reply but an error means yes.
+  const std::string& health_check() const { return words_.health_check; }
+
+  // Sets msg.reply to an error reply naming `cause` ("Connection refused").
+  void error_reply(Msg& msg, std::string_view cause, buffer::MbufPool& pool) const {
+    set_reply_line(msg, words_.error, cause, true, pool);
+  }
   // Sets msg.reply to the reply for malformed input (`what` from the parser).
-  virtual void protocol_error_reply(Msg& msg, std::string_view what,
-                                    buffer::MbufPool& pool) const = 0;
+  void protocol_error_reply(Msg& msg, std::string_view what, buffer::MbufPool& pool) const {
+    set_reply_line(msg, words_.protocol_error, what, true, pool);
+  }
+
+ protected:
+  // What a protocol says on its own, as data.
+  struct Words {
+    std::string_view error;           // opens an error reply (then the cause)
+    std::string_view protocol_error;  // opens the reply to malformed input
+    std::string health_check;
+    std::vector<std::string> handshake;
+  };
+  explicit Protocol(Words words) : words_(std::move(words)) {}
+
+ private:
+  Words words_;
 };
 
 }  // namespace walnut::proto

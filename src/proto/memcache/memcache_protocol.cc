@@ -15,17 +15,8 @@ using proto::Msg;
 
 namespace {
 
-void set_reply(Msg& msg, std::string_view line, bool error,
-               buffer::MbufPool& pool) {
-  // A reply line may quote client bytes: CR or LF would forge a reply.
-  std::string text(line);
-  for (char& c : text) {
-    if (c == '\r' || c == '\n') c = ' ';
-  }
-  text += "\r\n";
-  msg.reply.clear();
-  msg.reply.append_copy(pool, text);
-  msg.reply_is_error = error;
+void set_reply(Msg& msg, std::string_view line, bool error, buffer::MbufPool& pool) {
+  proto::set_reply_line(msg, "", line, error, pool);
 }
 
 std::string_view token(const Msg& msg, size_t i, std::string& scratch) {
@@ -131,11 +122,6 @@ bool MemcacheProtocol::keys_ok(Msg& msg, buffer::MbufPool& pool) const {
   return true;
 }
 
-void MemcacheProtocol::error_reply(Msg& msg, std::string_view cause,
-                                   buffer::MbufPool& pool) const {
-  set_reply(msg, "SERVER_ERROR " + std::string(cause), true, pool);
-}
-
 // Commands walnut answers itself.
 Action MemcacheProtocol::classify_local(Msg& msg, const std::string& name,
                                         buffer::MbufPool& pool) const {
@@ -165,11 +151,6 @@ void MemcacheProtocol::stats_reply(Msg& msg,
   msg.reply.clear();
   msg.reply.append_copy(pool, text);
   msg.reply_is_error = false;
-}
-
-void MemcacheProtocol::protocol_error_reply(Msg& msg, std::string_view what,
-                                            buffer::MbufPool& pool) const {
-  set_reply(msg, "CLIENT_ERROR " + std::string(what), true, pool);
 }
 
 void MemcacheProtocol::build_fragment(const Msg& parent,

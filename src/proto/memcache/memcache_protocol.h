@@ -15,7 +15,12 @@ class MemcacheProtocol final : public proto::Protocol {
  public:
   explicit MemcacheProtocol(const RequestLimits& request_limits = {},
                             const ResponseLimits& response_limits = {})
-      : request_limits_(request_limits), response_limits_(response_limits) {}
+      : Protocol({.error = "SERVER_ERROR ",
+                  .protocol_error = "CLIENT_ERROR ",
+                  .health_check = "version\r\n",
+                  .handshake = {}}),
+        request_limits_(request_limits),
+        response_limits_(response_limits) {}
 
   std::unique_ptr<proto::RequestParser> new_request_parser() const override;
   std::unique_ptr<proto::ResponseParser> new_response_parser() const override;
@@ -24,17 +29,11 @@ class MemcacheProtocol final : public proto::Protocol {
                    buffer::MbufPool& pool) const override;
   proto::Action classify(proto::Msg& msg, proto::ClientSession& session,
                          buffer::MbufPool& pool) const override;
-  void error_reply(proto::Msg& msg, std::string_view cause,
-                   buffer::MbufPool& pool) const override;
-  void protocol_error_reply(proto::Msg& msg, std::string_view what,
-                            buffer::MbufPool& pool) const override;
   void build_fragment(const proto::Msg& parent,
                       const std::vector<uint32_t>& key_indexes,
                       proto::Msg& fragment,
                       buffer::MbufPool& pool) const override;
   void coalesce(proto::Msg& parent, buffer::MbufPool& pool) const override;
-  std::vector<std::string> handshake() const override { return {}; }
-  std::string health_check() const override { return "version\r\n"; }
 
  private:
   bool keys_ok(proto::Msg& msg, buffer::MbufPool& pool) const;

@@ -23,27 +23,25 @@
 #include <cstring>
 #include <limits>
 
+#include "proto/parse_errors.h"
 #include "proto/text.h"
 
 namespace walnut::memcache {
 
-using proto::ParseResult;
-using proto::ParseStatus;
-using proto::Span;
-
 namespace {
 
-// memcached's own words, minus "CLIENT_ERROR ".
+// memcached's own words, minus "CLIENT_ERROR " (parse_errors.h has those
+// the response parser says too).
 constexpr std::string_view kBadFormat = "bad command line format";
-constexpr std::string_view kBadChunk = "bad data chunk";
-constexpr std::string_view kLineTooLong = "line too long";
-constexpr std::string_view kTooLarge = "request larger than the pool's max_request_size";
 constexpr std::string_view kTooManyTokens = "too many tokens";
 
 // Token capacity kept across reset(): plenty for ordinary commands, so the
 // steady state allocates nothing, while one huge multi-get does not pin its
 // peak to an idle client forever.
 constexpr size_t kKeptTokens = 4096;
+// Reserved up front, and again after a huge message: enough for any
+// ordinary command line.
+constexpr size_t kFreshTokens = 16;
 
 constexpr uint64_t kMaxU64 = std::numeric_limits<uint64_t>::max();
 constexpr uint64_t kMaxI64 = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
@@ -55,16 +53,18 @@ constexpr uint64_t kMaxI64 = static_cast<uint64_t>(std::numeric_limits<int64_t>:
 // 1.6 accepts on a 64-bit host: flags and cas unsigned 64-bit, exptime
 // signed 64-bit (negative means "already expired"), and the data length
 // digits only, bounded by max_value. Everything else is a line-only command.
-struct RequestParser::Layout {
+using Field = StorageField;
+
+struct StorageLayout {
   std::string_view name;
   uint32_t min_tokens;
   uint32_t max_tokens;
   std::array<Field, 6> fields;  // by token index; later tokens are kAny
 
-  static const Layout kTable[7];
+  static const StorageLayout kTable[7];
 };
 
-const RequestParser::Layout RequestParser::Layout::kTable[7] = {
+const StorageLayout StorageLayout::kTable[7] = {
     // <cmd> <key> <flags> <exptime> <bytes> [noreply]
     {"set", 5, 6, {Field::kAny, Field::kAny, Field::kUnsigned, Field::kSigned, Field::kLength}},
     {"add", 5, 6, {Field::kAny, Field::kAny, Field::kUnsigned, Field::kSigned, Field::kLength}},
@@ -81,34 +81,13 @@ const RequestParser::Layout RequestParser::Layout::kTable[7] = {
 
 RequestParser::RequestParser(const RequestLimits& limits)
     : ParserCore(State::kLine), limits_(limits) {
-  tokens_.reserve(16);
+  tokens_.reserve(kFreshTokens);
 }
 
 void RequestParser::reset() {
   reset_core(State::kLine);
-  if (tokens_.capacity() > kKeptTokens) {
-    std::vector<Span>().swap(tokens_);
-    tokens_.reserve(16);
-  } else {
-    tokens_.clear();
-  }
-  has_value_ = false;
-  value_ = {0, 0};
-  layout_ = nullptr;
-  field_ = Field::kAny;
-  named_ = false;
-  in_token_ = false;
-  cr_pending_ = false;
-  negative_ = false;
-  has_digits_ = false;
-  name_len_ = 0;
-  number_ = 0;
-  number_max_ = 0;
-  length_ = 0;
-  payload_.start(0);
-  token_start_ = 0;
-  cr_at_ = 0;
-  why_ = {};
+  proto::clear_keeping(tokens_, kKeptTokens, kFreshTokens);
+  static_cast<RequestProgress&>(*this) = {};
 }
 
 // One byte of the command line other than its LF, at message offset `at`.
@@ -170,7 +149,7 @@ bool RequestParser::number_byte(char c) {
     number_max_ = kMaxI64 + 1;
     return true;
   }
-  why_ = field_ == Field::kLength ? kBadChunk : kBadFormat;
+  why_ = field_ == Field::kLength ? proto::kBadDataChunk : kBadFormat;
   return false;
 }
 
@@ -209,65 +188,54 @@ bool RequestParser::line_end(uint64_t at) {
   return true;
 }
 
-ParseResult RequestParser::feed(const char* data, size_t len) {
-  // Finished or failed messages take nothing more until reset(): the bytes
-  // belong to the next message, or to nobody.
-  if (finished()) return finished_result();
-
+proto::ParseResult RequestParser::run(const char* data, const char* end) {
   const char* p = data;
-  const char* const end = data + len;
-  const auto offset = [&](const char* q) { return pos_ + static_cast<uint64_t>(q - data); };
 
   while (p < end) {
     switch (state_) {
       case State::kLine: {
-        // The line starts the message, so its length so far is offset(p).
+        // The line starts the message, so its length so far is offset(data, p).
         // Up to `budget` more bytes may come before the LF, which may be
         // the byte right after them.
-        const uint64_t budget = limits_.max_line - offset(p);
+        const uint64_t budget = limits_.max_line - offset(data, p);
         const auto avail = static_cast<uint64_t>(end - p);
         const auto* nl = static_cast<const char*>(
             std::memchr(p, '\n', static_cast<size_t>(std::min(avail, budget + 1))));
         const char* const stop = nl ? nl : p + std::min(avail, budget);
         for (; p < stop; ++p) {
-          if (!line_byte(*p, offset(p))) return fail(data, p, why_);
+          if (!line_byte(*p, offset(data, p))) return fail(data, p, why_);
         }
         if (nl == nullptr) {
           // Either the input ran out, or the line did not end in time.
           // Judged only after the bytes before, so that an earlier fault
           // wins however the input was cut.
-          if (p < end) return fail(data, p, kLineTooLong);
+          if (p < end) return fail(data, p, proto::kLineTooLong);
           break;
         }
-        if (!line_end(offset(nl))) return fail(data, nl, why_);
+        if (!line_end(offset(data, nl))) return fail(data, nl, why_);
         p = nl + 1;
         if (layout_ == nullptr) return done(data, p);
         // Refused on the length in the line, before the data is buffered.
-        if (offset(p) + length_ + 2 > limits_.max_request) return fail(data, p, kTooLarge);
+        if (offset(data, p) + length_ + 2 > limits_.max_request) {
+          return fail(data, p, proto::kRequestTooLarge);
+        }
         has_value_ = true;
-        value_ = {offset(p), length_};
+        value_ = {offset(data, p), length_};
         payload_.start(length_);
         state_ = State::kData;
         break;
       }
 
       case State::kData:
-        switch (payload_.skip(&p, end)) {
-          case ParseStatus::kNeedMore:
-            break;
-          case ParseStatus::kError:
-            return fail(data, p, kBadChunk);
-          case ParseStatus::kDone:
-            return done(data, p);
-        }
-        break;
+        if (!part_ended(payload_.skip(&p, end), proto::kBadDataChunk)) break;
+        return done(data, p);
 
       case State::kDone:
       case State::kError:
-        return finished_result();  // unreachable: both return before the loop
+        return stopped_at(data, p);  // a part reader failed at p
     }
   }
-  return need_more(len);
+  return need_more(data, end);
 }
 
 }  // namespace walnut::memcache

@@ -30,49 +30,18 @@ enum class RequestState : uint8_t {
   kError,
 };
 
-class RequestParser final : public proto::RequestParser, private proto::ParserCore<RequestState> {
- public:
-  explicit RequestParser(const RequestLimits& limits = {});
+// How a token of a storage command's line must read.
+enum class StorageField : uint8_t { kAny, kUnsigned, kSigned, kLength };
+// The shape of a storage command's line (the table is in the .cc file).
+struct StorageLayout;
 
-  // kDone with consumed = bytes up to and including the final LF of the
-  // message (the data block's CRLF for storage commands). After kError,
-  // error() says what is wrong in memcached's words where it has them (e.g.
-  // "bad data chunk", "line too long", "bad command line format") and the
-  // parser stays in error until reset(); consumed is the offset of the
-  // offending byte.
-  proto::ParseResult feed(const char* data, size_t len) override;
-  void reset() override;
-  // After kDone: the command line's tokens (the command name first). The
-  // line may end in "\r\n" or "\n".
-  const std::vector<proto::Span>& tokens() const override { return tokens_; }
-  std::string_view error() const override { return error_; }
-
-  // After kDone: whether the message carried a data block, and its span
-  // (without the trailing CRLF).
-  bool has_value() const { return has_value_; }
-  proto::Span value() const { return value_; }
-
- private:
-  RequestLimits limits_;
-  std::vector<proto::Span> tokens_;
+// Where RequestParser is inside the current message: every field goes back
+// to its initial value on reset(), in one assignment.
+struct RequestProgress {
   bool has_value_ = false;
   proto::Span value_{0, 0};
-
-  using State = RequestState;
-  // How a token of a storage command's line must read.
-  enum class Field : uint8_t { kAny, kUnsigned, kSigned, kLength };
-  // The shape of a storage command's line (the table is in the .cc file).
-  struct Layout;
-
-  bool line_byte(char c, uint64_t at);
-  bool token_byte(char c, uint64_t at);
-  bool open_token(uint64_t at);
-  bool number_byte(char c);
-  bool end_token(uint64_t at);
-  bool line_end(uint64_t at);
-
-  const Layout* layout_ = nullptr;  // the storage command's shape; null: line only
-  Field field_ = Field::kAny;       // rule for the open token
+  const StorageLayout* layout_ = nullptr;   // the storage command's shape; null: line only
+  StorageField field_ = StorageField::kAny;  // rule for the open token
   bool named_ = false;              // the command name has been read
   bool in_token_ = false;
   bool cr_pending_ = false;         // the last line byte was a CR, not yet judged
@@ -83,10 +52,47 @@ class RequestParser final : public proto::RequestParser, private proto::ParserCo
   uint64_t number_ = 0;             // the open number token's magnitude so far
   uint64_t number_max_ = 0;         // the largest magnitude it may reach
   uint64_t length_ = 0;             // the data length the line announced
-  proto::PayloadSkip payload_;  // the data block being skipped
+  proto::PayloadSkip payload_;      // the data block being skipped
   uint64_t token_start_ = 0;        // offset of the open token
   uint64_t cr_at_ = 0;              // offset of the pending CR
   std::string_view why_;            // what the line helpers refused
+};
+
+class RequestParser final : public proto::ParserCore<RequestState, proto::RequestParser>,
+                            private RequestProgress {
+ public:
+  explicit RequestParser(const RequestLimits& limits = {});
+
+  // feed(): kDone with consumed = bytes up to and including the final LF of the
+  // message (the data block's CRLF for storage commands). After kError,
+  // error() says what is wrong in memcached's words where it has them (e.g.
+  // "bad data chunk", "line too long", "bad command line format");
+  // consumed is the offset of the offending byte. After kDone, tokens() are
+  // the command line's (the command name first); the line may end in "\r\n"
+  // or "\n".
+
+  void reset() override;
+
+  // After kDone: whether the message carried a data block, and its span
+  // (without the trailing CRLF).
+  bool has_value() const { return has_value_; }
+  proto::Span value() const { return value_; }
+
+ private:
+  using State = RequestState;
+  proto::ParseResult run(const char* data, const char* end) override;
+
+  using Field = StorageField;
+  using Layout = StorageLayout;
+
+  bool line_byte(char c, uint64_t at);
+  bool token_byte(char c, uint64_t at);
+  bool open_token(uint64_t at);
+  bool number_byte(char c);
+  bool end_token(uint64_t at);
+  bool line_end(uint64_t at);
+
+  RequestLimits limits_;
 };
 
 }  // namespace walnut::memcache

@@ -16,28 +16,25 @@
 #include <cstring>
 #include <limits>
 
+#include "proto/parse_errors.h"
 #include "proto/text.h"
 
 namespace walnut::memcache {
 
-using proto::ParseResult;
-using proto::ParseStatus;
-using proto::Span;
-
 namespace {
 
-constexpr std::string_view kBadLine = "expected CRLF at end of line";
-constexpr std::string_view kLineTooLong = "line too long";
 constexpr std::string_view kBadValueLine = "bad VALUE line";
 constexpr std::string_view kBadVaLine = "bad VA line";
 constexpr std::string_view kBadLength = "bad data length";
-constexpr std::string_view kBadChunk = "bad data chunk";
 constexpr std::string_view kUnexpected = "unexpected line in retrieval reply";
 constexpr std::string_view kNotAReply = "not a memcached reply";
 
 // Value capacity kept across reset(), so the steady state allocates nothing
 // while one huge multi-get reply does not pin its peak forever.
 constexpr size_t kKeptValues = 4096;
+// Reserved up front, and again after a huge reply: enough for most
+// multi-gets.
+constexpr size_t kFreshValues = 16;
 
 // "VALUE <key> <flags> <bytes> [<cas>]": the token count, the word included.
 constexpr uint8_t kValueMinTokens = 4;
@@ -56,35 +53,18 @@ inline bool run_word_byte(std::string_view head, size_t i, char c) {
 
 ResponseParser::ResponseParser(const ResponseLimits& limits)
     : ParserCore(State::kLine), limits_(limits) {
-  values_.reserve(16);
+  values_.reserve(kFreshValues);
 }
 
 void ResponseParser::reset() {
   reset_core(State::kLine);
-  if (values_.capacity() > kKeptValues) {
-    std::vector<Value>().swap(values_);
-    values_.reserve(16);
-  } else {
-    values_.clear();
-  }
-  is_error_ = false;
-  in_run_ = false;
-  payload_.start(0);
-  why_ = {};
-  start_line(0);
+  proto::clear_keeping(values_, kKeptValues, kFreshValues);
+  static_cast<ResponseProgress&>(*this) = {};
 }
 
 void ResponseParser::start_line(uint64_t at) {
-  line_ = Line::kUnknown;
-  field_ = Field::kAny;
-  in_token_ = false;
-  tokens_ = 0;
-  number_ = 0;
-  length_ = 0;
-  line_len_ = 0;
+  static_cast<LineProgress&>(*this) = {};
   line_start_ = at;
-  token_start_ = 0;
-  key_ = {0, 0};
 }
 
 void ResponseParser::note_head(const char* p, size_t n) {
@@ -274,13 +254,8 @@ bool ResponseParser::block_ended(uint64_t at) {
   return false;
 }
 
-ParseResult ResponseParser::feed(const char* data, size_t len) {
-  // Finished or failed replies take nothing more until reset().
-  if (finished()) return finished_result();
-
+proto::ParseResult ResponseParser::run(const char* data, const char* end) {
   const char* p = data;
-  const char* const end = data + len;
-  const auto offset = [&](const char* q) { return pos_ + static_cast<uint64_t>(q - data); };
 
   while (p < end) {
     switch (state_) {
@@ -293,13 +268,13 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
           const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
           const size_t text = cr ? static_cast<size_t>(cr - p) : scan;
           if (const auto* lf = static_cast<const char*>(std::memchr(p, '\n', text))) {
-            return fail(data, lf, kBadLine);
+            return fail(data, lf, proto::kBadLineEnd);
           }
           note_head(p, text);
           line_len_ += text;
           p += text;
           if (p == end) break;
-          if (*p != '\r') return fail(data, p, kLineTooLong);
+          if (*p != '\r') return fail(data, p, proto::kLineTooLong);
           if (!in_run_ && !known_reply_line()) return fail(data, p, kNotAReply);
           ++p;
           state_ = State::kLineLf;
@@ -313,36 +288,29 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
             ++p;
             break;
           }
-          if (c == '\n') return fail(data, p, kBadLine);
-          if (line_len_ >= limits_.max_line) return fail(data, p, kLineTooLong);
-          if (!line_byte(c, offset(p))) return fail(data, p, why_);
+          if (c == '\n') return fail(data, p, proto::kBadLineEnd);
+          if (line_len_ >= limits_.max_line) return fail(data, p, proto::kLineTooLong);
+          if (!line_byte(c, offset(data, p))) return fail(data, p, why_);
         }
         break;
 
       case State::kLineLf:
-        if (*p != '\n') return fail(data, p, kBadLine);
+        if (*p != '\n') return fail(data, p, proto::kBadLineEnd);
         ++p;
         if (line_finished()) return done(data, p);
         break;
 
       case State::kData:
-        switch (payload_.skip(&p, end)) {
-          case ParseStatus::kNeedMore:
-            break;
-          case ParseStatus::kError:
-            return fail(data, p, kBadChunk);
-          case ParseStatus::kDone:
-            if (block_ended(offset(p))) return done(data, p);
-            break;
-        }
+        if (!part_ended(payload_.skip(&p, end), proto::kBadDataChunk)) break;
+        if (block_ended(offset(data, p))) return done(data, p);
         break;
 
       case State::kDone:
       case State::kError:
-        return finished_result();  // unreachable: both return before the loop
+        return stopped_at(data, p);  // a part reader failed at p
     }
   }
-  return need_more(len);
+  return need_more(data, end);
 }
 
 }  // namespace walnut::memcache

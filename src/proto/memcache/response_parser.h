@@ -28,15 +28,48 @@ enum class ResponseState : uint8_t {
   kError,
 };
 
-class ResponseParser final : public proto::ResponseParser, private proto::ParserCore<ResponseState> {
+// What the current line's first word makes of it.
+enum class ReplyLine : uint8_t {
+  kUnknown,  // first word not finished yet
+  kValue,    // "VALUE <key> <flags> <bytes> [<cas>]"
+  kVa,       // "VA <size> <flags>*"
+  kText,     // any other line: read to its end and nothing more
+};
+// How a token of a VALUE or VA line must read.
+enum class ReplyField : uint8_t { kAny, kKey, kNumber, kLength };
+
+// Where ResponseParser is inside the current line: every field goes back
+// to its initial value when a line starts, in one assignment.
+struct LineProgress {
+  ReplyLine line_ = ReplyLine::kUnknown;
+  ReplyField field_ = ReplyField::kAny;  // rule for the open token
+  bool in_token_ = false;
+  uint8_t tokens_ = 0;          // tokens opened on this line (capped)
+  uint64_t number_ = 0;         // the open number token's value so far
+  uint64_t length_ = 0;         // the data length the line announced
+  uint64_t line_len_ = 0;       // text bytes of the line so far
+  uint64_t line_start_ = 0;     // offset of the line's first byte
+  uint64_t token_start_ = 0;    // offset of the open token
+  proto::Span key_{0, 0};       // the key of the VALUE line being read
+};
+
+// ... and inside the current reply: all of it back to its initial value on
+// reset(), in one assignment.
+struct ResponseProgress : LineProgress {
+  bool is_error_ = false;
+  bool in_run_ = false;         // inside a run of VALUE blocks
+  proto::PayloadSkip payload_;  // the data block being skipped
+  std::string_view why_;        // what line_byte() and friends refused
+};
+
+class ResponseParser final : public proto::ParserCore<ResponseState, proto::ResponseParser>,
+                             private ResponseProgress {
  public:
   explicit ResponseParser(const ResponseLimits& limits = {});
 
-  proto::ParseResult feed(const char* data, size_t len) override;
   void reset() override;
   // After kDone: "ERROR", "CLIENT_ERROR ..." or "SERVER_ERROR ...".
   bool is_error_reply() const override { return is_error_; }
-  std::string_view error() const override { return error_; }
 
   // A VALUE block of a retrieval reply: the whole block ("VALUE k 0 1\r\nv\r\n")
   // and the key inside it.
@@ -50,21 +83,11 @@ class ResponseParser final : public proto::ResponseParser, private proto::Parser
   const std::vector<Value>& values() const { return values_; }
 
  private:
-  ResponseLimits limits_;
-  bool is_error_ = false;
-  bool record_values_ = false;
-  std::vector<Value> values_;
-
   using State = ResponseState;
-  // What the current line's first word makes of it.
-  enum class Line : uint8_t {
-    kUnknown,  // first word not finished yet
-    kValue,    // "VALUE <key> <flags> <bytes> [<cas>]"
-    kVa,       // "VA <size> <flags>*"
-    kText,     // any other line: read to its end and nothing more
-  };
-  // How a token of a VALUE or VA line must read.
-  enum class Field : uint8_t { kAny, kKey, kNumber, kLength };
+  proto::ParseResult run(const char* data, const char* end) override;
+
+  using Line = ReplyLine;
+  using Field = ReplyField;
 
   bool line_byte(char c, uint64_t at);
   bool word_ended();
@@ -76,20 +99,12 @@ class ResponseParser final : public proto::ResponseParser, private proto::Parser
   bool known_reply_line() const;
   bool block_ended(uint64_t at);
 
-  Line line_ = Line::kUnknown;
-  Field field_ = Field::kAny;   // rule for the open token
-  bool in_run_ = false;         // inside a run of VALUE blocks
-  bool in_token_ = false;
-  uint8_t tokens_ = 0;          // tokens opened on this line (capped)
-  char head_[24] = {};          // the line's first bytes: any reply word and its space
-  uint64_t number_ = 0;         // the open number token's value so far
-  uint64_t length_ = 0;         // the data length the line announced
-  proto::PayloadSkip payload_;  // the data block being skipped
-  uint64_t line_len_ = 0;       // text bytes of the line so far
-  uint64_t line_start_ = 0;     // offset of the line's first byte
-  uint64_t token_start_ = 0;    // offset of the open token
-  proto::Span key_{0, 0};       // the key of the VALUE line being read
-  std::string_view why_;        // what line_byte() and friends refused
+  ResponseLimits limits_;
+  bool record_values_ = false;
+  std::vector<Value> values_;
+  // The line's first bytes (any reply word and its space), valid up to
+  // line_len_: written as they come, never cleared.
+  char head_[24] = {};
 };
 
 }  // namespace walnut::memcache

@@ -26,18 +26,7 @@ std::string lower(std::string_view s) {
 }
 
 void set_error(Msg& msg, std::string_view text, buffer::MbufPool& pool) {
-  // An error line may quote client bytes (a command name, a key): a CR or LF
-  // in them would end the line early and forge a reply, so, as Redis does,
-  // they become spaces.
-  std::string line = "-";
-  line.append(text);
-  for (size_t i = 1; i < line.size(); ++i) {
-    if (line[i] == '\r' || line[i] == '\n') line[i] = ' ';
-  }
-  line.append("\r\n");
-  msg.reply.clear();
-  msg.reply.append_copy(pool, line);
-  msg.reply_is_error = true;
+  proto::set_reply_line(msg, "-", text, true, pool);
 }
 
 void set_bulk(Msg& msg, const proto::Span& token, buffer::MbufPool& pool) {
@@ -68,7 +57,38 @@ bool arity_ok(const proto::CommandInfo& cmd, size_t argc) {
   return true;
 }
 
+// What a new server connection sends first, for `options`.
+std::vector<std::string> handshake_for(const PoolOptions& options) {
+  // AUTH before SELECT: a password-protected server refuses SELECT until
+  // authenticated (nutcracker sends them the other way round and so writes
+  // to db 0 when both are set).
+  std::vector<std::string> out;
+  auto resp = [](std::initializer_list<std::string_view> args) {
+    std::string s = "*" + std::to_string(args.size()) + "\r\n";
+    for (std::string_view a : args) {
+      s += "$" + std::to_string(a.size()) + "\r\n";
+      s += a;
+      s += "\r\n";
+    }
+    return s;
+  };
+  if (!options.auth.empty()) out.push_back(resp({"AUTH", options.auth}));
+  if (options.db != 0) out.push_back(resp({"SELECT", std::to_string(options.db)}));
+  return out;
+}
+
 }  // namespace
+
+RedisProtocol::RedisProtocol(const PoolOptions& options, const RequestLimits& request_limits,
+                             const ResponseLimits& response_limits)
+    : Protocol({.error = "-ERR ",
+                .protocol_error = "-ERR Protocol error: ",
+                .health_check = "*1\r\n$4\r\nPING\r\n",
+                .handshake = handshake_for(options)}),
+      options_(options),
+      request_limits_(request_limits),
+      response_limits_(response_limits),
+      merge_scratch_(response_limits) {}
 
 std::unique_ptr<proto::RequestParser> RedisProtocol::new_request_parser() const {
   return std::make_unique<RequestParser>(request_limits_);
@@ -234,11 +254,6 @@ bool RedisProtocol::find_keys(Msg& msg, buffer::MbufPool& pool) const {
   return true;
 }
 
-void RedisProtocol::error_reply(Msg& msg, std::string_view cause,
-                                buffer::MbufPool& pool) const {
-  set_error(msg, "ERR " + std::string(cause), pool);
-}
-
 void RedisProtocol::stats_reply(Msg& msg,
                                 const std::vector<std::pair<std::string, std::string>>& stats,
                                 buffer::MbufPool& pool) const {
@@ -247,30 +262,6 @@ void RedisProtocol::stats_reply(Msg& msg,
   msg.reply.clear();
   msg.reply.append_copy(pool, "$" + std::to_string(body.size()) + "\r\n" + body + "\r\n");
   msg.reply_is_error = false;
-}
-
-void RedisProtocol::protocol_error_reply(Msg& msg, std::string_view what,
-                                         buffer::MbufPool& pool) const {
-  set_error(msg, "ERR Protocol error: " + std::string(what), pool);
-}
-
-std::vector<std::string> RedisProtocol::handshake() const {
-  // AUTH before SELECT: a password-protected server refuses SELECT until
-  // authenticated (nutcracker sends them the other way round and so writes
-  // to db 0 when both are set).
-  std::vector<std::string> out;
-  auto resp = [](std::initializer_list<std::string_view> args) {
-    std::string s = "*" + std::to_string(args.size()) + "\r\n";
-    for (std::string_view a : args) {
-      s += "$" + std::to_string(a.size()) + "\r\n";
-      s += a;
-      s += "\r\n";
-    }
-    return s;
-  };
-  if (!options_.auth.empty()) out.push_back(resp({"AUTH", options_.auth}));
-  if (options_.db != 0) out.push_back(resp({"SELECT", std::to_string(options_.db)}));
-  return out;
 }
 
 }  // namespace walnut::redis

@@ -30,31 +30,21 @@ class RedisProtocol final : public proto::Protocol {
  public:
   explicit RedisProtocol(const PoolOptions& options = {},
                          const RequestLimits& request_limits = {},
-                         const ResponseLimits& response_limits = {})
-      : options_(options),
-        request_limits_(request_limits),
-        response_limits_(response_limits),
-        merge_scratch_(response_limits) {}
+                         const ResponseLimits& response_limits = {});
 
   std::unique_ptr<proto::RequestParser> new_request_parser() const override;
   std::unique_ptr<proto::ResponseParser> new_response_parser() const override;
   proto::Action classify(proto::Msg& msg, proto::ClientSession& session,
                          buffer::MbufPool& pool) const override;
-  void error_reply(proto::Msg& msg, std::string_view cause,
-                   buffer::MbufPool& pool) const override;
   // INFO's form: "name:value" lines in one bulk string.
   void stats_reply(proto::Msg& msg,
                    const std::vector<std::pair<std::string, std::string>>& stats,
                    buffer::MbufPool& pool) const override;
-  void protocol_error_reply(proto::Msg& msg, std::string_view what,
-                            buffer::MbufPool& pool) const override;
   void build_fragment(const proto::Msg& parent,
                       const std::vector<uint32_t>& key_indexes,
                       proto::Msg& fragment,
                       buffer::MbufPool& pool) const override;
   void coalesce(proto::Msg& parent, buffer::MbufPool& pool) const override;
-  std::vector<std::string> handshake() const override;
-  std::string health_check() const override { return "*1\r\n$4\r\nPING\r\n"; }
 
  private:
   proto::Action local_reply(proto::Msg& msg, proto::ClientSession& session,

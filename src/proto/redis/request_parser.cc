@@ -15,21 +15,14 @@
 #include <algorithm>
 #include <cstring>
 
-#include "proto/redis/resp_text.h"
+#include "proto/parse_errors.h"
 
 namespace walnut::redis {
-
-using proto::ParseResult;
-using proto::ParseStatus;
-using proto::Span;
 
 namespace {
 
 constexpr std::string_view kBadCount = "invalid multibulk length";
-constexpr std::string_view kBadLength = "invalid bulk length";
-constexpr std::string_view kBadTerminator = "expected CRLF after bulk payload";
 constexpr std::string_view kTooBigInline = "too big inline request";
-constexpr std::string_view kTooLarge = "request larger than the pool's max_request_size";
 
 // Magnitude of the most negative count string2ll accepts (-2^63). Negative
 // counts mean "no command" but must still be valid numbers.
@@ -56,154 +49,89 @@ RequestParser::RequestParser(const RequestLimits& limits)
 
 void RequestParser::reset() {
   reset_core(State::kStart);
-  if (tokens_.capacity() > kKeptTokens) {
-    std::vector<Span>().swap(tokens_);
-  } else {
-    tokens_.clear();
-  }
-  inline_ = false;
-  negative_ = false;
-  in_token_ = false;
-  digits_ = 0;
-  number_ = 0;
-  args_left_ = 0;
-  payload_.start(0);
-  token_start_ = 0;
+  proto::clear_keeping(tokens_, kKeptTokens);
+  static_cast<RequestProgress&>(*this) = {};
 }
 
-ParseResult RequestParser::feed(const char* data, size_t len) {
-  // Finished or failed messages take nothing more until reset(): the bytes
-  // belong to the next message, or to nobody.
-  if (finished()) return finished_result();
+// A multibulk of `count` arguments: each opens with '$'.
+void RequestParser::expect_args(uint64_t count) {
+  args_left_ = count;
+  tokens_.reserve(static_cast<size_t>(std::min<uint64_t>(count, kKeptTokens)));
+  state_ = State::kDollar;
+}
 
+proto::ParseResult RequestParser::run(const char* data, const char* end) {
   const char* p = data;
-  const char* const end = data + len;
   while (p < end) {
     switch (state_) {
-      case State::kStart:
+      case State::kStart: {
         if (*p != '*') {
           inline_ = true;
           state_ = State::kInline;
           return feed_inline(data, p, end);
         }
         ++p;
-        if (const char* after = resp::scan_number_line(p, end, limits_.max_args, &number_)) {
+        // The usual case: the whole count line is here; take it in one step.
+        uint64_t count = 0;
+        if (const char* after = resp::scan_number_line(p, end, limits_.max_args, &count)) {
           p = after;
-          if (number_ == 0) return done(data, p);  // "*0": nothing to do
-          args_left_ = number_;
-          tokens_.reserve(static_cast<size_t>(std::min<uint64_t>(number_, kKeptTokens)));
-          state_ = State::kDollar;
+          if (count == 0) return done(data, p);  // "*0": nothing to do
+          expect_args(count);
           break;
         }
-        number_ = 0;
         state_ = State::kCount;
         break;
+      }
 
       case State::kCount:
-        for (;;) {
-          if (p == end) break;
-          const char c = *p;
-          if (proto::is_digit(c)) {
-            if (digits_ != 0 && number_ == 0) return fail(data, p, kBadCount);
-            const uint64_t max = negative_ ? kMaxNegativeCount : limits_.max_args;
-            if (!proto::append_digit(number_, static_cast<unsigned>(c - '0'), max)) {
-              return fail(data, p, kBadCount);
-            }
-            ++digits_;
-            ++p;
-          } else if (c == '\r') {
-            if (digits_ == 0 || (negative_ && number_ == 0)) {
-              return fail(data, p, kBadCount);
-            }
-            ++p;
-            state_ = State::kCountLf;
-            break;
-          } else if (c == '-' && digits_ == 0 && !negative_) {
-            negative_ = true;
-            ++p;
-          } else {
-            return fail(data, p, kBadCount);
-          }
+        if (!part_ended(number_.read(&p, end, limits_.max_args, kMaxNegativeCount), kBadCount)) {
+          break;
         }
-        break;
-
-      case State::kCountLf:
-        if (*p != '\n') return fail(data, p, kBadCount);
-        ++p;
         // Redis skips "*0" and "*-n" without a reply; so does the caller,
         // seeing zero tokens.
-        if (negative_ || number_ == 0) return done(data, p);
-        args_left_ = number_;
-        tokens_.reserve(static_cast<size_t>(std::min<uint64_t>(number_, kKeptTokens)));
-        state_ = State::kDollar;
+        if (number_.negative || number_.value == 0) return done(data, p);
+        expect_args(number_.value);
         break;
 
-      case State::kDollar:
+      case State::kDollar: {
         if (*p != '$') return fail(data, p, proto::byte_error("expected '$', got", *p));
         // The usual case: the whole argument is here; take it in one step.
-        if (const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &number_)) {
-          if (too_large(pos_ + static_cast<uint64_t>(payload - data) + number_ + 2)) {
-            return fail(data, payload, kTooLarge);  // where the slow path stops too
+        uint64_t n = 0;
+        if (const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &n)) {
+          if (too_large(offset(data, payload) + n + 2)) {
+            return fail(data, payload, proto::kRequestTooLarge);  // where the slow path stops too
           }
           const auto avail = static_cast<uint64_t>(end - payload);
-          if (avail >= 2 && avail - 2 >= number_ && payload[number_] == '\r' &&
-              payload[number_ + 1] == '\n') {
-            tokens_.push_back({pos_ + static_cast<uint64_t>(payload - data), number_});
-            p = payload + number_ + 2;
+          if (avail >= 2 && avail - 2 >= n && payload[n] == '\r' && payload[n + 1] == '\n') {
+            tokens_.push_back({offset(data, payload), n});
+            p = payload + n + 2;
             if (--args_left_ == 0) return done(data, p);
             break;
           }
         }
         ++p;
-        number_ = 0;
-        digits_ = 0;
+        number_ = {};
         state_ = State::kBulkLen;
         break;
+      }
 
       case State::kBulkLen:
-        for (;;) {
-          if (p == end) break;
-          const char c = *p;
-          if (proto::is_digit(c)) {
-            if (digits_ != 0 && number_ == 0) return fail(data, p, kBadLength);
-            if (!proto::append_digit(number_, static_cast<unsigned>(c - '0'),
-                              limits_.max_bulk)) {
-              return fail(data, p, kBadLength);
-            }
-            ++digits_;
-            ++p;
-          } else if (c == '\r' && digits_ != 0) {
-            ++p;
-            state_ = State::kBulkLenLf;
-            break;
-          } else {
-            return fail(data, p, kBadLength);
-          }
+        // No '-' here: a request's arguments are never nil.
+        if (!part_ended(number_.read(&p, end, limits_.max_bulk, 0), proto::kBadBulkLength)) {
+          break;
         }
-        break;
-
-      case State::kBulkLenLf:
-        if (*p != '\n') return fail(data, p, kBadLength);
-        ++p;
-        if (too_large(pos_ + static_cast<uint64_t>(p - data) + number_ + 2)) {
-          return fail(data, p, kTooLarge);
+        if (too_large(offset(data, p) + number_.value + 2)) {
+          return fail(data, p, proto::kRequestTooLarge);
         }
-        tokens_.push_back({pos_ + static_cast<uint64_t>(p - data), number_});
-        payload_.start(number_);
+        tokens_.push_back({offset(data, p), number_.value});
+        payload_.start(number_.value);
         state_ = State::kPayload;
         break;
 
       case State::kPayload:
-        switch (payload_.skip(&p, end)) {
-          case ParseStatus::kNeedMore:
-            break;
-          case ParseStatus::kError:
-            return fail(data, p, kBadTerminator);
-          case ParseStatus::kDone:
-            if (--args_left_ == 0) return done(data, p);
-            state_ = State::kDollar;
-            break;
-        }
+        if (!part_ended(payload_.skip(&p, end), proto::kBadPayloadEnd)) break;
+        if (--args_left_ == 0) return done(data, p);
+        state_ = State::kDollar;
         break;
 
       case State::kInline:
@@ -211,46 +139,40 @@ ParseResult RequestParser::feed(const char* data, size_t len) {
 
       case State::kDone:
       case State::kError:
-        return finished_result();  // unreachable: both return before the loop
+        return stopped_at(data, p);  // a part reader failed at p
     }
   }
-  return need_more(len);
+  return need_more(data, end);
 }
 
 // The inline line starts at the message's first byte, so pos_ (plus what this
 // call has scanned) is also the line's length so far.
-ParseResult RequestParser::feed_inline(const char* data, const char* p,
+proto::ParseResult RequestParser::feed_inline(const char* data, const char* p,
                                        const char* end) {
   const auto* nl = static_cast<const char*>(
       std::memchr(p, '\n', static_cast<size_t>(end - p)));
   const char* const stop = nl ? nl : end;
-  const uint64_t line_so_far = pos_ + static_cast<uint64_t>(p - data);
+  const uint64_t line_so_far = offset(data, p);
   const auto seg = static_cast<uint64_t>(stop - p);
   if (line_so_far + seg > limits_.max_inline) {
     // Report the first byte past the limit, wherever the chunk boundaries
     // fell, so that the outcome does not depend on how the bytes arrived.
     return fail(data, p + (limits_.max_inline - line_so_far), kTooBigInline);
   }
-  const uint64_t base = pos_;
   for (; p < stop; ++p) {
     if (is_inline_space(*p)) {
       if (in_token_) {
-        const uint64_t at = base + static_cast<uint64_t>(p - data);
-        tokens_.push_back({token_start_, at - token_start_});
+        tokens_.push_back({token_start_, offset(data, p) - token_start_});
         in_token_ = false;
       }
     } else if (!in_token_) {
-      token_start_ = base + static_cast<uint64_t>(p - data);
+      token_start_ = offset(data, p);
       in_token_ = true;
     }
   }
-  if (nl == nullptr) {
-    pos_ += static_cast<uint64_t>(end - data);
-    return {ParseStatus::kNeedMore, static_cast<size_t>(end - data)};
-  }
+  if (nl == nullptr) return need_more(data, end);
   if (in_token_) {
-    const uint64_t at = base + static_cast<uint64_t>(nl - data);
-    tokens_.push_back({token_start_, at - token_start_});
+    tokens_.push_back({token_start_, offset(data, nl) - token_start_});
     in_token_ = false;
   }
   return done(data, nl + 1);

@@ -9,6 +9,7 @@
 #include "proto/parse.h"
 #include "proto/parser_core.h"
 #include "proto/payload_skip.h"
+#include "proto/redis/resp_text.h"
 
 namespace walnut::redis {
 
@@ -22,35 +23,44 @@ struct RequestLimits {
 // The states of RequestParser's machine (ParserCore needs them before the class).
 enum class RequestState : uint8_t {
   kStart,       // first byte decides: '*' multibulk, anything else inline
-  kCount,       // digits of "*<count>"
-  kCountLf,     // LF after the count's CR
+  kCount,       // the rest of "*<count>\r\n"
   kDollar,      // '$' opening the next argument
-  kBulkLen,     // digits of "$<len>"
-  kBulkLenLf,   // LF after the length's CR
+  kBulkLen,     // the rest of "$<len>\r\n"
   kPayload,     // argument bytes and their CRLF
   kInline,      // inside an inline line
   kDone,
   kError,
 };
 
-class RequestParser final : public proto::RequestParser, private proto::ParserCore<RequestState> {
+// Where RequestParser is inside the current message: every field goes back
+// to its initial value on reset(), in one assignment.
+struct RequestProgress {
+  bool inline_ = false;
+  bool in_token_ = false;        // inline: inside a token
+  resp::NumberReader number_;    // the count or length being read
+  uint64_t args_left_ = 0;       // bulk strings still expected
+  proto::PayloadSkip payload_;   // the argument being skipped
+  uint64_t token_start_ = 0;     // inline: offset of the open token
+};
+
+class RequestParser final : public proto::ParserCore<RequestState, proto::RequestParser>,
+                            private RequestProgress {
  public:
   explicit RequestParser(const RequestLimits& limits = {});
 
-  // Consumes bytes of at most one message. kDone with consumed == bytes up to
-  // and including the final CRLF of the message. An empty inline line
-  // ("\r\n" or "\n") is a complete message with zero tokens, which the caller
-  // discards. After kError, the parser stays in error until reset().
-  proto::ParseResult feed(const char* data, size_t len) override;
+  // feed(): kDone with consumed == bytes up to and including the final CRLF of the
+  // message. An empty inline line ("\r\n" or "\n") is a complete message
+  // with zero tokens, which the caller discards.
+
   void reset() override;
-  const std::vector<proto::Span>& tokens() const override { return tokens_; }
-  std::string_view error() const override { return error_; }
 
   bool is_inline() const { return inline_; }
 
  private:
   using State = RequestState;
+  proto::ParseResult run(const char* data, const char* end) override;
 
+  void expect_args(uint64_t count);
   proto::ParseResult feed_inline(const char* data, const char* p,
                                  const char* end);
   // True when a request whose bytes run to `end_offset` (counted from its
@@ -59,15 +69,6 @@ class RequestParser final : public proto::RequestParser, private proto::ParserCo
   bool too_large(uint64_t end_offset) const { return end_offset > limits_.max_request; }
 
   RequestLimits limits_;
-  std::vector<proto::Span> tokens_;
-  bool inline_ = false;
-  bool negative_ = false;    // the count being read started with '-'
-  bool in_token_ = false;    // inline: inside a token
-  uint8_t digits_ = 0;       // digits read of the current count or length
-  uint64_t number_ = 0;      // value of the current count or length
-  uint64_t args_left_ = 0;   // bulk strings still expected
-  proto::PayloadSkip payload_;  // the argument being skipped
-  uint64_t token_start_ = 0; // inline: offset of the open token
 };
 
 }  // namespace walnut::redis

@@ -14,22 +14,20 @@
 #include <algorithm>
 #include <cstring>
 
-#include "proto/redis/resp_text.h"
+#include "proto/parse_errors.h"
 
 namespace walnut::redis {
 
-using proto::ParseResult;
-using proto::ParseStatus;
-using proto::Span;
-
 namespace {
 
-constexpr std::string_view kBadTerminator = "expected CRLF after bulk payload";
-constexpr std::string_view kBadLine = "expected CRLF at end of line";
 constexpr std::string_view kLineTooLong = "reply line too long";
 constexpr std::string_view kTooDeep = "reply nested too deep";
 
 constexpr uint64_t kMaxInteger = (1ull << 63) - 1;
+
+// The largest magnitude a number of type `kind` may have after a '-':
+// integers go down to -2^63; lengths and counts only to -1 (nil).
+constexpr uint64_t negative_max(char kind) { return kind == ':' ? kMaxInteger + 1 : 1; }
 
 // Span capacity kept across reset(), so that the steady state allocates
 // nothing while a single huge MGET reply does not pin its peak forever.
@@ -48,22 +46,9 @@ ResponseParser::ResponseParser(const ResponseLimits& limits)
 
 void ResponseParser::reset() {
   reset_core(State::kType);
-  if (elements_.capacity() > kKeptElements) {
-    std::vector<Span>().swap(elements_);
-  } else {
-    elements_.clear();
-  }
+  proto::clear_keeping(elements_, kKeptElements);
   stack_.clear();
-  type_ = 0;
-  array_count_ = 0;
-  kind_ = 0;
-  negative_ = false;
-  digits_ = 0;
-  number_ = 0;
-  number_max_ = 0;
-  payload_.start(0);
-  line_len_ = 0;
-  element_start_ = 0;
+  static_cast<ResponseProgress&>(*this) = {};
 }
 
 std::string_view ResponseParser::number_error() const {
@@ -71,7 +56,7 @@ std::string_view ResponseParser::number_error() const {
     case ':':
       return "invalid integer reply";
     case '$':
-      return "invalid bulk length";
+      return proto::kBadBulkLength;
     default:
       return "invalid array length";
   }
@@ -97,24 +82,24 @@ bool ResponseParser::value_done(uint64_t end_offset) {
 // payload, an array count opens the array, anything else is a whole value.
 // Reports whether that completed the reply.
 bool ResponseParser::number_done(uint64_t end_offset) {
-  if (kind_ == '$' && !negative_) {
-    payload_.start(number_);
+  if (kind_ == '$' && !number_.negative) {
+    payload_.start(number_.value);
     state_ = State::kPayload;
     return false;
   }
   if (kind_ == '*') {
     const bool top = stack_.empty();
-    if (negative_) {
+    if (number_.negative) {
       if (top) array_count_ = -1;
     } else {
       if (top) {
-        array_count_ = static_cast<int64_t>(number_);
+        array_count_ = static_cast<int64_t>(number_.value);
         if (record_elements_) {
-          elements_.reserve(static_cast<size_t>(std::min<uint64_t>(number_, kKeptElements)));
+          elements_.reserve(static_cast<size_t>(std::min<uint64_t>(number_.value, kKeptElements)));
         }
       }
-      if (number_ != 0) {
-        stack_.push_back(number_);
+      if (number_.value != 0) {
+        stack_.push_back(number_.value);
         state_ = State::kType;
         return false;
       }
@@ -140,22 +125,15 @@ bool ResponseParser::skip_whole_bulks(const char* data, const char*& p, const ch
       if (avail < 2 || avail - 2 < n || payload[n] != '\r' || payload[n + 1] != '\n') return false;
       after = payload + n + 2;
     }
-    if (stack_.size() == 1) element_start_ = pos_ + static_cast<uint64_t>(p - data);
+    if (stack_.size() == 1) element_start_ = offset(data, p);
     p = after;
-    if (value_done(pos_ + static_cast<uint64_t>(p - data))) return true;
+    if (value_done(offset(data, p))) return true;
   }
   return false;
 }
 
-ParseResult ResponseParser::feed(const char* data, size_t len) {
-  // Finished or failed replies take nothing more until reset().
-  if (finished()) return finished_result();
-
+proto::ParseResult ResponseParser::run(const char* data, const char* end) {
   const char* p = data;
-  const char* const end = data + len;
-  const auto offset = [&](const char* q) {
-    return pos_ + static_cast<uint64_t>(q - data);
-  };
 
   while (p < end) {
     switch (state_) {
@@ -168,7 +146,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
           if (p == end) break;
         }
         const char c = *p;
-        if (stack_.size() == 1) element_start_ = offset(p);
+        if (stack_.size() == 1) element_start_ = offset(data, p);
         switch (c) {
           case '+':
           case '-':
@@ -196,9 +174,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
         }
         if (stack_.empty()) type_ = c;
         kind_ = c;
-        negative_ = false;
-        digits_ = 0;
-        number_ = 0;
+        number_ = {};
         ++p;
         if (state_ == State::kNumber) {
           // The usual case: the whole number line is here; take it in one
@@ -207,17 +183,16 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
           uint64_t max = number_max_;
           if (q < end && *q == '-') {
             ++q;
-            max = kind_ == ':' ? kMaxInteger + 1 : 1;
+            max = negative_max(kind_);
           }
-          const char* after = resp::scan_number_line(q, end, max, &number_);
+          const char* after = resp::scan_number_line(q, end, max, &number_.value);
           // "-0" is left to the slow path, which reports it.
-          if (after != nullptr && (q == p || number_ != 0)) {
-            negative_ = q != p;
+          if (after != nullptr && (q == p || number_.value != 0)) {
+            number_.negative = q != p;
             p = after;
-            if (number_done(offset(p))) return done(data, p);
+            if (number_done(offset(data, p))) return done(data, p);
             break;
           }
-          number_ = 0;
         }
         break;
       }
@@ -230,7 +205,7 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
         const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
         const size_t text = cr ? static_cast<size_t>(cr - p) : scan;
         if (const auto* lf = static_cast<const char*>(std::memchr(p, '\n', text))) {
-          return fail(data, lf, kBadLine);
+          return fail(data, lf, proto::kBadLineEnd);
         }
         line_len_ += text;
         p += text;
@@ -246,64 +221,29 @@ ParseResult ResponseParser::feed(const char* data, size_t len) {
       }
 
       case State::kLineLf:
-      case State::kNumberLf: {
-        if (*p != '\n') return fail(data, p, state_ == State::kLineLf ? kBadLine : number_error());
+        if (*p != '\n') return fail(data, p, proto::kBadLineEnd);
         ++p;
-        if (state_ == State::kNumberLf) {
-          if (number_done(offset(p))) return done(data, p);
-          break;
-        }
-        if (value_done(offset(p))) return done(data, p);
+        if (value_done(offset(data, p))) return done(data, p);
         break;
-      }
 
       case State::kNumber:
-        for (;;) {
-          if (p == end) break;
-          const char c = *p;
-          if (proto::is_digit(c)) {
-            if (digits_ != 0 && number_ == 0) return fail(data, p, number_error());
-            if (!proto::append_digit(number_, static_cast<unsigned>(c - '0'), number_max_)) {
-              return fail(data, p, number_error());
-            }
-            ++digits_;
-            ++p;
-          } else if (c == '\r') {
-            if (digits_ == 0 || (negative_ && number_ == 0)) {
-              return fail(data, p, number_error());
-            }
-            ++p;
-            state_ = State::kNumberLf;
-            break;
-          } else if (c == '-' && digits_ == 0 && !negative_) {
-            // Integers go down to -2^63; lengths and counts only to -1 (nil).
-            negative_ = true;
-            number_max_ = kind_ == ':' ? kMaxInteger + 1 : 1;
-            ++p;
-          } else {
-            return fail(data, p, number_error());
-          }
+        if (!part_ended(number_.read(&p, end, number_max_, negative_max(kind_)), number_error())) {
+          break;
         }
+        if (number_done(offset(data, p))) return done(data, p);
         break;
 
       case State::kPayload:
-        switch (payload_.skip(&p, end)) {
-          case ParseStatus::kNeedMore:
-            break;
-          case ParseStatus::kError:
-            return fail(data, p, kBadTerminator);
-          case ParseStatus::kDone:
-            if (value_done(offset(p))) return done(data, p);
-            break;
-        }
+        if (!part_ended(payload_.skip(&p, end), proto::kBadPayloadEnd)) break;
+        if (value_done(offset(data, p))) return done(data, p);
         break;
 
       case State::kDone:
       case State::kError:
-        return finished_result();  // unreachable: both return before the loop
+        return stopped_at(data, p);  // a part reader failed at p
     }
   }
-  return need_more(len);
+  return need_more(data, end);
 }
 
 }  // namespace walnut::redis

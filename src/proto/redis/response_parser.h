@@ -11,6 +11,7 @@
 #include "proto/parse.h"
 #include "proto/parser_core.h"
 #include "proto/payload_skip.h"
+#include "proto/redis/resp_text.h"
 
 namespace walnut::redis {
 
@@ -25,21 +26,32 @@ enum class ResponseState : uint8_t {
   kType,       // type byte of the next value
   kLine,       // text of a '+' or '-' line
   kLineLf,     // LF after that line's CR
-  kNumber,     // digits after ':', '$' or '*' (kind_ says which)
-  kNumberLf,   // LF after the number's CR
+  kNumber,     // the rest of a number line after ':', '$' or '*' (kind_ says which)
   kPayload,    // bulk bytes and their CRLF
   kDone,
   kError,
 };
 
-class ResponseParser final : public proto::ResponseParser, private proto::ParserCore<ResponseState> {
+// Where ResponseParser is inside the current reply: every field goes back
+// to its initial value on reset(), in one assignment.
+struct ResponseProgress {
+  char type_ = 0;
+  int64_t array_count_ = 0;
+  char kind_ = 0;               // type byte owning the number being read
+  resp::NumberReader number_;   // that number
+  uint64_t number_max_ = 0;     // largest magnitude allowed for it (no '-')
+  proto::PayloadSkip payload_;  // the bulk string being skipped
+  uint64_t line_len_ = 0;       // '+'/'-' line bytes seen so far
+  uint64_t element_start_ = 0;  // offset of the open top-level element
+};
+
+class ResponseParser final : public proto::ParserCore<ResponseState, proto::ResponseParser>,
+                             private ResponseProgress {
  public:
   explicit ResponseParser(const ResponseLimits& limits = {});
 
-  proto::ParseResult feed(const char* data, size_t len) override;
   void reset() override;
   bool is_error_reply() const override { return type_ == '-'; }
-  std::string_view error() const override { return error_; }
 
   // After kDone: the first byte of the reply ('+', '-', ':', '$', '*').
   char type() const { return type_; }
@@ -52,6 +64,7 @@ class ResponseParser final : public proto::ResponseParser, private proto::Parser
 
  private:
   using State = ResponseState;
+  proto::ParseResult run(const char* data, const char* end) override;
 
   bool skip_whole_bulks(const char* data, const char*& p, const char* end);
   bool number_done(uint64_t end_offset);
@@ -59,18 +72,8 @@ class ResponseParser final : public proto::ResponseParser, private proto::Parser
   std::string_view number_error() const;
 
   ResponseLimits limits_;
-  char type_ = 0;
-  int64_t array_count_ = 0;
   bool record_elements_ = false;
   std::vector<proto::Span> elements_;
-  char kind_ = 0;              // type byte owning the number being read
-  bool negative_ = false;      // that number started with '-'
-  uint8_t digits_ = 0;         // digits read of that number
-  uint64_t number_ = 0;        // its magnitude so far
-  uint64_t number_max_ = 0;    // largest magnitude allowed for it
-  proto::PayloadSkip payload_;  // the bulk string being skipped
-  uint64_t line_len_ = 0;      // '+'/'-' line bytes seen so far
-  uint64_t element_start_ = 0; // offset of the open top-level element
   // Elements still expected by each open array, innermost last. Replaces
   // recursion; reserved once so that nesting costs no allocation.
   std::vector<uint64_t> stack_;
