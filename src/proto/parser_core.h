@@ -1,7 +1,7 @@
 // ParserCore: the bookkeeping every parser's state machine shares: its
 // state, how many bytes of the current message earlier feed() calls took,
 // and the error once it failed; and the two ways a feed() call ends a
-// message. `State` is the parser's own enum, with kDone and kError;
+// message. `StateEnum` (`State` inside) is the parser's own enum, with kDone and kError;
 // `Interface` is the base it implements (proto::RequestParser or
 // proto::ResponseParser), which holds what the callers read (error(), and
 // a request's tokens()), so that those are answered once for all parsers.
@@ -17,9 +17,11 @@
 
 namespace walnut::proto {
 
-template <typename State, typename Interface>
+template <typename StateEnum, typename Interface>
 class ParserCore : public Interface {
  public:
+  using State = StateEnum;
+
   ParseResult feed(const char* data, size_t len) final {
     // A finished or failed message takes nothing more until reset(): the
     // bytes belong to the next message, or to nobody.

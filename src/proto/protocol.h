@@ -33,6 +33,9 @@ struct ClientSession {
   bool authenticated = false;
 };
 
+// Statistics as (name, value) pairs, for stats_reply().
+using StatLines = std::vector<std::pair<std::string, std::string>>;
+
 class Protocol {
  public:
   virtual ~Protocol() = default;
@@ -54,11 +57,9 @@ class Protocol {
   // client would have had from one server (or the first failure).
   virtual void coalesce(Msg& parent, buffer::MbufPool& pool) const = 0;
 
-  // Sets msg.reply to `stats` (name, value) in the protocol's form, for a
-  // request classify() marked kStats.
-  virtual void stats_reply(Msg& msg,
-                           const std::vector<std::pair<std::string, std::string>>& stats,
-                           buffer::MbufPool& pool) const = 0;
+  // Sets msg.reply to `stats` in the protocol's form, for a request
+  // classify() marked kStats.
+  virtual void stats_reply(Msg& msg, const StatLines& stats, buffer::MbufPool& pool) const = 0;
 
   // The rest is data (Words), set by the protocol's constructor from what
   // the pool's configuration asks.
@@ -91,6 +92,29 @@ class Protocol {
 
  private:
   Words words_;
+};
+
+// The part of a Protocol that only names its parsers: a `Request` made
+// with `RequestLimits`, a `Response` with `ResponseLimits`.
+template <typename Request, typename RequestLimits, typename Response, typename ResponseLimits>
+class ProtocolWithParsers : public Protocol {
+ public:
+  std::unique_ptr<RequestParser> new_request_parser() const final {
+    return std::make_unique<Request>(request_limits_);
+  }
+  std::unique_ptr<ResponseParser> new_response_parser() const final {
+    return std::make_unique<Response>(response_limits_);
+  }
+
+ protected:
+  ProtocolWithParsers(Words words, const RequestLimits& request_limits,
+                      const ResponseLimits& response_limits)
+      : Protocol(std::move(words)),
+        request_limits_(request_limits),
+        response_limits_(response_limits) {}
+
+  RequestLimits request_limits_;
+  ResponseLimits response_limits_;
 };
 
 }  // namespace walnut::proto

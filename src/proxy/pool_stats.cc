@@ -18,7 +18,7 @@ namespace walnut::proxy {
 void answer_stats(Context& ctx, ServerPool& pool, Request* msg) {
   const stats::PoolSnapshot snapshot = pool.snapshot();
   const time_t now = time(nullptr);
-  std::vector<std::pair<std::string, std::string>> stats;
+  proto::StatLines stats;
   auto add = [&stats](const char* name, uint64_t value) {
     stats.emplace_back(name, std::to_string(value));
   };

@@ -48,16 +48,6 @@ void strip_last_token(Msg& msg) {
 
 }  // namespace
 
-std::unique_ptr<proto::RequestParser> MemcacheProtocol::new_request_parser()
-    const {
-  return std::make_unique<RequestParser>(request_limits_);
-}
-
-std::unique_ptr<proto::ResponseParser> MemcacheProtocol::new_response_parser()
-    const {
-  return std::make_unique<ResponseParser>(response_limits_);
-}
-
 Action MemcacheProtocol::classify(Msg& msg, proto::ClientSession&,
                                   buffer::MbufPool& pool) const {
   if (msg.tokens.empty()) return Action::kDiscard;
@@ -142,8 +132,7 @@ Action MemcacheProtocol::classify_local(Msg& msg, const std::string& name,
   return Action::kReply;
 }
 
-void MemcacheProtocol::stats_reply(Msg& msg,
-                                   const std::vector<std::pair<std::string, std::string>>& stats,
+void MemcacheProtocol::stats_reply(Msg& msg, const proto::StatLines& stats,
                                    buffer::MbufPool& pool) const {
   std::string text;
   for (const auto& [name, value] : stats) text += "STAT " + name + " " + value + "\r\n";

@@ -11,21 +11,18 @@
 
 namespace walnut::memcache {
 
-class MemcacheProtocol final : public proto::Protocol {
+class MemcacheProtocol final
+    : public proto::ProtocolWithParsers<RequestParser, RequestLimits, ResponseParser, ResponseLimits> {
  public:
   explicit MemcacheProtocol(const RequestLimits& request_limits = {},
                             const ResponseLimits& response_limits = {})
-      : Protocol({.error = "SERVER_ERROR ",
-                  .protocol_error = "CLIENT_ERROR ",
-                  .health_check = "version\r\n",
-                  .handshake = {}}),
-        request_limits_(request_limits),
-        response_limits_(response_limits) {}
+      : ProtocolWithParsers({.error = "SERVER_ERROR ",
+                             .protocol_error = "CLIENT_ERROR ",
+                             .health_check = "version\r\n",
+                             .handshake = {}},
+                            request_limits, response_limits) {}
 
-  std::unique_ptr<proto::RequestParser> new_request_parser() const override;
-  std::unique_ptr<proto::ResponseParser> new_response_parser() const override;
-  void stats_reply(proto::Msg& msg,
-                   const std::vector<std::pair<std::string, std::string>>& stats,
+  void stats_reply(proto::Msg& msg, const proto::StatLines& stats,
                    buffer::MbufPool& pool) const override;
   proto::Action classify(proto::Msg& msg, proto::ClientSession& session,
                          buffer::MbufPool& pool) const override;
@@ -39,9 +36,6 @@ class MemcacheProtocol final : public proto::Protocol {
   bool keys_ok(proto::Msg& msg, buffer::MbufPool& pool) const;
   proto::Action classify_local(proto::Msg& msg, const std::string& name,
                                buffer::MbufPool& pool) const;
-
-  RequestLimits request_limits_;
-  ResponseLimits response_limits_;
 };
 
 }  // namespace walnut::memcache

@@ -165,7 +165,7 @@ bool RequestParser::end_token(uint64_t at) {
     named_ = true;
     if (name_len_ <= sizeof name_) {
       const std::string_view name(name_, name_len_);
-      for (const Layout& layout : Layout::kTable) {
+      for (const StorageLayout& layout : StorageLayout::kTable) {
         if (layout.name == name) layout_ = &layout;
       }
     }

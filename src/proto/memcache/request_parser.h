@@ -79,11 +79,8 @@ class RequestParser final : public proto::ParserCore<RequestState, proto::Reques
   proto::Span value() const { return value_; }
 
  private:
-  using State = RequestState;
   proto::ParseResult run(const char* data, const char* end) override;
 
-  using Field = StorageField;
-  using Layout = StorageLayout;
 
   bool line_byte(char c, uint64_t at);
   bool token_byte(char c, uint64_t at);

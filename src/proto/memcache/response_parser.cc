@@ -84,14 +84,14 @@ bool ResponseParser::head_is(std::string_view word) const {
 bool ResponseParser::word_ended() {
   tokens_ = 1;
   if (head_is("VALUE")) {
-    line_ = Line::kValue;
+    line_ = ReplyLine::kValue;
   } else if (in_run_) {
     why_ = kUnexpected;
     return false;
   } else if (head_is("VA")) {
-    line_ = Line::kVa;
+    line_ = ReplyLine::kVa;
   } else {
-    line_ = Line::kText;
+    line_ = ReplyLine::kText;
   }
   return true;
 }
@@ -102,46 +102,46 @@ bool ResponseParser::line_byte(char c, uint64_t at) {
   const uint64_t i = line_len_;
   // The first space ends the first word: judge it before the space joins
   // the line.
-  if (line_ == Line::kUnknown && c == ' ' && !word_ended()) return false;
+  if (line_ == ReplyLine::kUnknown && c == ' ' && !word_ended()) return false;
   if (i < sizeof head_) head_[i] = c;
   ++line_len_;
-  if (line_ == Line::kUnknown) {
+  if (line_ == ReplyLine::kUnknown) {
     if (in_run_) {
       if (run_word_byte(std::string_view(head_, sizeof head_), i, c)) return true;
       why_ = kUnexpected;
       return false;
     }
     // A first word longer than "VALUE" makes a text line: stop walking it.
-    if (i >= 5) line_ = Line::kText;
+    if (i >= 5) line_ = ReplyLine::kText;
     return true;
   }
   if (c == ' ') {
     if (!in_token_) return true;
     in_token_ = false;
-    if (field_ == Field::kKey) key_ = {token_start_, at - token_start_};
-    if (field_ == Field::kLength) length_ = number_;
+    if (field_ == ReplyField::kKey) key_ = {token_start_, at - token_start_};
+    if (field_ == ReplyField::kLength) length_ = number_;
     return true;
   }
   if (!in_token_) {
-    if (line_ == Line::kValue && tokens_ >= kValueMaxTokens) {
+    if (line_ == ReplyLine::kValue && tokens_ >= kValueMaxTokens) {
       why_ = kBadValueLine;
       return false;
     }
     in_token_ = true;
     token_start_ = at;
     number_ = 0;
-    if (line_ == Line::kValue) {
-      field_ = tokens_ == 1 ? Field::kKey : tokens_ == 3 ? Field::kLength : Field::kNumber;
+    if (line_ == ReplyLine::kValue) {
+      field_ = tokens_ == 1 ? ReplyField::kKey : tokens_ == 3 ? ReplyField::kLength : ReplyField::kNumber;
     } else {
-      field_ = tokens_ == 1 ? Field::kLength : Field::kAny;  // VA's flags go unread
+      field_ = tokens_ == 1 ? ReplyField::kLength : ReplyField::kAny;  // VA's flags go unread
     }
     if (tokens_ < std::numeric_limits<uint8_t>::max()) ++tokens_;
   }
   switch (field_) {
-    case Field::kAny:
-    case Field::kKey:
+    case ReplyField::kAny:
+    case ReplyField::kKey:
       return true;
-    case Field::kNumber:
+    case ReplyField::kNumber:
       // flags and cas: memcached writes them as plain unsigned numbers.
       if (proto::is_digit(c) && proto::append_digit(number_, static_cast<unsigned>(c - '0'),
                                        std::numeric_limits<uint64_t>::max())) {
@@ -149,7 +149,7 @@ bool ResponseParser::line_byte(char c, uint64_t at) {
       }
       why_ = kBadValueLine;
       return false;
-    case Field::kLength:
+    case ReplyField::kLength:
       if (proto::is_digit(c) &&
           proto::append_digit(number_, static_cast<unsigned>(c - '0'), limits_.max_value)) {
         return true;
@@ -186,11 +186,11 @@ bool ResponseParser::known_reply_line() const {
 
 // The CR ending a line that line_byte() has been walking.
 bool ResponseParser::line_ended() {
-  if (line_ == Line::kUnknown) {
+  if (line_ == ReplyLine::kUnknown) {
     // The whole line is one word.
     if (in_run_) {
       if (head_is("END")) {
-        line_ = Line::kText;
+        line_ = ReplyLine::kText;
         return true;
       }
       why_ = kUnexpected;
@@ -204,7 +204,7 @@ bool ResponseParser::line_ended() {
       why_ = kBadVaLine;
       return false;
     }
-    line_ = Line::kText;
+    line_ = ReplyLine::kText;
     if (!known_reply_line()) {
       why_ = kNotAReply;
       return false;
@@ -214,13 +214,13 @@ bool ResponseParser::line_ended() {
   if (in_token_) {
     in_token_ = false;
     // The key cannot end here: a VALUE line with its key last is too short.
-    if (field_ == Field::kLength) length_ = number_;
+    if (field_ == ReplyField::kLength) length_ = number_;
   }
-  if (line_ == Line::kValue && tokens_ < kValueMinTokens) {
+  if (line_ == ReplyLine::kValue && tokens_ < kValueMinTokens) {
     why_ = kBadValueLine;
     return false;
   }
-  if (line_ == Line::kVa && tokens_ < 2) {
+  if (line_ == ReplyLine::kVa && tokens_ < 2) {
     why_ = kBadVaLine;
     return false;
   }
@@ -229,8 +229,8 @@ bool ResponseParser::line_ended() {
 
 // A line's LF has been read. Returns whether that was the reply's end.
 bool ResponseParser::line_finished() {
-  if (line_ == Line::kValue || line_ == Line::kVa) {
-    if (line_ == Line::kValue) in_run_ = true;
+  if (line_ == ReplyLine::kValue || line_ == ReplyLine::kVa) {
+    if (line_ == ReplyLine::kValue) in_run_ = true;
     payload_.start(length_);
     state_ = State::kData;
     return false;
@@ -247,7 +247,7 @@ bool ResponseParser::line_finished() {
 // A data block's CRLF ended just before message offset `at`. Returns
 // whether that was the reply's end (a VA reply has one block).
 bool ResponseParser::block_ended(uint64_t at) {
-  if (line_ == Line::kVa) return true;
+  if (line_ == ReplyLine::kVa) return true;
   if (record_values_) values_.push_back({{line_start_, at - line_start_}, key_});
   start_line(at);
   state_ = State::kLine;
@@ -260,7 +260,7 @@ proto::ParseResult ResponseParser::run(const char* data, const char* end) {
   while (p < end) {
     switch (state_) {
       case State::kLine:
-        if (line_ == Line::kText) {
+        if (line_ == ReplyLine::kText) {
           // Nothing more to learn from this line: find its CR in one scan,
           // within what max_line still allows.
           const auto avail = static_cast<uint64_t>(end - p);
@@ -280,7 +280,7 @@ proto::ParseResult ResponseParser::run(const char* data, const char* end) {
           state_ = State::kLineLf;
           break;
         }
-        for (; p < end && line_ != Line::kText; ++p) {
+        for (; p < end && line_ != ReplyLine::kText; ++p) {
           const char c = *p;
           if (c == '\r') {
             if (!line_ended()) return fail(data, p, why_);

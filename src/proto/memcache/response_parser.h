@@ -83,11 +83,8 @@ class ResponseParser final : public proto::ParserCore<ResponseState, proto::Resp
   const std::vector<Value>& values() const { return values_; }
 
  private:
-  using State = ResponseState;
   proto::ParseResult run(const char* data, const char* end) override;
 
-  using Line = ReplyLine;
-  using Field = ReplyField;
 
   bool line_byte(char c, uint64_t at);
   bool word_ended();

@@ -81,23 +81,13 @@ std::vector<std::string> handshake_for(const PoolOptions& options) {
 
 RedisProtocol::RedisProtocol(const PoolOptions& options, const RequestLimits& request_limits,
                              const ResponseLimits& response_limits)
-    : Protocol({.error = "-ERR ",
-                .protocol_error = "-ERR Protocol error: ",
-                .health_check = "*1\r\n$4\r\nPING\r\n",
-                .handshake = handshake_for(options)}),
+    : ProtocolWithParsers({.error = "-ERR ",
+                           .protocol_error = "-ERR Protocol error: ",
+                           .health_check = "*1\r\n$4\r\nPING\r\n",
+                           .handshake = handshake_for(options)},
+                          request_limits, response_limits),
       options_(options),
-      request_limits_(request_limits),
-      response_limits_(response_limits),
       merge_scratch_(response_limits) {}
-
-std::unique_ptr<proto::RequestParser> RedisProtocol::new_request_parser() const {
-  return std::make_unique<RequestParser>(request_limits_);
-}
-
-std::unique_ptr<proto::ResponseParser> RedisProtocol::new_response_parser()
-    const {
-  return std::make_unique<ResponseParser>(response_limits_);
-}
 
 Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session,
                                buffer::MbufPool& pool) const {
@@ -254,8 +244,7 @@ bool RedisProtocol::find_keys(Msg& msg, buffer::MbufPool& pool) const {
   return true;
 }
 
-void RedisProtocol::stats_reply(Msg& msg,
-                                const std::vector<std::pair<std::string, std::string>>& stats,
+void RedisProtocol::stats_reply(Msg& msg, const proto::StatLines& stats,
                                 buffer::MbufPool& pool) const {
   std::string body;
   for (const auto& [name, value] : stats) body += name + ":" + value + "\r\n";

@@ -26,19 +26,17 @@ struct PoolOptions {
   int db = 0;        // redis_db: selected on every server connection
 };
 
-class RedisProtocol final : public proto::Protocol {
+class RedisProtocol final
+    : public proto::ProtocolWithParsers<RequestParser, RequestLimits, ResponseParser, ResponseLimits> {
  public:
   explicit RedisProtocol(const PoolOptions& options = {},
                          const RequestLimits& request_limits = {},
                          const ResponseLimits& response_limits = {});
 
-  std::unique_ptr<proto::RequestParser> new_request_parser() const override;
-  std::unique_ptr<proto::ResponseParser> new_response_parser() const override;
   proto::Action classify(proto::Msg& msg, proto::ClientSession& session,
                          buffer::MbufPool& pool) const override;
   // INFO's form: "name:value" lines in one bulk string.
-  void stats_reply(proto::Msg& msg,
-                   const std::vector<std::pair<std::string, std::string>>& stats,
+  void stats_reply(proto::Msg& msg, const proto::StatLines& stats,
                    buffer::MbufPool& pool) const override;
   void build_fragment(const proto::Msg& parent,
                       const std::vector<uint32_t>& key_indexes,
@@ -55,8 +53,6 @@ class RedisProtocol final : public proto::Protocol {
   bool find_keys(proto::Msg& msg, buffer::MbufPool& pool) const;
 
   PoolOptions options_;
-  RequestLimits request_limits_;
-  ResponseLimits response_limits_;
   mutable MergeScratch merge_scratch_;
 };
 

@@ -57,7 +57,6 @@ class RequestParser final : public proto::ParserCore<RequestState, proto::Reques
   bool is_inline() const { return inline_; }
 
  private:
-  using State = RequestState;
   proto::ParseResult run(const char* data, const char* end) override;
 
   void expect_args(uint64_t count);

@@ -63,7 +63,6 @@ class ResponseParser final : public proto::ParserCore<ResponseState, proto::Resp
   const std::vector<proto::Span>& elements() const { return elements_; }
 
  private:
-  using State = ResponseState;
   proto::ParseResult run(const char* data, const char* end) override;
 
   bool skip_whole_bulks(const char* data, const char*& p, const char* end);
