@@ -9,6 +9,7 @@
 
 #include "buffer/mbuf_pool.h"
 #include "common/intrusive_list.h"
+#include "common/non_copyable.h"
 #include "event/loop.h"
 #include "proxy/request.h"
 #include "proxy/request_budget.h"
@@ -18,12 +19,10 @@ namespace walnut::proxy {
 
 class Conn;
 
-class Context {
+class Context : private NonCopyable {
  public:
   Context(event::Loop& loop, uint32_t mbuf_size);
   ~Context();
-  Context(const Context&) = delete;
-  Context& operator=(const Context&) = delete;
 
   event::Loop& loop() { return loop_; }
   buffer::MbufPool& mbufs() { return mbufs_; }

@@ -7,18 +7,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/non_copyable.h"
 #include "proxy/request.h"
 #include "proxy/request_budget.h"
 
 namespace walnut::proxy {
 
-class RequestPool {
+class RequestPool : private NonCopyable {
  public:
   // Requests given back return their charge to `budget`.
   explicit RequestPool(RequestBudget& budget) : budget_(budget) {}
   ~RequestPool();
-  RequestPool(const RequestPool&) = delete;
-  RequestPool& operator=(const RequestPool&) = delete;
 
   // A blank request.
   Request* get();

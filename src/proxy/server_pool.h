@@ -8,11 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "common/non_copyable.h"
 #include "config/config.h"
-#include "proxy/request.h"
 #include "proto/protocol.h"
 #include "proxy/client_conn.h"
 #include "proxy/forwarder.h"
+#include "proxy/request.h"
 #include "proxy/server.h"
 #include "stats/counters.h"
 
@@ -21,12 +22,10 @@ namespace walnut::proxy {
 class Context;
 class Listener;
 
-class ServerPool {
+class ServerPool : private NonCopyable {
  public:
   ServerPool(Context& ctx, const config::PoolSpec& spec);
   ~ServerPool();
-  ServerPool(const ServerPool&) = delete;
-  ServerPool& operator=(const ServerPool&) = delete;
 
   // Resolves servers and builds the router; false with `error` on failure.
   bool init(std::string* error);
