@@ -45,21 +45,19 @@ class Protocol {
 
   // Looks at a complete request (msg.request, msg.tokens) and decides what
   // to do; fills msg.command and msg.keys, or msg.reply for a local reply.
-  virtual Action classify(Msg& msg, ClientSession& session,
-                          buffer::MbufPool& pool) const = 0;
+  virtual Action classify(Msg& msg, ClientSession& session) const = 0;
 
   // Fills `fragment.request` with a request for the keys of `parent` whose
   // indexes (into parent.keys) are given, in that order.
-  virtual void build_fragment(const Msg& parent,
-                              const std::vector<uint32_t>& key_indexes,
-                              Msg& fragment, buffer::MbufPool& pool) const = 0;
+  virtual void build_fragment(const Msg& parent, const std::vector<uint32_t>& key_indexes,
+                              Msg& fragment) const = 0;
   // Once every fragment has its reply: sets parent.reply to the reply the
   // client would have had from one server (or the first failure).
-  virtual void coalesce(Msg& parent, buffer::MbufPool& pool) const = 0;
+  virtual void coalesce(Msg& parent) const = 0;
 
   // Sets msg.reply to `stats` in the protocol's form, for a request
   // classify() marked kStats.
-  virtual void stats_reply(Msg& msg, const StatLines& stats, buffer::MbufPool& pool) const = 0;
+  virtual void stats_reply(Msg& msg, const StatLines& stats) const = 0;
 
   // The rest is data (Words), set by the protocol's constructor from what
   // the pool's configuration asks.
@@ -72,12 +70,12 @@ class Protocol {
   const std::string& health_check() const { return words_.health_check; }
 
   // Sets msg.reply to an error reply naming `cause` ("Connection refused").
-  void error_reply(Msg& msg, std::string_view cause, buffer::MbufPool& pool) const {
-    set_reply_line(msg, words_.error, cause, true, pool);
+  void error_reply(Msg& msg, std::string_view cause) const {
+    set_reply_line(msg, words_.error, cause, true, mbufs_);
   }
   // Sets msg.reply to the reply for malformed input (`what` from the parser).
-  void protocol_error_reply(Msg& msg, std::string_view what, buffer::MbufPool& pool) const {
-    set_reply_line(msg, words_.protocol_error, what, true, pool);
+  void protocol_error_reply(Msg& msg, std::string_view what) const {
+    set_reply_line(msg, words_.protocol_error, what, true, mbufs_);
   }
 
  protected:
@@ -88,9 +86,14 @@ class Protocol {
     std::string health_check;
     std::vector<std::string> handshake;
   };
-  explicit Protocol(Words words) : words_(std::move(words)) {}
+  Protocol(buffer::MbufPool& mbufs, Words words) : mbufs_(mbufs), words_(std::move(words)) {}
+
+  // Where every reply and fragment the protocol writes gets its mbufs: the
+  // process's one pool (proxy::Context::mbufs()), which outlives it.
+  buffer::MbufPool& mbufs() const { return mbufs_; }
 
  private:
+  buffer::MbufPool& mbufs_;
   Words words_;
 };
 
@@ -107,9 +110,9 @@ class ProtocolWithParsers : public Protocol {
   }
 
  protected:
-  ProtocolWithParsers(Words words, const RequestLimits& request_limits,
+  ProtocolWithParsers(buffer::MbufPool& mbufs, Words words, const RequestLimits& request_limits,
                       const ResponseLimits& response_limits)
-      : Protocol(std::move(words)),
+      : Protocol(mbufs, std::move(words)),
         request_limits_(request_limits),
         response_limits_(response_limits) {}
 

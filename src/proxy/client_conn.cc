@@ -134,7 +134,7 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
   ctx_.request_budget().charge(msg->request.size(), &msg->budget_charge);
   if (ctx_.totals().metrics) msg->arrived_us = monotonic_us();
 
-  proto::Action action = pool_.protocol().classify(*msg, session_, ctx_.mbufs());
+  proto::Action action = pool_.protocol().classify(*msg, session_);
   if (ctx_.totals().metrics && msg->command != nullptr) ++pool_.metrics().commands[msg->command->name];
   switch (action) {
     case proto::Action::kDiscard:
@@ -175,7 +175,7 @@ void ClientConn::on_protocol_error() {
   LOG_INFO("client on fd %d sent malformed input: %s", fd(),
            std::string(parser_->error()).c_str());
   Request* msg = ctx_.requests().get();
-  pool_.protocol().protocol_error_reply(*msg, parser_->error(), ctx_.mbufs());
+  pool_.protocol().protocol_error_reply(*msg, parser_->error());
   msg->done = true;
   msg->close_after = true;
   queue_.push_back(msg);

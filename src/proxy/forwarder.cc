@@ -117,7 +117,7 @@ void Forwarder::forward_split(Request* msg) {
   for (size_t f = 0; f < fragments; ++f) {
     Request* part = ctx_.requests().get();
     part->waiter = &msg->join;
-    protocol_.build_fragment(*msg, keys_of_fragment_[f], *part, ctx_.mbufs());
+    protocol_.build_fragment(*msg, keys_of_fragment_[f], *part);
     msg->fragments.push_back(part);
   }
   counters_.fragments += fragments;
@@ -141,12 +141,12 @@ void Forwarder::send_to(Server* server, Request* msg) {
 void Forwarder::answer_error(Request* msg, const std::string& cause) {
   ++counters_.forward_error;
   msg->reply.clear();
-  protocol_.error_reply(*msg, cause, ctx_.mbufs());
+  protocol_.error_reply(*msg, cause);
   deliver(ctx_, msg);
 }
 
 void Forwarder::fragments_joined(Request* parent) {
-  protocol_.coalesce(*parent, ctx_.mbufs());
+  protocol_.coalesce(*parent);
   for (size_t f = 0; f < parent->fragments.size(); ++f) ctx_.requests().put(parent->fragment(f));
   parent->fragments.clear();
   deliver(ctx_, parent);

@@ -39,7 +39,7 @@ void answer_stats(Context& ctx, ServerPool& pool, Request* msg) {
     for (const stats::ServerSnapshot& s : snapshot.servers) total += s.counters.*f.member;
     add(f.name, total);
   }
-  pool.protocol().stats_reply(*msg, stats, ctx.mbufs());
+  pool.protocol().stats_reply(*msg, stats);
 }
 
 }  // namespace walnut::proxy

@@ -324,7 +324,7 @@ void ServerConn::complete(Request* msg) {
 
 void ServerConn::fail(Request* msg, const std::string& cause) {
   msg->reply.clear();
-  server_.protocol().error_reply(*msg, cause, ctx_.mbufs());
+  server_.protocol().error_reply(*msg, cause);
   complete(msg);
 }
 

@@ -20,19 +20,21 @@ namespace walnut::proxy {
 
 namespace {
 
-std::unique_ptr<proto::Protocol> make_protocol(const config::PoolSpec& spec) {
+// The pool's protocol, writing its replies and fragments into `mbufs`.
+std::unique_ptr<proto::Protocol> make_protocol(const config::PoolSpec& spec,
+                                              buffer::MbufPool& mbufs) {
   const uint64_t max_request = config::max_request_bytes(spec);
   if (spec.redis) {
     redis::RequestLimits limits;
     limits.max_request = max_request;
     limits.max_inline = static_cast<uint32_t>(std::min<uint64_t>(limits.max_inline, max_request));
     return std::make_unique<redis::RedisProtocol>(
-        redis::PoolOptions{spec.redis_auth, spec.redis_db}, limits);
+        mbufs, redis::PoolOptions{spec.redis_auth, spec.redis_db}, limits);
   }
   memcache::RequestLimits limits;
   limits.max_request = max_request;
   limits.max_line = static_cast<uint32_t>(std::min<uint64_t>(limits.max_line, max_request));
-  return std::make_unique<memcache::MemcacheProtocol>(limits);
+  return std::make_unique<memcache::MemcacheProtocol>(mbufs, limits);
 }
 
 }  // namespace
@@ -40,7 +42,7 @@ std::unique_ptr<proto::Protocol> make_protocol(const config::PoolSpec& spec) {
 ServerPool::ServerPool(Context& ctx, const config::PoolSpec& spec)
     : ctx_(ctx),
       spec_(spec),
-      protocol_(make_protocol(spec_)),
+      protocol_(make_protocol(spec_, ctx_.mbufs())),
       forwarder_(ctx, spec_, *protocol_, servers_, counters_) {}
 
 ServerPool::~ServerPool() { stop(); }
@@ -106,7 +108,7 @@ void ServerPool::add_client(int fd) {
     // Refused with a reply it can read (twemproxy parses the limit and
     // ignores it).
     proto::Msg msg;
-    protocol_->error_reply(msg, "max number of clients reached", ctx_.mbufs());
+    protocol_->error_reply(msg, "max number of clients reached");
     std::string text = msg.reply.to_string();
     ssize_t ignored = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     (void)ignored;

@@ -48,34 +48,33 @@ void strip_last_token(Msg& msg) {
 
 }  // namespace
 
-Action MemcacheProtocol::classify(Msg& msg, proto::ClientSession&,
-                                  buffer::MbufPool& pool) const {
+Action MemcacheProtocol::classify(Msg& msg, proto::ClientSession&) const {
   if (msg.tokens.empty()) return Action::kDiscard;
   std::string scratch;
   std::string name(token(msg, 0, scratch).substr(0, 64));
   const Command* cmd = find_command(name);
   if (cmd == nullptr) {
-    set_reply(msg, "ERROR", true, pool);
+    set_reply(msg, "ERROR", true, mbufs());
     return Action::kReply;
   }
   if (cmd->info.kind == CommandKind::kUnsupported) {
-    set_reply(msg, "CLIENT_ERROR unsupported command '" + name + "'", true, pool);
+    set_reply(msg, "CLIENT_ERROR unsupported command '" + name + "'", true, mbufs());
     return Action::kReply;
   }
   msg.command = &cmd->info;
   const size_t argc = msg.tokens.size();
   if (argc < static_cast<size_t>(-cmd->info.arity) ||
       (cmd->max_tokens != 0 && argc > cmd->max_tokens)) {
-    set_reply(msg, "ERROR", true, pool);
+    set_reply(msg, "ERROR", true, mbufs());
     return Action::kReply;
   }
-  if (cmd->info.kind == CommandKind::kLocal) return classify_local(msg, name, pool);
+  if (cmd->info.kind == CommandKind::kLocal) return classify_local(msg, name);
   if (cmd->meta && has_quiet_flag(msg)) {
     set_reply(msg, "CLIENT_ERROR the quiet flag (q) is not supported by walnut",
-              true, pool);
+              true, mbufs());
     return Action::kReply;
   }
-  if (!keys_ok(msg, pool)) return Action::kReply;
+  if (!keys_ok(msg)) return Action::kReply;
   if (cmd->noreply && argc > static_cast<size_t>(-cmd->info.arity) &&
       token(msg, argc - 1, scratch) == "noreply") {
     msg.silent = true;
@@ -85,7 +84,7 @@ Action MemcacheProtocol::classify(Msg& msg, proto::ClientSession&,
                                                   : Action::kForward;
 }
 
-bool MemcacheProtocol::keys_ok(Msg& msg, buffer::MbufPool& pool) const {
+bool MemcacheProtocol::keys_ok(Msg& msg) const {
   const proto::CommandInfo& cmd = *msg.command;
   const size_t argc = msg.tokens.size();
   size_t last = cmd.last_key < 0 ? argc + cmd.last_key
@@ -104,7 +103,7 @@ bool MemcacheProtocol::keys_ok(Msg& msg, buffer::MbufPool& pool) const {
     if (bad) {
       // Refused here: a server would answer, but an over-long key must never
       // reach it (and memcached's answer is this one).
-      set_reply(msg, "CLIENT_ERROR bad command line format", true, pool);
+      set_reply(msg, "CLIENT_ERROR bad command line format", true, mbufs());
       return false;
     }
     msg.keys.push_back(k);
@@ -113,8 +112,7 @@ bool MemcacheProtocol::keys_ok(Msg& msg, buffer::MbufPool& pool) const {
 }
 
 // Commands walnut answers itself.
-Action MemcacheProtocol::classify_local(Msg& msg, const std::string& name,
-                                        buffer::MbufPool& pool) const {
+Action MemcacheProtocol::classify_local(Msg& msg, const std::string& name) const {
   if (name == "quit") return Action::kReplyClose;  // memcached just closes
   if (name == "stats") {
     // Plain "stats": walnut's own counters. "stats slabs", "items",
@@ -122,30 +120,27 @@ Action MemcacheProtocol::classify_local(Msg& msg, const std::string& name,
     // list would say the cache is empty, so it answers what memcached
     // answers for a group it does not know.
     if (msg.tokens.size() == 1) return Action::kStats;
-    set_reply(msg, "ERROR", true, pool);
+    set_reply(msg, "ERROR", true, mbufs());
     return Action::kReply;
   }
   // A number clients can parse (libmemcached wants a non-zero major
   // version): the memcached protocol walnut speaks, 1.6.10's meta commands
   // with HD replies included; walnut's own name and version follow it.
-  set_reply(msg, name == "mn" ? "MN" : "VERSION 1.6.10 walnut-" PACKAGE_VERSION, false, pool);
+  set_reply(msg, name == "mn" ? "MN" : "VERSION 1.6.10 walnut-" PACKAGE_VERSION, false, mbufs());
   return Action::kReply;
 }
 
-void MemcacheProtocol::stats_reply(Msg& msg, const proto::StatLines& stats,
-                                   buffer::MbufPool& pool) const {
+void MemcacheProtocol::stats_reply(Msg& msg, const proto::StatLines& stats) const {
   std::string text;
   for (const auto& [name, value] : stats) text += "STAT " + name + " " + value + "\r\n";
   text += "END\r\n";
   msg.reply.clear();
-  msg.reply.append_copy(pool, text);
+  msg.reply.append_copy(mbufs(), text);
   msg.reply_is_error = false;
 }
 
-void MemcacheProtocol::build_fragment(const Msg& parent,
-                                      const std::vector<uint32_t>& key_indexes,
-                                      Msg& fragment,
-                                      buffer::MbufPool& pool) const {
+void MemcacheProtocol::build_fragment(const Msg& parent, const std::vector<uint32_t>& key_indexes,
+                                      Msg& fragment) const {
   // Keys are at most 250 bytes: copying the short line is cheaper than
   // pointing at each key.
   std::string scratch;
@@ -161,10 +156,10 @@ void MemcacheProtocol::build_fragment(const Msg& parent,
   }
   line += "\r\n";
   fragment.command = parent.command;
-  fragment.request.append_copy(pool, line);
+  fragment.request.append_copy(mbufs(), line);
 }
 
-void MemcacheProtocol::coalesce(Msg& parent, buffer::MbufPool& pool) const {
+void MemcacheProtocol::coalesce(Msg& parent) const {
   parent.reply.clear();
   parent.reply_is_error = false;
   for (const Msg* f : parent.fragments) {
@@ -187,7 +182,7 @@ void MemcacheProtocol::coalesce(Msg& parent, buffer::MbufPool& pool) const {
     }
     if (r.status != proto::ParseStatus::kDone) {
       set_reply(parent, "SERVER_ERROR unexpected reply from server to a split request",
-                true, pool);
+                true, mbufs());
       return;
     }
     values[i] = parser.values();
@@ -209,7 +204,7 @@ void MemcacheProtocol::coalesce(Msg& parent, buffer::MbufPool& pool) const {
     parent.reply.append(reply, v.block.offset, v.block.len);
     ++cursor[f];
   }
-  parent.reply.append_copy(pool, "END\r\n");
+  parent.reply.append_copy(mbufs(), "END\r\n");
 }
 
 }  // namespace walnut::memcache

@@ -14,28 +14,24 @@ namespace walnut::memcache {
 class MemcacheProtocol final
     : public proto::ProtocolWithParsers<RequestParser, RequestLimits, ResponseParser, ResponseLimits> {
  public:
-  explicit MemcacheProtocol(const RequestLimits& request_limits = {},
+  explicit MemcacheProtocol(buffer::MbufPool& mbufs, const RequestLimits& request_limits = {},
                             const ResponseLimits& response_limits = {})
-      : ProtocolWithParsers({.error = "SERVER_ERROR ",
+      : ProtocolWithParsers(mbufs,
+                            {.error = "SERVER_ERROR ",
                              .protocol_error = "CLIENT_ERROR ",
                              .health_check = "version\r\n",
                              .handshake = {}},
                             request_limits, response_limits) {}
 
-  void stats_reply(proto::Msg& msg, const proto::StatLines& stats,
-                   buffer::MbufPool& pool) const override;
-  proto::Action classify(proto::Msg& msg, proto::ClientSession& session,
-                         buffer::MbufPool& pool) const override;
-  void build_fragment(const proto::Msg& parent,
-                      const std::vector<uint32_t>& key_indexes,
-                      proto::Msg& fragment,
-                      buffer::MbufPool& pool) const override;
-  void coalesce(proto::Msg& parent, buffer::MbufPool& pool) const override;
+  // proto::Protocol's verbs, whose parameters are named and explained there.
+  void stats_reply(proto::Msg&, const proto::StatLines&) const override;
+  proto::Action classify(proto::Msg&, proto::ClientSession&) const override;
+  void build_fragment(const proto::Msg&, const std::vector<uint32_t>&, proto::Msg&) const override;
+  void coalesce(proto::Msg&) const override;
 
  private:
-  bool keys_ok(proto::Msg& msg, buffer::MbufPool& pool) const;
-  proto::Action classify_local(proto::Msg& msg, const std::string& name,
-                               buffer::MbufPool& pool) const;
+  bool keys_ok(proto::Msg& msg) const;
+  proto::Action classify_local(proto::Msg& msg, const std::string& name) const;
 };
 
 }  // namespace walnut::memcache

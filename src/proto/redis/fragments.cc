@@ -152,25 +152,24 @@ struct AllOkMerge {
 
 }  // namespace
 
-void RedisProtocol::build_fragment(const Msg& parent,
-                                   const std::vector<uint32_t>& key_indexes,
-                                   Msg& fragment, buffer::MbufPool& pool) const {
+void RedisProtocol::build_fragment(const Msg& parent, const std::vector<uint32_t>& key_indexes,
+                                   Msg& fragment) const {
   const proto::CommandInfo& cmd = *parent.command;
   const size_t step = static_cast<size_t>(cmd.key_step);
   const bool multibulk = is_multibulk(parent);
   fragment.command = parent.command;
   append_header(fragment.request, '*',
-                static_cast<long long>(1 + key_indexes.size() * step), pool);
-  append_bulk(parent, multibulk, parent.tokens[0], fragment.request, pool);
+                static_cast<long long>(1 + key_indexes.size() * step), mbufs());
+  append_bulk(parent, multibulk, parent.tokens[0], fragment.request, mbufs());
   for (uint32_t k : key_indexes) {
     size_t first = static_cast<size_t>(cmd.first_key) + k * step;
     for (size_t t = first; t < first + step; ++t) {
-      append_bulk(parent, multibulk, parent.tokens[t], fragment.request, pool);
+      append_bulk(parent, multibulk, parent.tokens[t], fragment.request, mbufs());
     }
   }
 }
 
-void RedisProtocol::coalesce(Msg& parent, buffer::MbufPool& pool) const {
+void RedisProtocol::coalesce(Msg& parent) const {
   parent.reply.clear();
   parent.reply_is_error = false;
   if (const Msg* failed = first_failure(parent)) {
@@ -180,16 +179,16 @@ void RedisProtocol::coalesce(Msg& parent, buffer::MbufPool& pool) const {
   }
   switch (parent.command->merge) {
     case proto::Merge::kOrdered:
-      ArrayMerge::merge(parent, merge_scratch_, pool);
+      ArrayMerge::merge(parent, merge_scratch_, mbufs());
       break;
     case proto::Merge::kSum:
-      SumMerge::merge(parent, pool);
+      SumMerge::merge(parent, mbufs());
       break;
     case proto::Merge::kAllOk:
-      AllOkMerge::merge(parent, pool);
+      AllOkMerge::merge(parent, mbufs());
       break;
     case proto::Merge::kNone:
-      unexpected(parent, pool);
+      unexpected(parent, mbufs());
       break;
   }
 }

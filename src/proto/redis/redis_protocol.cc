@@ -79,9 +79,11 @@ std::vector<std::string> handshake_for(const PoolOptions& options) {
 
 }  // namespace
 
-RedisProtocol::RedisProtocol(const PoolOptions& options, const RequestLimits& request_limits,
+RedisProtocol::RedisProtocol(buffer::MbufPool& mbufs, const PoolOptions& options,
+                             const RequestLimits& request_limits,
                              const ResponseLimits& response_limits)
-    : ProtocolWithParsers({.error = "-ERR ",
+    : ProtocolWithParsers(mbufs,
+                          {.error = "-ERR ",
                            .protocol_error = "-ERR Protocol error: ",
                            .health_check = "*1\r\n$4\r\nPING\r\n",
                            .handshake = handshake_for(options)},
@@ -89,13 +91,14 @@ RedisProtocol::RedisProtocol(const PoolOptions& options, const RequestLimits& re
       options_(options),
       merge_scratch_(response_limits) {}
 
-Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session,
-                               buffer::MbufPool& pool) const {
+Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
   if (msg.tokens.empty()) return Action::kDiscard;
   if (has_quoted_inline_token(msg)) {
     // Redis unquotes "a b" in an inline command; walnut's spans cannot, and
     // a quoted key would be routed by the wrong bytes.
-    set_error(msg, "ERR quoted arguments in inline commands are not supported by walnut; send RESP", pool);
+    set_error(msg,
+              "ERR quoted arguments in inline commands are not supported by walnut; send RESP",
+              mbufs());
     return Action::kReply;
   }
   std::string scratch;
@@ -104,7 +107,7 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session,
   const proto::CommandInfo* cmd = find_command(name);
   // Redis's own order: unknown command, then arity, then authentication.
   if (cmd == nullptr || cmd->kind == CommandKind::kUnsupported) {
-    set_error(msg, "ERR unsupported command '" + lower(name) + "'", pool);
+    set_error(msg, "ERR unsupported command '" + lower(name) + "'", mbufs());
     return Action::kReply;
   }
   msg.command = cmd;
@@ -112,51 +115,49 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session,
     set_error(msg,
               "ERR wrong number of arguments for '" + std::string(cmd->name) +
                   "' command",
-              pool);
+              mbufs());
     return Action::kReply;
   }
   if (!options_.auth.empty() && !session.authenticated &&
       cmd->name != "auth" && cmd->name != "quit") {
-    set_error(msg, "NOAUTH Authentication required.", pool);
+    set_error(msg, "NOAUTH Authentication required.", mbufs());
     return Action::kReply;
   }
-  if (cmd->kind == CommandKind::kLocal) return local_reply(msg, session, pool);
-  if (!find_keys(msg, pool)) return Action::kReply;
+  if (cmd->kind == CommandKind::kLocal) return local_reply(msg, session);
+  if (!find_keys(msg)) return Action::kReply;
   return cmd->kind == CommandKind::kMultiKey ? Action::kFragment
                                              : Action::kForward;
 }
 
-Action RedisProtocol::local_reply(Msg& msg, proto::ClientSession& session,
-                                  buffer::MbufPool& pool) const {
+Action RedisProtocol::local_reply(Msg& msg, proto::ClientSession& session) const {
   std::string_view name = msg.command->name;
   if (name == "quit") {
-    msg.reply.append_copy(pool, "+OK\r\n");
+    msg.reply.append_copy(mbufs(), "+OK\r\n");
     return Action::kReplyClose;
   }
   if (name == "auth") {
-    auth_reply(msg, session, pool);
+    auth_reply(msg, session);
   } else if (name == "select") {
-    select_reply(msg, pool);
+    select_reply(msg);
   } else if (name == "echo") {
-    set_bulk(msg, msg.tokens[1], pool);
+    set_bulk(msg, msg.tokens[1], mbufs());
   } else if (msg.tokens.size() > 2) {  // ping
-    set_error(msg, "ERR wrong number of arguments for 'ping' command", pool);
+    set_error(msg, "ERR wrong number of arguments for 'ping' command", mbufs());
   } else if (msg.tokens.size() == 2) {
-    set_bulk(msg, msg.tokens[1], pool);
+    set_bulk(msg, msg.tokens[1], mbufs());
   } else {
-    msg.reply.append_copy(pool, "+PONG\r\n");
+    msg.reply.append_copy(mbufs(), "+PONG\r\n");
   }
   return Action::kReply;
 }
 
-void RedisProtocol::auth_reply(Msg& msg, proto::ClientSession& session,
-                               buffer::MbufPool& pool) const {
+void RedisProtocol::auth_reply(Msg& msg, proto::ClientSession& session) const {
   if (msg.tokens.size() > 3) {
-    set_error(msg, "ERR syntax error", pool);
+    set_error(msg, "ERR syntax error", mbufs());
     return;
   }
   if (options_.auth.empty()) {
-    set_error(msg, "ERR Client sent AUTH, but no password is set", pool);
+    set_error(msg, "ERR Client sent AUTH, but no password is set", mbufs());
     return;
   }
   std::string scratch;
@@ -168,20 +169,20 @@ void RedisProtocol::auth_reply(Msg& msg, proto::ClientSession& session,
   const proto::Span& p = msg.tokens.back();
   if (user_ok && msg.request.view(p.offset, p.len, scratch) == options_.auth) {
     session.authenticated = true;
-    msg.reply.append_copy(pool, "+OK\r\n");
+    msg.reply.append_copy(mbufs(), "+OK\r\n");
   } else {
-    set_error(msg, "ERR invalid password", pool);
+    set_error(msg, "ERR invalid password", mbufs());
   }
 }
 
-void RedisProtocol::select_reply(Msg& msg, buffer::MbufPool& pool) const {
+void RedisProtocol::select_reply(Msg& msg) const {
   std::string scratch;
   const proto::Span& t = msg.tokens[1];
   std::string_view text = msg.request.view(t.offset, t.len, scratch);
   long long db = -1;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), db);
   if (ec != std::errc() || end != text.data() + text.size()) {
-    set_error(msg, "ERR value is not an integer or out of range", pool);
+    set_error(msg, "ERR value is not an integer or out of range", mbufs());
   } else if (db != options_.db) {
     // Keys are spread over servers by the pool: one db per pool. Say how
     // to reach the other db, since a client cannot.
@@ -190,13 +191,13 @@ void RedisProtocol::select_reply(Msg& msg, buffer::MbufPool& pool) const {
               "ERR SELECT " + want + " refused: this walnut pool serves db " +
                   std::to_string(options_.db) + " only; a pool with 'redis_db: " + want +
                   "' serves db " + want,
-              pool);
+              mbufs());
   } else {
-    msg.reply.append_copy(pool, "+OK\r\n");
+    msg.reply.append_copy(mbufs(), "+OK\r\n");
   }
 }
 
-bool RedisProtocol::find_keys(Msg& msg, buffer::MbufPool& pool) const {
+bool RedisProtocol::find_keys(Msg& msg) const {
   const proto::CommandInfo& cmd = *msg.command;
   const size_t argc = msg.tokens.size();
   msg.keys.clear();
@@ -216,7 +217,7 @@ bool RedisProtocol::find_keys(Msg& msg, buffer::MbufPool& pool) const {
   long long n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec != std::errc() || end != text.data() + text.size() || n < 0) {
-    set_error(msg, "ERR value is not an integer or out of range", pool);
+    set_error(msg, "ERR value is not an integer or out of range", mbufs());
     return false;
   }
   size_t first = static_cast<size_t>(cmd.numkeys_at) + 1;
@@ -227,7 +228,7 @@ bool RedisProtocol::find_keys(Msg& msg, buffer::MbufPool& pool) const {
               cmd.first_key == 0
                   ? "ERR Number of keys can't be greater than number of args"
                   : "ERR syntax error",
-              pool);
+              mbufs());
     return false;
   }
   if (n == 0 && msg.keys.empty()) {
@@ -235,7 +236,7 @@ bool RedisProtocol::find_keys(Msg& msg, buffer::MbufPool& pool) const {
               "ERR " + std::string(cmd.name) +
                   " with no keys cannot be routed: walnut needs a key to pick "
                   "a server",
-              pool);
+              mbufs());
     return false;
   }
   for (size_t i = first; i < first + static_cast<size_t>(n); ++i) {
@@ -244,12 +245,11 @@ bool RedisProtocol::find_keys(Msg& msg, buffer::MbufPool& pool) const {
   return true;
 }
 
-void RedisProtocol::stats_reply(Msg& msg, const proto::StatLines& stats,
-                                buffer::MbufPool& pool) const {
+void RedisProtocol::stats_reply(Msg& msg, const proto::StatLines& stats) const {
   std::string body;
   for (const auto& [name, value] : stats) body += name + ":" + value + "\r\n";
   msg.reply.clear();
-  msg.reply.append_copy(pool, "$" + std::to_string(body.size()) + "\r\n" + body + "\r\n");
+  msg.reply.append_copy(mbufs(), "$" + std::to_string(body.size()) + "\r\n" + body + "\r\n");
   msg.reply_is_error = false;
 }
 

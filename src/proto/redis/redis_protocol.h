@@ -29,28 +29,22 @@ struct PoolOptions {
 class RedisProtocol final
     : public proto::ProtocolWithParsers<RequestParser, RequestLimits, ResponseParser, ResponseLimits> {
  public:
-  explicit RedisProtocol(const PoolOptions& options = {},
+  explicit RedisProtocol(buffer::MbufPool& mbufs, const PoolOptions& options = {},
                          const RequestLimits& request_limits = {},
                          const ResponseLimits& response_limits = {});
 
-  proto::Action classify(proto::Msg& msg, proto::ClientSession& session,
-                         buffer::MbufPool& pool) const override;
+  // proto::Protocol's verbs, whose parameters are named and explained there.
+  proto::Action classify(proto::Msg&, proto::ClientSession&) const override;
   // INFO's form: "name:value" lines in one bulk string.
-  void stats_reply(proto::Msg& msg, const proto::StatLines& stats,
-                   buffer::MbufPool& pool) const override;
-  void build_fragment(const proto::Msg& parent,
-                      const std::vector<uint32_t>& key_indexes,
-                      proto::Msg& fragment,
-                      buffer::MbufPool& pool) const override;
-  void coalesce(proto::Msg& parent, buffer::MbufPool& pool) const override;
+  void stats_reply(proto::Msg&, const proto::StatLines&) const override;
+  void build_fragment(const proto::Msg&, const std::vector<uint32_t>&, proto::Msg&) const override;
+  void coalesce(proto::Msg&) const override;
 
  private:
-  proto::Action local_reply(proto::Msg& msg, proto::ClientSession& session,
-                            buffer::MbufPool& pool) const;
-  void auth_reply(proto::Msg& msg, proto::ClientSession& session,
-                  buffer::MbufPool& pool) const;
-  void select_reply(proto::Msg& msg, buffer::MbufPool& pool) const;
-  bool find_keys(proto::Msg& msg, buffer::MbufPool& pool) const;
+  proto::Action local_reply(proto::Msg& msg, proto::ClientSession& session) const;
+  void auth_reply(proto::Msg& msg, proto::ClientSession& session) const;
+  void select_reply(proto::Msg& msg) const;
+  bool find_keys(proto::Msg& msg) const;
 
   PoolOptions options_;
   mutable MergeScratch merge_scratch_;

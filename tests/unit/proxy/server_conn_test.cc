@@ -44,6 +44,8 @@ class Collector final : public ReplyWaiter {
 // Stands in for the Server: the connection's whole view of the world above.
 class Owner final : public ServerConnOwner {
  public:
+  explicit Owner(Context& ctx) : protocol_(ctx.mbufs()) {}
+
   const proto::Protocol& protocol() const override { return protocol_; }
   int timeout_ms() const override { return timeout_ms_; }
   const std::string& label() const override { return label_; }
@@ -60,7 +62,7 @@ class Owner final : public ServerConnOwner {
   std::vector<std::string> failures;
 
  private:
-  redis::RedisProtocol protocol_{redis::PoolOptions{}, redis::RequestLimits{}};
+  redis::RedisProtocol protocol_;
   std::string label_ = "test-server";
   stats::ServerCounters counters_;
 };
@@ -120,7 +122,7 @@ class ServerConnTest : public ::testing::Test {
 
   event::Loop loop_;
   Context ctx_{loop_, 16384};
-  Owner owner_;
+  Owner owner_{ctx_};
   ServerConn* conn_ = nullptr;
   int peer_ = -1;
   std::string received_;

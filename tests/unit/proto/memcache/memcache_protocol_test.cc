@@ -24,13 +24,13 @@ class MemcacheProtocolTest : public ::testing::Test {
     EXPECT_EQ(r.status, proto::ParseStatus::kDone) << wire;
     msg_.request.append_copy(pool_, wire);
     msg_.tokens = parser.tokens();
-    return protocol_.classify(msg_, session_, pool_);
+    return protocol_.classify(msg_, session_);
   }
   std::string reply() const { return msg_.reply.to_string(); }
   Msg* part(const std::vector<uint32_t>& keys, const std::string& reply) {
     parts_.push_back(std::make_unique<Msg>());
     Msg* m = parts_.back().get();
-    protocol_.build_fragment(msg_, keys, *m, pool_);
+    protocol_.build_fragment(msg_, keys, *m);
     m->reply.append_copy(pool_, reply);
     m->reply_is_error = reply.rfind("SERVER_ERROR", 0) == 0;
     msg_.fragments.push_back(m);
@@ -41,12 +41,12 @@ class MemcacheProtocolTest : public ::testing::Test {
     return m;
   }
   std::string merged() {
-    protocol_.coalesce(msg_, pool_);
+    protocol_.coalesce(msg_);
     return msg_.reply.to_string();
   }
 
   buffer::MbufPool pool_{512};
-  MemcacheProtocol protocol_;
+  MemcacheProtocol protocol_{pool_};
   proto::ClientSession session_;
   Msg msg_;
   std::vector<std::unique_ptr<Msg>> parts_;
@@ -61,7 +61,7 @@ TEST_F(MemcacheProtocolTest, LocalCommands) {
   EXPECT_EQ(classify("stats slabs\r\n"), Action::kReply);
   EXPECT_EQ(reply(), "ERROR\r\n") << "walnut keeps no slab, item or settings stats";
   std::vector<std::pair<std::string, std::string>> stats = {{"pid", "42"}, {"version", "w"}};
-  protocol_.stats_reply(msg_, stats, pool_);
+  protocol_.stats_reply(msg_, stats);
   EXPECT_EQ(reply(), "STAT pid 42\r\nSTAT version w\r\nEND\r\n");
   EXPECT_EQ(classify("mn\r\n"), Action::kReply);
   EXPECT_EQ(reply(), "MN\r\n");
@@ -147,10 +147,10 @@ TEST_F(MemcacheProtocolTest, AFailedPartFailsTheWholeReply) {
 
 TEST_F(MemcacheProtocolTest, ErrorReplies) {
   Msg m;
-  protocol_.error_reply(m, "Connection refused", pool_);
+  protocol_.error_reply(m, "Connection refused");
   EXPECT_EQ(m.reply.to_string(), "SERVER_ERROR Connection refused\r\n");
   Msg p;
-  protocol_.protocol_error_reply(p, "bad data chunk", pool_);
+  protocol_.protocol_error_reply(p, "bad data chunk");
   EXPECT_EQ(p.reply.to_string(), "CLIENT_ERROR bad data chunk\r\n");
 }
 

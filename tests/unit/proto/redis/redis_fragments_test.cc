@@ -22,13 +22,13 @@ class RedisFragments : public ::testing::Test {
     ASSERT_EQ(r.status, proto::ParseStatus::kDone);
     parent_.request.append_copy(pool_, wire);
     parent_.tokens = parser.tokens();
-    ASSERT_EQ(protocol_.classify(parent_, session_, pool_), proto::Action::kFragment);
+    ASSERT_EQ(protocol_.classify(parent_, session_), proto::Action::kFragment);
   }
   // A fragment for the given keys, with `reply` as its server's answer.
   Msg* part(const std::vector<uint32_t>& keys, const std::string& reply) {
     parts_.push_back(std::make_unique<Msg>());
     Msg* m = parts_.back().get();
-    protocol_.build_fragment(parent_, keys, *m, pool_);
+    protocol_.build_fragment(parent_, keys, *m);
     m->reply.append_copy(pool_, reply);
     m->reply_is_error = !reply.empty() && reply[0] == '-';
     parent_.fragments.push_back(m);
@@ -39,12 +39,12 @@ class RedisFragments : public ::testing::Test {
     return m;
   }
   std::string merged() {
-    protocol_.coalesce(parent_, pool_);
+    protocol_.coalesce(parent_);
     return parent_.reply.to_string();
   }
 
   buffer::MbufPool pool_{512};
-  RedisProtocol protocol_;
+  RedisProtocol protocol_{pool_};
   proto::ClientSession session_;
   Msg parent_;
   std::vector<std::unique_ptr<Msg>> parts_;

@@ -15,6 +15,8 @@ using proto::Action;
 
 class RedisProtocolTest : public ::testing::Test {
  protected:
+  explicit RedisProtocolTest(const PoolOptions& options = {}) : protocol_(pool_, options) {}
+
   // Parses `wire` as one request into msg_ and classifies it.
   Action classify(const std::string& wire) {
     msg_.recycle();
@@ -24,7 +26,7 @@ class RedisProtocolTest : public ::testing::Test {
     EXPECT_EQ(r.consumed, wire.size());
     msg_.request.append_copy(pool_, wire);
     msg_.tokens = parser.tokens();
-    return protocol_.classify(msg_, session_, pool_);
+    return protocol_.classify(msg_, session_);
   }
   std::vector<std::string> keys() {
     std::vector<std::string> out;
@@ -137,7 +139,7 @@ TEST_F(RedisProtocolTest, HandshakeIsEmptyWithoutAuthOrDb) {
 
 class RedisAuthTest : public RedisProtocolTest {
  protected:
-  RedisAuthTest() { protocol_ = RedisProtocol(PoolOptions{"s3cret", 4}); }
+  RedisAuthTest() : RedisProtocolTest(PoolOptions{"s3cret", 4}) {}
 };
 
 TEST_F(RedisAuthTest, EverythingButAuthAndQuitWaitsForAuth) {
@@ -190,10 +192,10 @@ TEST_F(RedisProtocolTest, EmptyRequestIsDiscarded) {
 
 TEST_F(RedisProtocolTest, ErrorRepliesNameTheCause) {
   proto::Msg m;
-  protocol_.error_reply(m, "Connection refused", pool_);
+  protocol_.error_reply(m, "Connection refused");
   EXPECT_EQ(m.reply.to_string(), "-ERR Connection refused\r\n");
   proto::Msg p;
-  protocol_.protocol_error_reply(p, "invalid bulk length", pool_);
+  protocol_.protocol_error_reply(p, "invalid bulk length");
   EXPECT_EQ(p.reply.to_string(), "-ERR Protocol error: invalid bulk length\r\n");
 }
 
