@@ -1,41 +1,68 @@
-// ParserCore: the bookkeeping every parser's state machine shares: its
-// state, how many bytes of the current message earlier feed() calls took,
-// and the error once it failed; and the two ways a feed() call ends a
-// message. `StateEnum` (`State` inside) is the parser's own enum, with kDone and kError;
-// `Interface` is the base it implements (proto::RequestParser or
-// proto::ResponseParser), which holds what the callers read (error(), and
-// a request's tokens()), so that those are answered once for all parsers.
+// ParserCore: what every parser's state machine shares: the loop that
+// drives it over a feed() call's bytes, its state, how many bytes of the
+// current message earlier feed() calls took, the error once it failed, the
+// two ways a message ends, and reset().
+//
+// `Parser` is the parser itself (CRTP: the loop calls its step() directly,
+// so that a feed() costs one virtual call, the caller's). `StateEnum`
+// (`State` inside) is its enum, over uint8_t, of the states inside a
+// message, the first where every message starts; ParserCore adds the two
+// where a message ends (kDone, kError). `Progress` is the parser's struct of
+// where it is inside the current message, back to its initial values on
+// reset(). `Interface` is the base it implements (proto::RequestParser or
+// proto::ResponseParser), which holds what the callers read (error(), and a
+// request's tokens()), so that those are answered once for all parsers.
+//
+// The parser provides, private, with `friend ParserCore`:
+//   StepResult step(const char* data, const char*& p, const char* end);
+//     One move of its machine from `p` by its state, `p` inside this call's
+//     bytes [data, end): moves `p` past what it took, and returns how the
+//     call ends if it does (done(), fail() or need_more()).
+//   void clear_vectors();
+//     Empties its per-message vectors for reset() (see clear_keeping()).
+// feed() is in proto/parser_loop.h, which only the parsers' own .cc files
+// include, each instantiating ParserCore there: so step() is inlined into
+// the one copy of the loop (step() is always_inline for that: it is too
+// large for the inliner to take on its own).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "proto/parse.h"
 
 namespace walnut::proto {
 
-template <typename StateEnum, typename Interface>
-class ParserCore : public Interface {
+template <typename Parser, typename StateEnum, typename Progress, typename Interface>
+class ParserCore : public Interface, protected Progress {
  public:
   using State = StateEnum;
+  // What the parser's step() returns: how this feed() call ends, if it does.
+  using StepResult = std::optional<ParseResult>;
 
-  ParseResult feed(const char* data, size_t len) final {
-    // A finished or failed message takes nothing more until reset(): the
-    // bytes belong to the next message, or to nobody.
-    if (finished()) return finished_result();
-    return run(data, data + len);
+  ParseResult feed(const char* data, size_t len) final;
+
+  void reset() final {
+    state_ = kStart;
+    pos_ = 0;
+    this->error_.clear();
+    static_cast<Progress&>(*this) = {};
+    static_cast<Parser*>(this)->clear_vectors();
   }
 
  protected:
-  explicit ParserCore(State start) : state_(start) {}
-
-  // The parser's own machine over this call's bytes [data, end), taken up
-  // where the message stands; it ends with done(), fail(), stopped_at() or
-  // need_more().
-  virtual ParseResult run(const char* data, const char* end) = 0;
+  // Where every message starts: the parser's first state.
+  static constexpr State kStart = State{};
+  // Where a message ends: values past any state the parser's enum names, so
+  // that its step() switches over its own states only.
+  static_assert(std::is_same_v<std::underlying_type_t<State>, uint8_t>);
+  static constexpr State kDone = State{0xfe};
+  static constexpr State kError = State{0xff};
 
   // The message offset of `p`, a byte of this call's input.
   uint64_t offset(const char* data, const char* p) const {
@@ -46,41 +73,15 @@ class ParserCore : public Interface {
   ParseResult done(const char* data, const char* p) {
     const size_t used = static_cast<size_t>(p - data);
     pos_ += used;
-    state_ = State::kDone;
+    state_ = kDone;
     return {ParseStatus::kDone, used};
   }
 
   // The message is malformed at `p`; nothing more is taken until reset().
   ParseResult fail(const char* data, const char* p, std::string_view why) {
     this->error_.assign(why);
-    state_ = State::kError;
+    state_ = kError;
     return {ParseStatus::kError, static_cast<size_t>(p - data)};
-  }
-
-  bool finished() const { return state_ == State::kDone || state_ == State::kError; }
-  ParseResult finished_result() const {
-    return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError, 0};
-  }
-
-  // The outcome of a part reader's step (PayloadSkip::skip,
-  // resp::NumberReader::read): true when the part ended. False when it goes
-  // on past this call's bytes, or when it is malformed: then the parser has
-  // failed with `why`, and the state machine's loop, finding kError, returns
-  // stopped_at() the offending byte (a part reader leaves `p` on it, which
-  // is always inside the input).
-  bool part_ended(ParseStatus status, std::string_view why) {
-    if (status == ParseStatus::kError) {
-      this->error_.assign(why);
-      state_ = State::kError;
-    }
-    return status == ParseStatus::kDone;
-  }
-  // What feed() returns when its loop finds the machine stopped at `p`: a
-  // part reader failed there (done() returns at once, so kDone never gets
-  // this far).
-  ParseResult stopped_at(const char* data, const char* p) const {
-    return {state_ == State::kDone ? ParseStatus::kDone : ParseStatus::kError,
-            static_cast<size_t>(p - data)};
   }
 
   // Every byte of this call belongs to the message, which goes on.
@@ -90,14 +91,21 @@ class ParserCore : public Interface {
     return {ParseStatus::kNeedMore, len};
   }
 
-  // Back to the start of a message.
-  void reset_core(State start) {
-    state_ = start;
-    pos_ = 0;
-    this->error_.clear();
+  // The outcome of a part reader's step (PayloadSkip::skip,
+  // resp::NumberReader::read): true when the part ended. False when it goes
+  // on past this call's bytes, or when it is malformed: then the parser has
+  // failed with `why`, and feed()'s loop, finding kError, stops at the
+  // offending byte (a part reader leaves `p` on it, which is always inside
+  // the input).
+  bool part_ended(ParseStatus status, std::string_view why) {
+    if (status == ParseStatus::kError) {
+      this->error_.assign(why);
+      state_ = kError;
+    }
+    return status == ParseStatus::kDone;
   }
 
-  State state_;
+  State state_ = kStart;
   uint64_t pos_ = 0;  // message bytes consumed by earlier feed() calls
 };
 

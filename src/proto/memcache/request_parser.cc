@@ -24,6 +24,7 @@
 #include <limits>
 
 #include "proto/parse_errors.h"
+#include "proto/parser_loop.h"
 #include "proto/text.h"
 
 namespace walnut::memcache {
@@ -79,15 +80,12 @@ const StorageLayout StorageLayout::kTable[7] = {
     {"ms", 3, std::numeric_limits<uint32_t>::max(), {Field::kAny, Field::kAny, Field::kLength}},
 };
 
-RequestParser::RequestParser(const RequestLimits& limits)
-    : ParserCore(State::kLine), limits_(limits) {
+RequestParser::RequestParser(const RequestLimits& limits) : limits_(limits) {
   tokens_.reserve(kFreshTokens);
 }
 
-void RequestParser::reset() {
-  reset_core(State::kLine);
+void RequestParser::clear_vectors() {
   proto::clear_keeping(tokens_, kKeptTokens, kFreshTokens);
-  static_cast<RequestProgress&>(*this) = {};
 }
 
 // One byte of the command line other than its LF, at message offset `at`.
@@ -188,54 +186,52 @@ bool RequestParser::line_end(uint64_t at) {
   return true;
 }
 
-proto::ParseResult RequestParser::run(const char* data, const char* end) {
-  const char* p = data;
-
-  while (p < end) {
-    switch (state_) {
-      case State::kLine: {
-        // The line starts the message, so its length so far is offset(data, p).
-        // Up to `budget` more bytes may come before the LF, which may be
-        // the byte right after them.
-        const uint64_t budget = limits_.max_line - offset(data, p);
-        const auto avail = static_cast<uint64_t>(end - p);
-        const auto* nl = static_cast<const char*>(
-            std::memchr(p, '\n', static_cast<size_t>(std::min(avail, budget + 1))));
-        const char* const stop = nl ? nl : p + std::min(avail, budget);
-        for (; p < stop; ++p) {
-          if (!line_byte(*p, offset(data, p))) return fail(data, p, why_);
-        }
-        if (nl == nullptr) {
-          // Either the input ran out, or the line did not end in time.
-          // Judged only after the bytes before, so that an earlier fault
-          // wins however the input was cut.
-          if (p < end) return fail(data, p, proto::kLineTooLong);
-          break;
-        }
-        if (!line_end(offset(data, nl))) return fail(data, nl, why_);
-        p = nl + 1;
-        if (layout_ == nullptr) return done(data, p);
-        // Refused on the length in the line, before the data is buffered.
-        if (offset(data, p) + length_ + 2 > limits_.max_request) {
-          return fail(data, p, proto::kRequestTooLarge);
-        }
-        has_value_ = true;
-        value_ = {offset(data, p), length_};
-        payload_.start(length_);
-        state_ = State::kData;
+RequestParser::StepResult RequestParser::step(const char* data, const char*& p,
+                                              const char* end) {
+  switch (state_) {
+    case State::kLine: {
+      // The line starts the message, so its length so far is offset(data, p).
+      // Up to `budget` more bytes may come before the LF, which may be
+      // the byte right after them.
+      const uint64_t budget = limits_.max_line - offset(data, p);
+      const auto avail = static_cast<uint64_t>(end - p);
+      const auto* nl = static_cast<const char*>(
+          std::memchr(p, '\n', static_cast<size_t>(std::min(avail, budget + 1))));
+      const char* const stop = nl ? nl : p + std::min(avail, budget);
+      for (; p < stop; ++p) {
+        if (!line_byte(*p, offset(data, p))) return fail(data, p, why_);
+      }
+      if (nl == nullptr) {
+        // Either the input ran out, or the line did not end in time.
+        // Judged only after the bytes before, so that an earlier fault
+        // wins however the input was cut.
+        if (p < end) return fail(data, p, proto::kLineTooLong);
         break;
       }
-
-      case State::kData:
-        if (!part_ended(payload_.skip(&p, end), proto::kBadDataChunk)) break;
-        return done(data, p);
-
-      case State::kDone:
-      case State::kError:
-        return stopped_at(data, p);  // a part reader failed at p
+      if (!line_end(offset(data, nl))) return fail(data, nl, why_);
+      p = nl + 1;
+      if (layout_ == nullptr) return done(data, p);
+      // Refused on the length in the line, before the data is buffered.
+      if (offset(data, p) + length_ + 2 > limits_.max_request) {
+        return fail(data, p, proto::kRequestTooLarge);
+      }
+      has_value_ = true;
+      value_ = {offset(data, p), length_};
+      payload_.start(length_);
+      state_ = State::kData;
+      break;
     }
+
+    case State::kData:
+      if (!part_ended(payload_.skip(&p, end), proto::kBadDataChunk)) break;
+      return done(data, p);
   }
-  return need_more(data, end);
+  return std::nullopt;
 }
 
 }  // namespace walnut::memcache
+
+// The one copy of feed()'s loop, with step() in it (see proto/parser_loop.h).
+template class walnut::proto::ParserCore<
+    walnut::memcache::RequestParser, walnut::memcache::RequestState,
+    walnut::memcache::RequestProgress, walnut::proto::RequestParser>;

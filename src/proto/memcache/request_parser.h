@@ -22,12 +22,11 @@ struct RequestLimits {
   uint64_t max_request = UINT64_MAX;        // a whole request's bytes
 };
 
-// The states of RequestParser's machine (ParserCore needs them before the class).
+// The states of RequestParser's machine inside a message (ParserCore needs
+// them before the class, and adds where a message ends).
 enum class RequestState : uint8_t {
   kLine,    // the command line, up to its LF
   kData,    // the data block and its CRLF
-  kDone,
-  kError,
 };
 
 // How a token of a storage command's line must read.
@@ -58,8 +57,8 @@ struct RequestProgress {
   std::string_view why_;            // what the line helpers refused
 };
 
-class RequestParser final : public proto::ParserCore<RequestState, proto::RequestParser>,
-                            private RequestProgress {
+class RequestParser final
+    : public proto::ParserCore<RequestParser, RequestState, RequestProgress, proto::RequestParser> {
  public:
   explicit RequestParser(const RequestLimits& limits = {});
 
@@ -71,16 +70,15 @@ class RequestParser final : public proto::ParserCore<RequestState, proto::Reques
   // the command line's (the command name first); the line may end in "\r\n"
   // or "\n".
 
-  void reset() override;
-
   // After kDone: whether the message carried a data block, and its span
   // (without the trailing CRLF).
   bool has_value() const { return has_value_; }
   proto::Span value() const { return value_; }
 
  private:
-  proto::ParseResult run(const char* data, const char* end) override;
-
+  friend ParserCore;
+  [[gnu::always_inline]] inline StepResult step(const char* data, const char*& p, const char* end);
+  void clear_vectors();
 
   bool line_byte(char c, uint64_t at);
   bool token_byte(char c, uint64_t at);

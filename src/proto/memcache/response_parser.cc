@@ -17,6 +17,7 @@
 #include <limits>
 
 #include "proto/parse_errors.h"
+#include "proto/parser_loop.h"
 #include "proto/text.h"
 
 namespace walnut::memcache {
@@ -51,15 +52,12 @@ inline bool run_word_byte(std::string_view head, size_t i, char c) {
 
 }  // namespace
 
-ResponseParser::ResponseParser(const ResponseLimits& limits)
-    : ParserCore(State::kLine), limits_(limits) {
+ResponseParser::ResponseParser(const ResponseLimits& limits) : limits_(limits) {
   values_.reserve(kFreshValues);
 }
 
-void ResponseParser::reset() {
-  reset_core(State::kLine);
+void ResponseParser::clear_vectors() {
   proto::clear_keeping(values_, kKeptValues, kFreshValues);
-  static_cast<ResponseProgress&>(*this) = {};
 }
 
 void ResponseParser::start_line(uint64_t at) {
@@ -254,63 +252,61 @@ bool ResponseParser::block_ended(uint64_t at) {
   return false;
 }
 
-proto::ParseResult ResponseParser::run(const char* data, const char* end) {
-  const char* p = data;
-
-  while (p < end) {
-    switch (state_) {
-      case State::kLine:
-        if (line_ == ReplyLine::kText) {
-          // Nothing more to learn from this line: find its CR in one scan,
-          // within what max_line still allows.
-          const auto avail = static_cast<uint64_t>(end - p);
-          const auto scan = static_cast<size_t>(std::min(avail, limits_.max_line - line_len_));
-          const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
-          const size_t text = cr ? static_cast<size_t>(cr - p) : scan;
-          if (const auto* lf = static_cast<const char*>(std::memchr(p, '\n', text))) {
-            return fail(data, lf, proto::kBadLineEnd);
-          }
-          note_head(p, text);
-          line_len_ += text;
-          p += text;
-          if (p == end) break;
-          if (*p != '\r') return fail(data, p, proto::kLineTooLong);
-          if (!in_run_ && !known_reply_line()) return fail(data, p, kNotAReply);
-          ++p;
+ResponseParser::StepResult ResponseParser::step(const char* data, const char*& p,
+                                                const char* end) {
+  switch (state_) {
+    case State::kLine:
+      if (line_ == ReplyLine::kText) {
+        // Nothing more to learn from this line: find its CR in one scan,
+        // within what max_line still allows.
+        const auto avail = static_cast<uint64_t>(end - p);
+        const auto scan = static_cast<size_t>(std::min(avail, limits_.max_line - line_len_));
+        const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
+        const size_t text = cr ? static_cast<size_t>(cr - p) : scan;
+        if (const auto* lf = static_cast<const char*>(std::memchr(p, '\n', text))) {
+          return fail(data, lf, proto::kBadLineEnd);
+        }
+        note_head(p, text);
+        line_len_ += text;
+        p += text;
+        if (p == end) break;
+        if (*p != '\r') return fail(data, p, proto::kLineTooLong);
+        if (!in_run_ && !known_reply_line()) return fail(data, p, kNotAReply);
+        ++p;
+        state_ = State::kLineLf;
+        break;
+      }
+      for (; p < end && line_ != ReplyLine::kText; ++p) {
+        const char c = *p;
+        if (c == '\r') {
+          if (!line_ended()) return fail(data, p, why_);
           state_ = State::kLineLf;
+          ++p;
           break;
         }
-        for (; p < end && line_ != ReplyLine::kText; ++p) {
-          const char c = *p;
-          if (c == '\r') {
-            if (!line_ended()) return fail(data, p, why_);
-            state_ = State::kLineLf;
-            ++p;
-            break;
-          }
-          if (c == '\n') return fail(data, p, proto::kBadLineEnd);
-          if (line_len_ >= limits_.max_line) return fail(data, p, proto::kLineTooLong);
-          if (!line_byte(c, offset(data, p))) return fail(data, p, why_);
-        }
-        break;
+        if (c == '\n') return fail(data, p, proto::kBadLineEnd);
+        if (line_len_ >= limits_.max_line) return fail(data, p, proto::kLineTooLong);
+        if (!line_byte(c, offset(data, p))) return fail(data, p, why_);
+      }
+      break;
 
-      case State::kLineLf:
-        if (*p != '\n') return fail(data, p, proto::kBadLineEnd);
-        ++p;
-        if (line_finished()) return done(data, p);
-        break;
+    case State::kLineLf:
+      if (*p != '\n') return fail(data, p, proto::kBadLineEnd);
+      ++p;
+      if (line_finished()) return done(data, p);
+      break;
 
-      case State::kData:
-        if (!part_ended(payload_.skip(&p, end), proto::kBadDataChunk)) break;
-        if (block_ended(offset(data, p))) return done(data, p);
-        break;
-
-      case State::kDone:
-      case State::kError:
-        return stopped_at(data, p);  // a part reader failed at p
-    }
+    case State::kData:
+      if (!part_ended(payload_.skip(&p, end), proto::kBadDataChunk)) break;
+      if (block_ended(offset(data, p))) return done(data, p);
+      break;
   }
-  return need_more(data, end);
+  return std::nullopt;
 }
 
 }  // namespace walnut::memcache
+
+// The one copy of feed()'s loop, with step() in it (see proto/parser_loop.h).
+template class walnut::proto::ParserCore<
+    walnut::memcache::ResponseParser, walnut::memcache::ResponseState,
+    walnut::memcache::ResponseProgress, walnut::proto::ResponseParser>;

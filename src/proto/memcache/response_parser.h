@@ -19,13 +19,12 @@ struct ResponseLimits {
   uint32_t max_line = 64 * 1024;
 };
 
-// The states of ResponseParser's machine (ParserCore needs them before the class).
+// The states of ResponseParser's machine inside a reply (ParserCore needs
+// them before the class, and adds where a reply ends).
 enum class ResponseState : uint8_t {
   kLine,    // a line's text, up to its CR
   kLineLf,  // LF after that CR
   kData,    // the data block and its CRLF
-  kDone,
-  kError,
 };
 
 // What the current line's first word makes of it.
@@ -62,12 +61,12 @@ struct ResponseProgress : LineProgress {
   std::string_view why_;        // what line_byte() and friends refused
 };
 
-class ResponseParser final : public proto::ParserCore<ResponseState, proto::ResponseParser>,
-                             private ResponseProgress {
+class ResponseParser final
+    : public proto::ParserCore<ResponseParser, ResponseState, ResponseProgress,
+                               proto::ResponseParser> {
  public:
   explicit ResponseParser(const ResponseLimits& limits = {});
 
-  void reset() override;
   // After kDone: "ERROR", "CLIENT_ERROR ..." or "SERVER_ERROR ...".
   bool is_error_reply() const override { return is_error_; }
 
@@ -83,8 +82,9 @@ class ResponseParser final : public proto::ParserCore<ResponseState, proto::Resp
   const std::vector<Value>& values() const { return values_; }
 
  private:
-  proto::ParseResult run(const char* data, const char* end) override;
-
+  friend ParserCore;
+  [[gnu::always_inline]] inline StepResult step(const char* data, const char*& p, const char* end);
+  void clear_vectors();
 
   bool line_byte(char c, uint64_t at);
   bool word_ended();

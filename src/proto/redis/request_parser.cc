@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "proto/parse_errors.h"
+#include "proto/parser_loop.h"
 
 namespace walnut::redis {
 
@@ -42,16 +43,7 @@ inline bool is_inline_space(char c) {
 
 }  // namespace
 
-// Token space is reserved by the first request's argument count, not here:
-// an idle connection should cost as little as possible.
-RequestParser::RequestParser(const RequestLimits& limits)
-    : ParserCore(State::kStart), limits_(limits) {}
-
-void RequestParser::reset() {
-  reset_core(State::kStart);
-  proto::clear_keeping(tokens_, kKeptTokens);
-  static_cast<RequestProgress&>(*this) = {};
-}
+void RequestParser::clear_vectors() { proto::clear_keeping(tokens_, kKeptTokens); }
 
 // A multibulk of `count` arguments: each opens with '$'.
 void RequestParser::expect_args(uint64_t count) {
@@ -60,89 +52,83 @@ void RequestParser::expect_args(uint64_t count) {
   state_ = State::kDollar;
 }
 
-proto::ParseResult RequestParser::run(const char* data, const char* end) {
-  const char* p = data;
-  while (p < end) {
-    switch (state_) {
-      case State::kStart: {
-        if (*p != '*') {
-          inline_ = true;
-          state_ = State::kInline;
-          return feed_inline(data, p, end);
-        }
-        ++p;
-        // The usual case: the whole count line is here; take it in one step.
-        uint64_t count = 0;
-        if (const char* after = resp::scan_number_line(p, end, limits_.max_args, &count)) {
-          p = after;
-          if (count == 0) return done(data, p);  // "*0": nothing to do
-          expect_args(count);
-          break;
-        }
-        state_ = State::kCount;
-        break;
-      }
-
-      case State::kCount:
-        if (!part_ended(number_.read(&p, end, limits_.max_args, kMaxNegativeCount), kBadCount)) {
-          break;
-        }
-        // Redis skips "*0" and "*-n" without a reply; so does the caller,
-        // seeing zero tokens.
-        if (number_.negative || number_.value == 0) return done(data, p);
-        expect_args(number_.value);
-        break;
-
-      case State::kDollar: {
-        if (*p != '$') return fail(data, p, proto::byte_error("expected '$', got", *p));
-        // The usual case: the whole argument is here; take it in one step.
-        uint64_t n = 0;
-        if (const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &n)) {
-          if (too_large(offset(data, payload) + n + 2)) {
-            return fail(data, payload, proto::kRequestTooLarge);  // where the slow path stops too
-          }
-          const auto avail = static_cast<uint64_t>(end - payload);
-          if (avail >= 2 && avail - 2 >= n && payload[n] == '\r' && payload[n + 1] == '\n') {
-            tokens_.push_back({offset(data, payload), n});
-            p = payload + n + 2;
-            if (--args_left_ == 0) return done(data, p);
-            break;
-          }
-        }
-        ++p;
-        number_ = {};
-        state_ = State::kBulkLen;
-        break;
-      }
-
-      case State::kBulkLen:
-        // No '-' here: a request's arguments are never nil.
-        if (!part_ended(number_.read(&p, end, limits_.max_bulk, 0), proto::kBadBulkLength)) {
-          break;
-        }
-        if (too_large(offset(data, p) + number_.value + 2)) {
-          return fail(data, p, proto::kRequestTooLarge);
-        }
-        tokens_.push_back({offset(data, p), number_.value});
-        payload_.start(number_.value);
-        state_ = State::kPayload;
-        break;
-
-      case State::kPayload:
-        if (!part_ended(payload_.skip(&p, end), proto::kBadPayloadEnd)) break;
-        if (--args_left_ == 0) return done(data, p);
-        state_ = State::kDollar;
-        break;
-
-      case State::kInline:
+RequestParser::StepResult RequestParser::step(const char* data, const char*& p,
+                                              const char* end) {
+  switch (state_) {
+    case State::kStart: {
+      if (*p != '*') {
+        inline_ = true;
+        state_ = State::kInline;
         return feed_inline(data, p, end);
-
-      case State::kDone:
-      case State::kError:
-        return stopped_at(data, p);  // a part reader failed at p
+      }
+      ++p;
+      // The usual case: the whole count line is here; take it in one step.
+      uint64_t count = 0;
+      if (const char* after = resp::scan_number_line(p, end, limits_.max_args, &count)) {
+        p = after;
+        if (count == 0) return done(data, p);  // "*0": nothing to do
+        expect_args(count);
+        break;
+      }
+      state_ = State::kCount;
+      break;
     }
+
+    case State::kCount:
+      if (!part_ended(number_.read(&p, end, limits_.max_args, kMaxNegativeCount), kBadCount)) {
+        break;
+      }
+      // Redis skips "*0" and "*-n" without a reply; so does the caller,
+      // seeing zero tokens.
+      if (number_.negative || number_.value == 0) return done(data, p);
+      expect_args(number_.value);
+      break;
+
+    case State::kDollar: {
+      if (*p != '$') return fail(data, p, proto::byte_error("expected '$', got", *p));
+      // The usual case: the whole argument is here; take it in one step.
+      uint64_t n = 0;
+      if (const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &n)) {
+        if (too_large(offset(data, payload) + n + 2)) {
+          return fail(data, payload, proto::kRequestTooLarge);  // where the slow path stops too
+        }
+        const auto avail = static_cast<uint64_t>(end - payload);
+        if (avail >= 2 && avail - 2 >= n && payload[n] == '\r' && payload[n + 1] == '\n') {
+          tokens_.push_back({offset(data, payload), n});
+          p = payload + n + 2;
+          if (--args_left_ == 0) return done(data, p);
+          break;
+        }
+      }
+      ++p;
+      number_ = {};
+      state_ = State::kBulkLen;
+      break;
+    }
+
+    case State::kBulkLen:
+      // No '-' here: a request's arguments are never nil.
+      if (!part_ended(number_.read(&p, end, limits_.max_bulk, 0), proto::kBadBulkLength)) {
+        break;
+      }
+      if (too_large(offset(data, p) + number_.value + 2)) {
+        return fail(data, p, proto::kRequestTooLarge);
+      }
+      tokens_.push_back({offset(data, p), number_.value});
+      payload_.start(number_.value);
+      state_ = State::kPayload;
+      break;
+
+    case State::kPayload:
+      if (!part_ended(payload_.skip(&p, end), proto::kBadPayloadEnd)) break;
+      if (--args_left_ == 0) return done(data, p);
+      state_ = State::kDollar;
+      break;
+
+    case State::kInline:
+      return feed_inline(data, p, end);
   }
-  return need_more(data, end);
+  return std::nullopt;
 }
 
 // The inline line starts at the message's first byte, so pos_ (plus what this
@@ -179,3 +165,8 @@ proto::ParseResult RequestParser::feed_inline(const char* data, const char* p,
 }
 
 }  // namespace walnut::redis
+
+// The one copy of feed()'s loop, with step() in it (see proto/parser_loop.h).
+template class walnut::proto::ParserCore<
+    walnut::redis::RequestParser, walnut::redis::RequestState,
+    walnut::redis::RequestProgress, walnut::proto::RequestParser>;

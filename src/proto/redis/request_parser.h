@@ -20,7 +20,8 @@ struct RequestLimits {
   uint64_t max_request = UINT64_MAX;         // a whole request's bytes
 };
 
-// The states of RequestParser's machine (ParserCore needs them before the class).
+// The states of RequestParser's machine inside a message (ParserCore needs
+// them before the class, and adds where a message ends).
 enum class RequestState : uint8_t {
   kStart,       // first byte decides: '*' multibulk, anything else inline
   kCount,       // the rest of "*<count>\r\n"
@@ -28,8 +29,6 @@ enum class RequestState : uint8_t {
   kBulkLen,     // the rest of "$<len>\r\n"
   kPayload,     // argument bytes and their CRLF
   kInline,      // inside an inline line
-  kDone,
-  kError,
 };
 
 // Where RequestParser is inside the current message: every field goes back
@@ -43,21 +42,23 @@ struct RequestProgress {
   uint64_t token_start_ = 0;     // inline: offset of the open token
 };
 
-class RequestParser final : public proto::ParserCore<RequestState, proto::RequestParser>,
-                            private RequestProgress {
+class RequestParser final
+    : public proto::ParserCore<RequestParser, RequestState, RequestProgress, proto::RequestParser> {
  public:
-  explicit RequestParser(const RequestLimits& limits = {});
+  // Token space is reserved by the first request's argument count, not here:
+  // an idle connection should cost as little as possible.
+  explicit RequestParser(const RequestLimits& limits = {}) : limits_(limits) {}
 
   // feed(): kDone with consumed == bytes up to and including the final CRLF of the
   // message. An empty inline line ("\r\n" or "\n") is a complete message
   // with zero tokens, which the caller discards.
 
-  void reset() override;
-
   bool is_inline() const { return inline_; }
 
  private:
-  proto::ParseResult run(const char* data, const char* end) override;
+  friend ParserCore;
+  [[gnu::always_inline]] inline StepResult step(const char* data, const char*& p, const char* end);
+  void clear_vectors();
 
   void expect_args(uint64_t count);
   proto::ParseResult feed_inline(const char* data, const char* p,

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "proto/parse_errors.h"
+#include "proto/parser_loop.h"
 
 namespace walnut::redis {
 
@@ -39,16 +40,13 @@ constexpr uint32_t kReservedDepth = 1024;
 
 }  // namespace
 
-ResponseParser::ResponseParser(const ResponseLimits& limits)
-    : ParserCore(State::kType), limits_(limits) {
+ResponseParser::ResponseParser(const ResponseLimits& limits) : limits_(limits) {
   stack_.reserve(std::min(limits_.max_depth, kReservedDepth));
 }
 
-void ResponseParser::reset() {
-  reset_core(State::kType);
+void ResponseParser::clear_vectors() {
   proto::clear_keeping(elements_, kKeptElements);
   stack_.clear();
-  static_cast<ResponseProgress&>(*this) = {};
 }
 
 std::string_view ResponseParser::number_error() const {
@@ -132,118 +130,116 @@ bool ResponseParser::skip_whole_bulks(const char* data, const char*& p, const ch
   return false;
 }
 
-proto::ParseResult ResponseParser::run(const char* data, const char* end) {
-  const char* p = data;
-
-  while (p < end) {
-    switch (state_) {
-      case State::kType: {
-        if (!stack_.empty() && *p == '$') {
-          // The usual case inside an array (MGET, LRANGE, HGETALL): whole
-          // bulk strings and nils one after another, taken without going
-          // through the states.
-          if (skip_whole_bulks(data, p, end)) return done(data, p);
-          if (p == end) break;
-        }
-        const char c = *p;
-        if (stack_.size() == 1) element_start_ = offset(data, p);
-        switch (c) {
-          case '+':
-          case '-':
-            line_len_ = 0;
-            state_ = State::kLine;
-            break;
-          case ':':
-            number_max_ = kMaxInteger;
-            state_ = State::kNumber;
-            break;
-          case '$':
-            number_max_ = limits_.max_bulk;
-            state_ = State::kNumber;
-            break;
-          case '*':
-            // Empty and nil arrays count too: depth is about the grammar,
-            // not about what happens to need a stack slot.
-            if (stack_.size() >= limits_.max_depth) return fail(data, p, kTooDeep);
-            // array_count() is signed: never accept a count it cannot hold.
-            number_max_ = std::min(limits_.max_elements, kMaxInteger);
-            state_ = State::kNumber;
-            break;
-          default:
-            return fail(data, p, proto::byte_error("unknown reply type", *p));
-        }
-        if (stack_.empty()) type_ = c;
-        kind_ = c;
-        number_ = {};
-        ++p;
-        if (state_ == State::kNumber) {
-          // The usual case: the whole number line is here; take it in one
-          // step. A '-' allows what the slow path allows after one.
-          const char* q = p;
-          uint64_t max = number_max_;
-          if (q < end && *q == '-') {
-            ++q;
-            max = negative_max(kind_);
-          }
-          const char* after = resp::scan_number_line(q, end, max, &number_.value);
-          // "-0" is left to the slow path, which reports it.
-          if (after != nullptr && (q == p || number_.value != 0)) {
-            number_.negative = q != p;
-            p = after;
-            if (number_done(offset(data, p))) return done(data, p);
-            break;
-          }
-        }
-        break;
+ResponseParser::StepResult ResponseParser::step(const char* data, const char*& p,
+                                                const char* end) {
+  switch (state_) {
+    case State::kType: {
+      if (!stack_.empty() && *p == '$') {
+        // The usual case inside an array (MGET, LRANGE, HGETALL): whole
+        // bulk strings and nils one after another, taken without going
+        // through the states.
+        if (skip_whole_bulks(data, p, end)) return done(data, p);
+        if (p == end) break;
       }
-
-      case State::kLine: {
-        // Error replies can be long: scan with memchr, count, keep nothing.
-        const auto n = static_cast<uint64_t>(end - p);
-        const uint64_t budget = limits_.max_bulk - line_len_;
-        const auto scan = static_cast<size_t>(std::min(n, budget));
-        const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
-        const size_t text = cr ? static_cast<size_t>(cr - p) : scan;
-        if (const auto* lf = static_cast<const char*>(std::memchr(p, '\n', text))) {
-          return fail(data, lf, proto::kBadLineEnd);
-        }
-        line_len_ += text;
-        p += text;
-        if (cr == nullptr && p < end && *p != '\r') {
-          // Out of budget and the next byte is more text, not the end.
-          return fail(data, p, kLineTooLong);
-        }
-        if (p < end) {
-          ++p;  // the CR
-          state_ = State::kLineLf;
-        }
-        break;
+      const char c = *p;
+      if (stack_.size() == 1) element_start_ = offset(data, p);
+      switch (c) {
+        case '+':
+        case '-':
+          line_len_ = 0;
+          state_ = State::kLine;
+          break;
+        case ':':
+          number_max_ = kMaxInteger;
+          state_ = State::kNumber;
+          break;
+        case '$':
+          number_max_ = limits_.max_bulk;
+          state_ = State::kNumber;
+          break;
+        case '*':
+          // Empty and nil arrays count too: depth is about the grammar,
+          // not about what happens to need a stack slot.
+          if (stack_.size() >= limits_.max_depth) return fail(data, p, kTooDeep);
+          // array_count() is signed: never accept a count it cannot hold.
+          number_max_ = std::min(limits_.max_elements, kMaxInteger);
+          state_ = State::kNumber;
+          break;
+        default:
+          return fail(data, p, proto::byte_error("unknown reply type", *p));
       }
-
-      case State::kLineLf:
-        if (*p != '\n') return fail(data, p, proto::kBadLineEnd);
-        ++p;
-        if (value_done(offset(data, p))) return done(data, p);
-        break;
-
-      case State::kNumber:
-        if (!part_ended(number_.read(&p, end, number_max_, negative_max(kind_)), number_error())) {
+      if (stack_.empty()) type_ = c;
+      kind_ = c;
+      number_ = {};
+      ++p;
+      if (state_ == State::kNumber) {
+        // The usual case: the whole number line is here; take it in one
+        // step. A '-' allows what the slow path allows after one.
+        const char* q = p;
+        uint64_t max = number_max_;
+        if (q < end && *q == '-') {
+          ++q;
+          max = negative_max(kind_);
+        }
+        const char* after = resp::scan_number_line(q, end, max, &number_.value);
+        // "-0" is left to the slow path, which reports it.
+        if (after != nullptr && (q == p || number_.value != 0)) {
+          number_.negative = q != p;
+          p = after;
+          if (number_done(offset(data, p))) return done(data, p);
           break;
         }
-        if (number_done(offset(data, p))) return done(data, p);
-        break;
-
-      case State::kPayload:
-        if (!part_ended(payload_.skip(&p, end), proto::kBadPayloadEnd)) break;
-        if (value_done(offset(data, p))) return done(data, p);
-        break;
-
-      case State::kDone:
-      case State::kError:
-        return stopped_at(data, p);  // a part reader failed at p
+      }
+      break;
     }
+
+    case State::kLine: {
+      // Error replies can be long: scan with memchr, count, keep nothing.
+      const auto n = static_cast<uint64_t>(end - p);
+      const uint64_t budget = limits_.max_bulk - line_len_;
+      const auto scan = static_cast<size_t>(std::min(n, budget));
+      const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
+      const size_t text = cr ? static_cast<size_t>(cr - p) : scan;
+      if (const auto* lf = static_cast<const char*>(std::memchr(p, '\n', text))) {
+        return fail(data, lf, proto::kBadLineEnd);
+      }
+      line_len_ += text;
+      p += text;
+      if (cr == nullptr && p < end && *p != '\r') {
+        // Out of budget and the next byte is more text, not the end.
+        return fail(data, p, kLineTooLong);
+      }
+      if (p < end) {
+        ++p;  // the CR
+        state_ = State::kLineLf;
+      }
+      break;
+    }
+
+    case State::kLineLf:
+      if (*p != '\n') return fail(data, p, proto::kBadLineEnd);
+      ++p;
+      if (value_done(offset(data, p))) return done(data, p);
+      break;
+
+    case State::kNumber:
+      if (!part_ended(number_.read(&p, end, number_max_, negative_max(kind_)), number_error())) {
+        break;
+      }
+      if (number_done(offset(data, p))) return done(data, p);
+      break;
+
+    case State::kPayload:
+      if (!part_ended(payload_.skip(&p, end), proto::kBadPayloadEnd)) break;
+      if (value_done(offset(data, p))) return done(data, p);
+      break;
   }
-  return need_more(data, end);
+  return std::nullopt;
 }
 
 }  // namespace walnut::redis
+
+// The one copy of feed()'s loop, with step() in it (see proto/parser_loop.h).
+template class walnut::proto::ParserCore<
+    walnut::redis::ResponseParser, walnut::redis::ResponseState,
+    walnut::redis::ResponseProgress, walnut::proto::ResponseParser>;

@@ -21,15 +21,14 @@ struct ResponseLimits {
   uint64_t max_elements = 1ull << 32;        // one array's element count
 };
 
-// The states of ResponseParser's machine (ParserCore needs them before the class).
+// The states of ResponseParser's machine inside a reply (ParserCore needs
+// them before the class, and adds where a reply ends).
 enum class ResponseState : uint8_t {
   kType,       // type byte of the next value
   kLine,       // text of a '+' or '-' line
   kLineLf,     // LF after that line's CR
   kNumber,     // the rest of a number line after ':', '$' or '*' (kind_ says which)
   kPayload,    // bulk bytes and their CRLF
-  kDone,
-  kError,
 };
 
 // Where ResponseParser is inside the current reply: every field goes back
@@ -45,12 +44,12 @@ struct ResponseProgress {
   uint64_t element_start_ = 0;  // offset of the open top-level element
 };
 
-class ResponseParser final : public proto::ParserCore<ResponseState, proto::ResponseParser>,
-                             private ResponseProgress {
+class ResponseParser final
+    : public proto::ParserCore<ResponseParser, ResponseState, ResponseProgress,
+                               proto::ResponseParser> {
  public:
   explicit ResponseParser(const ResponseLimits& limits = {});
 
-  void reset() override;
   bool is_error_reply() const override { return type_ == '-'; }
 
   // After kDone: the first byte of the reply ('+', '-', ':', '$', '*').
@@ -63,7 +62,9 @@ class ResponseParser final : public proto::ParserCore<ResponseState, proto::Resp
   const std::vector<proto::Span>& elements() const { return elements_; }
 
  private:
-  proto::ParseResult run(const char* data, const char* end) override;
+  friend ParserCore;
+  [[gnu::always_inline]] inline StepResult step(const char* data, const char*& p, const char* end);
+  void clear_vectors();
 
   bool skip_whole_bulks(const char* data, const char*& p, const char* end);
   bool number_done(uint64_t end_offset);
