@@ -6,6 +6,7 @@
 #include <string>
 
 #include "proto/memcache/commands.h"
+#include "proto/parse_chain.h"
 
 namespace walnut::memcache {
 
@@ -169,42 +170,47 @@ void MemcacheProtocol::coalesce(Msg& parent) const {
       return;
     }
   }
-  // Each part's VALUE blocks, found by parsing its reply again; only split
-  // requests pay for this.
-  std::vector<std::vector<ResponseParser::Value>> values(parent.fragments.size());
-  for (size_t i = 0; i < parent.fragments.size(); ++i) {
-    ResponseParser parser(response_limits_);
-    parser.set_record_values(true);
-    proto::ParseResult r{proto::ParseStatus::kNeedMore, 0};
-    for (const buffer::Slice& s : parent.fragments[i]->reply.slices()) {
-      r = parser.feed(s.mbuf->data() + s.offset, s.len);
-      if (r.status != proto::ParseStatus::kNeedMore) break;
-    }
-    if (r.status != proto::ParseStatus::kDone) {
+  MergeScratch& m = merge_scratch_;
+  m.values.clear();
+  m.first.clear();
+  for (const Msg* part : parent.fragments) {
+    m.first.push_back(static_cast<uint32_t>(m.values.size()));
+    if (!record_values(*part)) {
       set_reply(parent, "SERVER_ERROR unexpected reply from server to a split request",
                 true, mbufs());
       return;
     }
-    values[i] = parser.values();
   }
+  m.first.push_back(static_cast<uint32_t>(m.values.size()));
   // memcached answers hits in request order and skips misses: walk each
   // part's values with a cursor, matching the client's keys in order.
-  std::vector<size_t> cursor(parent.fragments.size(), 0);
-  std::string a, b;
+  m.cursor.assign(m.first.begin(), m.first.end() - 1);
   for (size_t k = 0; k < parent.key_places.size(); ++k) {
-    uint32_t f = parent.key_places[k].fragment;
-    if (cursor[f] >= values[f].size()) continue;
-    const ResponseParser::Value& v = values[f][cursor[f]];
+    const uint32_t f = parent.key_places[k].fragment;
+    if (m.cursor[f] >= m.first[f + 1]) continue;
+    const ResponseParser::Value& v = m.values[m.cursor[f]];
     const buffer::MbufChain& reply = parent.fragments[f]->reply;
     const proto::Span& key = parent.keys[k];
-    if (reply.view(v.key.offset, v.key.len, a) !=
-        parent.request.view(key.offset, key.len, b)) {
+    if (reply.view(v.key.offset, v.key.len, m.key_bytes) !=
+        parent.request.view(key.offset, key.len, m.wanted_bytes)) {
       continue;  // a miss
     }
     parent.reply.append(reply, v.block.offset, v.block.len);
-    ++cursor[f];
+    ++m.cursor[f];
   }
   parent.reply.append_copy(mbufs(), "END\r\n");
+}
+
+// Appends a part's VALUE blocks to the scratch list, found by parsing its
+// reply again; only split requests pay for this.
+bool MemcacheProtocol::record_values(const Msg& part) const {
+  ResponseParser& parser = merge_scratch_.parser;
+  parser.reset();
+  parser.set_record_values(true);
+  if (proto::parse_chain(parser, part.reply).status != proto::ParseStatus::kDone) return false;
+  merge_scratch_.values.insert(merge_scratch_.values.end(), parser.values().begin(),
+                               parser.values().end());
+  return true;
 }
 
 }  // namespace walnut::memcache

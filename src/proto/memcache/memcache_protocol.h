@@ -11,6 +11,18 @@
 
 namespace walnut::memcache {
 
+// What merging a split retrieval needs, kept by the protocol between merges
+// so that merging allocates nothing once the vectors have grown (as
+// redis::MergeScratch).
+struct MergeScratch {
+  explicit MergeScratch(const ResponseLimits& limits) : parser(limits) {}
+  ResponseParser parser;                     // finds a part's VALUE blocks
+  std::vector<ResponseParser::Value> values; // every part's values, in order
+  std::vector<uint32_t> first;               // where each part's values start
+  std::vector<uint32_t> cursor;              // each part's next unmatched value
+  std::string key_bytes, wanted_bytes;       // keys that straddle mbufs, copied
+};
+
 class MemcacheProtocol final
     : public proto::ProtocolWithParsers<RequestParser, RequestLimits, ResponseParser, ResponseLimits> {
  public:
@@ -21,7 +33,8 @@ class MemcacheProtocol final
                              .protocol_error = "CLIENT_ERROR ",
                              .health_check = "version\r\n",
                              .handshake = {}},
-                            request_limits, response_limits) {}
+                            request_limits, response_limits),
+        merge_scratch_(response_limits) {}
 
   // proto::Protocol's verbs, whose parameters are named and explained there.
   void stats_reply(proto::Msg&, const proto::StatLines&) const override;
@@ -32,6 +45,9 @@ class MemcacheProtocol final
  private:
   bool keys_ok(proto::Msg& msg) const;
   proto::Action classify_local(proto::Msg& msg, const std::string& name) const;
+  bool record_values(const proto::Msg& part) const;
+
+  mutable MergeScratch merge_scratch_;
 };
 
 }  // namespace walnut::memcache

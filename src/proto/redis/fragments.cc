@@ -5,6 +5,7 @@
 #include <string>
 
 #include "proto/command.h"
+#include "proto/parse_chain.h"
 #include "proto/redis/redis_protocol.h"
 
 namespace walnut::redis {
@@ -105,12 +106,10 @@ struct ArrayMerge {
     ResponseParser& parser = scratch.parser;
     parser.reset();
     parser.set_record_elements(true);
-    proto::ParseResult r{proto::ParseStatus::kNeedMore, 0};
-    for (const buffer::Slice& s : part.reply.slices()) {
-      r = parser.feed(s.mbuf->data() + s.offset, s.len);
-      if (r.status != proto::ParseStatus::kNeedMore) break;
+    if (proto::parse_chain(parser, part.reply).status != proto::ParseStatus::kDone ||
+        parser.type() != '*') {
+      return false;
     }
-    if (r.status != proto::ParseStatus::kDone || parser.type() != '*') return false;
     scratch.elements.insert(scratch.elements.end(), parser.elements().begin(),
                             parser.elements().end());
     return true;

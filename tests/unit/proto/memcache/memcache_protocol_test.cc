@@ -145,6 +145,28 @@ TEST_F(MemcacheProtocolTest, AFailedPartFailsTheWholeReply) {
   EXPECT_TRUE(msg_.reply_is_error);
 }
 
+// The protocol keeps its merge scratch (parser, value lists, cursors)
+// between merges: a merge after a larger one, and after one with a
+// malformed part, sees none of what came before.
+TEST_F(MemcacheProtocolTest, MergesOneAfterAnotherShareNothing) {
+  ASSERT_EQ(classify("get a b c d\r\n"), Action::kFragment);
+  part({0, 2}, "VALUE a 0 1\r\n1\r\nVALUE c 0 1\r\n3\r\nEND\r\n");
+  part({1, 3}, "VALUE b 0 1\r\n2\r\nVALUE d 0 1\r\n4\r\nEND\r\n");
+  EXPECT_EQ(merged(), "VALUE a 0 1\r\n1\r\nVALUE b 0 1\r\n2\r\nVALUE c 0 1\r\n3\r\n"
+                      "VALUE d 0 1\r\n4\r\nEND\r\n");
+
+  ASSERT_EQ(classify("get x y\r\n"), Action::kFragment);
+  part({0}, "VALUE x 0 1\r\n1\r\nEND\r\n");
+  part({1}, "VALUE y 0 2\r\nyyy\r\nEND\r\n");  // a bad data chunk
+  EXPECT_EQ(merged(), "SERVER_ERROR unexpected reply from server to a split request\r\n");
+
+  ASSERT_EQ(classify("get x y\r\n"), Action::kFragment);
+  part({0}, "END\r\n");
+  part({1}, "VALUE y 0 2\r\nyy\r\nEND\r\n");
+  EXPECT_EQ(merged(), "VALUE y 0 2\r\nyy\r\nEND\r\n");
+  EXPECT_FALSE(msg_.reply_is_error);
+}
+
 TEST_F(MemcacheProtocolTest, ErrorReplies) {
   Msg m;
   protocol_.error_reply(m, "Connection refused");
