@@ -131,4 +131,36 @@ int connect_result(int fd) {
   return err;
 }
 
+namespace {
+
+std::string end_text(int fd, bool peer) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  auto* sa = reinterpret_cast<sockaddr*>(&ss);
+  if ((peer ? getpeername(fd, sa, &len) : getsockname(fd, sa, &len)) != 0) return "?:0";
+  char buf[INET6_ADDRSTRLEN] = "";
+  switch (ss.ss_family) {
+    case AF_INET: {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
+      inet_ntop(AF_INET, &in->sin_addr, buf, sizeof buf);
+      return std::string(buf) + ":" + std::to_string(ntohs(in->sin_port));
+    }
+    case AF_INET6: {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+      inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
+      return "[" + std::string(buf) + "]:" + std::to_string(ntohs(in6->sin6_port));
+    }
+    case AF_UNIX:
+      if (peer) return end_text(fd, false);
+      return std::string(reinterpret_cast<const sockaddr_un*>(&ss)->sun_path) + ":0";
+    default:
+      return "?:0";
+  }
+}
+
+}  // namespace
+
+std::string peer_text(int fd) { return end_text(fd, true); }
+std::string local_text(int fd) { return end_text(fd, false); }
+
 }  // namespace walnut::net

@@ -68,6 +68,13 @@ int connect_to(const Address& addr);
 // After a connect in progress became writable: 0, or the connect's errno.
 int connect_result(int fd);
 
+// A connected socket's two ends as Redis writes them in CLIENT LIST:
+// "ip:port", "[v6]:port", or "path:0" on a unix socket (whose client end has
+// no name: both ends show the listener's path); "?:0" if the kernel will not
+// say.
+std::string peer_text(int fd);
+std::string local_text(int fd);
+
 bool set_nonblocking(int fd);
 void set_tcp_nodelay(int fd);
 void set_keepalive(int fd);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "buffer/mbuf_pool.h"
+#include "proto/client_session.h"
 #include "proto/msg.h"
 #include "proto/parse.h"
 #include "proto/reply_line.h"
@@ -26,11 +27,6 @@ enum class Action : uint8_t {
   kReplyClose,  // a local reply, then close the client (QUIT)
   kDiscard,     // nothing to answer (an empty inline line)
   kStats,       // answer with walnut's own statistics (see stats_reply)
-};
-
-// What a protocol remembers about one client between its requests.
-struct ClientSession {
-  bool authenticated = false;
 };
 
 // Statistics as (name, value) pairs, for stats_reply().

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/dcheck.h"
 #include "common/log.h"
+#include "net/socket.h"
 #include "proto/command.h"
 #include "proxy/context.h"
 #include "proxy/pool_stats.h"
@@ -35,6 +36,13 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
       reader_(ctx.mbufs()),
       output_limit_(static_cast<uint64_t>(pool.spec().client_output_limit)),
       reply_estimate_(output_limit_ / kFirstWindow) {
+  // Every connection counts once in total_connections: its value now is
+  // unique, like Redis's client ids.
+  session_.id = ctx.totals().total_connections;
+  session_.fd = fd;
+  session_.addr = net::peer_text(fd);
+  session_.laddr = net::local_text(fd);
+  session_.connected_ms = now_ms();
   watch();
 }
 

@@ -101,7 +101,7 @@ TEST_F(RedisCommandsLocal, UnsupportedCommandsAreRefusedAndTheConnectionStays) {
       {"BLPOP", "keep", "0"}, {"BRPOP", "keep", "0"}, {"BLMOVE", "a", "b", "LEFT", "RIGHT", "0"},
       {"KEYS", "*"},        {"SCAN", "0"},          {"CLUSTER", "INFO"},
       {"CONFIG", "GET", "maxmemory"},               {"FLUSHALL"},
-      {"INFO"},             {"CLIENT", "LIST"},     {"MONITOR"},
+      {"INFO"},             {"MONITOR"},
       {"SHUTDOWN"},         {"FlushAll", "ASYNC"},  {"ShutDown", "NOSAVE"},
   };
   for (const Args& cmd : refused) {
@@ -114,6 +114,51 @@ TEST_F(RedisCommandsLocal, UnsupportedCommandsAreRefusedAndTheConnectionStays) {
   EXPECT_EQ(c.call({"GET", "keep"}), bulk("me"));
   Client direct(server_->port());
   EXPECT_EQ(direct.call({"GET", "keep"}), bulk("me"));
+}
+
+// The HELLO map's value for `field` (raw RESP), from the array `raw`.
+std::string hello_field(const std::string& raw, const std::string& field) {
+  Reply r = parse(raw);
+  for (size_t i = 0; i + 1 < r.items.size(); i += 2) {
+    if (parse(r.items[i]).text == field) return r.items[i + 1];
+  }
+  return "";
+}
+
+TEST_F(RedisCommandsLocal, HelloAndClientAnswerForTheCallingConnection) {
+  Client a(walnut_->port());
+  Client b(walnut_->port());
+  const std::string hello = a.call({"HELLO", "2", "SETNAME", "alpha"});
+  ASSERT_EQ(parse(hello).type, '*') << printable(hello);
+  ASSERT_EQ(parse(hello).items.size(), 14u) << printable(hello);
+  EXPECT_EQ(hello_field(hello, "server"), bulk("redis"));
+  EXPECT_EQ(hello_field(hello, "proto"), ":2\r\n");
+  EXPECT_EQ(hello_field(hello, "id"), a.call({"CLIENT", "ID"}));
+  EXPECT_NE(a.call({"CLIENT", "ID"}), b.call({"CLIENT", "ID"})) << "ids are per connection";
+
+  EXPECT_EQ(a.call({"CLIENT", "GETNAME"}), bulk("alpha"));
+  EXPECT_EQ(b.call({"CLIENT", "GETNAME"}), "$-1\r\n") << "names are per connection";
+  const std::string info = parse(a.call({"CLIENT", "INFO"})).text;
+  EXPECT_NE(info.find(" addr=127.0.0.1:"), std::string::npos) << info;
+  EXPECT_NE(info.find(" laddr=127.0.0.1:" + std::to_string(walnut_->port()) + " "),
+            std::string::npos)
+      << info;
+  EXPECT_NE(info.find(" name=alpha "), std::string::npos) << info;
+  EXPECT_EQ(parse(a.call({"CLIENT", "LIST"})).text,
+            info.substr(0, info.find(" cmd=")) + " cmd=client|list" +
+                info.substr(info.find(" user=")));
+
+  // The name stays with walnut: the server's connections are shared.
+  Client direct(server_->port());
+  const std::string server_list = parse(direct.call({"CLIENT", "LIST"})).text;
+  EXPECT_EQ(server_list.find("name=alpha"), std::string::npos) << server_list;
+
+  // HELLO 3 is refused with NOPROTO; a client then falls back to RESP2 on
+  // the same connection.
+  EXPECT_EQ(b.call({"HELLO", "3"}),
+            "-NOPROTO unsupported protocol version: walnut speaks RESP2 (HELLO 2)\r\n");
+  EXPECT_EQ(b.call({"SET", "hello3", "fell back"}), "+OK\r\n");
+  EXPECT_EQ(b.call({"GET", "hello3"}), bulk("fell back"));
 }
 
 TEST_F(RedisCommandsLocal, WrongArityIsRefusedAndTheConnectionStays) {
@@ -204,6 +249,20 @@ TEST_F(RedisCommandsAuth, RightPasswordUnlocksTheConnection) {
   Client user(walnut_->port());
   EXPECT_EQ(user.call({"AUTH", "default", "secret"}), "+OK\r\n");
   EXPECT_EQ(user.call({"GET", "authed"}), bulk("yes"));
+}
+
+TEST_F(RedisCommandsAuth, HelloAuthUnlocksTheConnection) {
+  Client c(walnut_->port());
+  EXPECT_EQ(c.call({"HELLO", "2"}).rfind("-NOAUTH HELLO must be called with the client already "
+                                         "authenticated",
+                                         0),
+            0u);
+  EXPECT_EQ(c.call({"HELLO", "2", "AUTH", "default", "wrong"}),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(c.call({"GET", "k"}), kNoAuth);
+  EXPECT_EQ(parse(c.call({"HELLO", "2", "AUTH", "default", "secret"})).items.size(), 14u);
+  EXPECT_EQ(c.call({"SET", "hello-auth", "yes"}), "+OK\r\n");
+  EXPECT_EQ(c.call({"GET", "hello-auth"}), bulk("yes"));
 }
 
 TEST_F(RedisCommandsAuth, PoolWithoutPasswordRefusesAuth) {

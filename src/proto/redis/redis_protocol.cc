@@ -10,6 +10,7 @@
 
 #include "proto/command.h"
 #include "proto/redis/commands.h"
+#include "proto/redis/connection_commands.h"
 
 namespace walnut::redis {
 
@@ -119,7 +120,7 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
     return Action::kReply;
   }
   if (!options_.auth.empty() && !session.authenticated &&
-      cmd->name != "auth" && cmd->name != "quit") {
+      cmd->name != "auth" && cmd->name != "quit" && cmd->name != "hello") {
     set_error(msg, "NOAUTH Authentication required.", mbufs());
     return Action::kReply;
   }
@@ -139,6 +140,10 @@ Action RedisProtocol::local_reply(Msg& msg, proto::ClientSession& session) const
     auth_reply(msg, session);
   } else if (name == "select") {
     select_reply(msg);
+  } else if (name == "hello") {
+    hello_reply(msg, session, {.password = options_.auth, .db = options_.db}, mbufs());
+  } else if (name == "client") {
+    client_reply(msg, session, options_.db, mbufs());
   } else if (name == "echo") {
     set_bulk(msg, msg.tokens[1], mbufs());
   } else if (msg.tokens.size() > 2) {  // ping

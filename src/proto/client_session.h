@@ -1,0 +1,30 @@
+// ClientSession: what a protocol knows of one client connection between its
+// requests. The proxy fills in the connection's facts when the client
+// connects; the protocol keeps what the client said about itself (its name,
+// its library) and answers HELLO and CLIENT from here, without a server.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace walnut::proto {
+
+struct ClientSession {
+  bool authenticated = false;
+
+  // The connection, as Redis's CLIENT INFO shows it.
+  uint64_t id = 0;             // unique in this process, from 1
+  int fd = -1;
+  std::string addr;            // the client's end: "ip:port", "[v6]:port", "path:0"
+  std::string laddr;           // walnut's end, same form
+  uint64_t connected_ms = 0;   // now_ms() when accepted, for the age
+
+  // What the client said about itself (CLIENT SETNAME / SETINFO, HELLO).
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  bool no_evict = false;       // CLIENT NO-EVICT: remembered and shown
+  bool no_touch = false;       // CLIENT NO-TOUCH: remembered and shown
+};
+
+}  // namespace walnut::proto
