@@ -45,6 +45,7 @@ void connection_script(Script& x) {
   x({"CLIENT", "ID", "extra"});
   x({"CLIENT", "GETNAME", "extra"});
   x({"CLIENT", "frobnicate"});
+  x({"INFO", "nosuchsection"});
 }
 
 void strings_script(Script& x) {

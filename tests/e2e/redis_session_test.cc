@@ -101,7 +101,7 @@ TEST_F(RedisCommandsLocal, UnsupportedCommandsAreRefusedAndTheConnectionStays) {
       {"BLPOP", "keep", "0"}, {"BRPOP", "keep", "0"}, {"BLMOVE", "a", "b", "LEFT", "RIGHT", "0"},
       {"KEYS", "*"},        {"SCAN", "0"},          {"CLUSTER", "INFO"},
       {"CONFIG", "GET", "maxmemory"},               {"FLUSHALL"},
-      {"INFO"},             {"MONITOR"},
+      {"MONITOR"},
       {"SHUTDOWN"},         {"FlushAll", "ASYNC"},  {"ShutDown", "NOSAVE"},
   };
   for (const Args& cmd : refused) {
@@ -159,6 +159,24 @@ TEST_F(RedisCommandsLocal, HelloAndClientAnswerForTheCallingConnection) {
             "-NOPROTO unsupported protocol version: walnut speaks RESP2 (HELLO 2)\r\n");
   EXPECT_EQ(b.call({"SET", "hello3", "fell back"}), "+OK\r\n");
   EXPECT_EQ(b.call({"GET", "hello3"}), bulk("fell back"));
+}
+
+TEST_F(RedisCommandsLocal, InfoGivesWalnutsOwnNumbersInRedisSections) {
+  Client a(walnut_->port());
+  Client b(walnut_->port());
+  ASSERT_EQ(b.call({"SET", "info-k", "v"}), "+OK\r\n");
+  const Reply info = parse(a.call({"INFO"}));
+  ASSERT_EQ(info.type, '$') << info.text;
+  EXPECT_EQ(info.text.rfind("# Server\r\nredis_version:", 0), 0u) << info.text;
+  EXPECT_NE(info.text.find("\r\nconnected_clients:2\r\n"), std::string::npos) << info.text;
+  EXPECT_NE(info.text.find("\r\n# Stats\r\n"), std::string::npos) << info.text;
+  EXPECT_NE(info.text.find("\r\nprocess_id:" + std::to_string(walnut_->process().pid()) + "\r\n"),
+            std::string::npos)
+      << info.text;
+  const Reply server = parse(a.call({"INFO", "SERVER"}));
+  EXPECT_EQ(server.text.rfind("# Server\r\n", 0), 0u) << server.text;
+  EXPECT_EQ(server.text.find("# Clients"), std::string::npos) << server.text;
+  EXPECT_EQ(a.call({"PING"}), "+PONG\r\n");
 }
 
 TEST_F(RedisCommandsLocal, WrongArityIsRefusedAndTheConnectionStays) {

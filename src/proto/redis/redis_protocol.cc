@@ -11,6 +11,7 @@
 #include "proto/command.h"
 #include "proto/redis/commands.h"
 #include "proto/redis/connection_commands.h"
+#include "proto/redis/info_reply.h"
 
 namespace walnut::redis {
 
@@ -140,6 +141,8 @@ Action RedisProtocol::local_reply(Msg& msg, proto::ClientSession& session) const
     auth_reply(msg, session);
   } else if (name == "select") {
     select_reply(msg);
+  } else if (name == "info") {
+    return Action::kStats;  // the pool's numbers come in stats_reply()
   } else if (name == "hello") {
     hello_reply(msg, session, {.password = options_.auth, .db = options_.db}, mbufs());
   } else if (name == "client") {
@@ -251,8 +254,12 @@ bool RedisProtocol::find_keys(Msg& msg) const {
 }
 
 void RedisProtocol::stats_reply(Msg& msg, const proto::StatLines& stats) const {
-  std::string body;
-  for (const auto& [name, value] : stats) body += name + ":" + value + "\r\n";
+  std::vector<std::string> sections;
+  std::string scratch;
+  for (size_t i = 1; i < msg.tokens.size(); ++i) {
+    sections.push_back(lower(msg.request.view(msg.tokens[i].offset, msg.tokens[i].len, scratch)));
+  }
+  const std::string body = info_text(sections, stats);
   msg.reply.clear();
   msg.reply.append_copy(mbufs(), "$" + std::to_string(body.size()) + "\r\n" + body + "\r\n");
   msg.reply_is_error = false;

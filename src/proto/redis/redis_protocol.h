@@ -35,7 +35,8 @@ class RedisProtocol final
 
   // proto::Protocol's verbs, whose parameters are named and explained there.
   proto::Action classify(proto::Msg&, proto::ClientSession&) const override;
-  // INFO's form: "name:value" lines in one bulk string.
+  // INFO's form: Redis's sections of "name:value" lines in one bulk string,
+  // those the INFO request in `msg` names (see info_reply.h).
   void stats_reply(proto::Msg&, const proto::StatLines&) const override;
   void build_fragment(const proto::Msg&, const std::vector<uint32_t>&, proto::Msg&) const override;
   void coalesce(proto::Msg&) const override;
