@@ -12,6 +12,7 @@ enum class CommandKind : uint8_t {
   kRead,         // reads keys; several keys must live on one server
   kWrite,        // writes keys; several keys must live on one server
   kMultiKey,     // may be split into one sub-request per server
+  kAllServers,   // keyless, sent to every server of the pool, replies merged
   kLocal,        // answered by walnut itself
   kUnsupported,  // cannot work through a sharding proxy
 };
@@ -22,6 +23,8 @@ enum class Merge : uint8_t {
   kOrdered,  // one value per key, in the client's key order (MGET, get)
   kSum,    // integers added up (DEL, EXISTS, ...)
   kAllOk,  // +OK when every part says +OK (MSET)
+  kConcat,     // the parts' arrays one after another (KEYS)
+  kAnyNonNull, // one part's reply that is not null, else null (RANDOMKEY)
 };
 
 struct CommandInfo {
@@ -42,11 +45,14 @@ namespace table_names {
 inline constexpr CommandKind R = CommandKind::kRead;
 inline constexpr CommandKind W = CommandKind::kWrite;
 inline constexpr CommandKind M = CommandKind::kMultiKey;
+inline constexpr CommandKind A = CommandKind::kAllServers;
 inline constexpr CommandKind L = CommandKind::kLocal;
 inline constexpr CommandKind U = CommandKind::kUnsupported;
 inline constexpr Merge kOrdered = Merge::kOrdered;
 inline constexpr Merge kSum = Merge::kSum;
 inline constexpr Merge kAllOk = Merge::kAllOk;
+inline constexpr Merge kConcat = Merge::kConcat;
+inline constexpr Merge kAnyNonNull = Merge::kAnyNonNull;
 }  // namespace table_names
 
 }  // namespace walnut::proto

@@ -23,6 +23,7 @@ enum class Action : uint8_t {
   kForward,     // route by msg.keys (or anywhere when there are none); all
                 // keys must live on one server
   kFragment,    // route by msg.keys; may be split per server
+  kAllServers,  // one part to every server of the pool, merged by coalesce()
   kReply,       // msg.reply holds a local reply
   kReplyClose,  // a local reply, then close the client (QUIT)
   kDiscard,     // nothing to answer (an empty inline line)

@@ -171,6 +171,9 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
     case proto::Action::kFragment:
       pool_.forwarder().forward_split(msg);
       break;
+    case proto::Action::kAllServers:
+      pool_.forwarder().forward_everywhere(msg);
+      break;
   }
   // Forwarding stops, not only reading: the requests already read wait in
   // the buffer, so their replies cannot pile up past the limit.

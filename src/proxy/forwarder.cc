@@ -128,6 +128,24 @@ void Forwarder::forward_split(Request* msg) {
   }
 }
 
+void Forwarder::forward_everywhere(Request* msg) {
+  const size_t n = servers_.size();
+  if (n == 1) {
+    send_to(servers_[0].get(), msg);  // the server's own reply
+    return;
+  }
+  msg->join.wait_for(this, msg, static_cast<uint32_t>(n));
+  for (size_t s = 0; s < n; ++s) {
+    Request* part = ctx_.requests().get();
+    part->waiter = &msg->join;
+    part->command = msg->command;
+    part->request.append(msg->request, 0, msg->request.size());  // shared, not copied
+    msg->fragments.push_back(part);
+  }
+  counters_.fragments += n;
+  for (size_t s = 0; s < n; ++s) send_to(servers_[s].get(), msg->fragment(s));
+}
+
 void Forwarder::send_to(Server* server, Request* msg) {
   std::string error;
   ServerConn* conn = server->conn(&error);

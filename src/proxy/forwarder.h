@@ -42,6 +42,10 @@ class Forwarder : private NonCopyable {
   // A multi-key request: whole when its keys share a server, else as one
   // fragment per server.
   void forward_split(Request* msg);
+  // Sends `msg` whole to every server of the pool (ejected ones too: their
+  // part fails, and so the whole reply, rather than count part of the
+  // keyspace as all of it); the protocol merges the replies.
+  void forward_everywhere(Request* msg);
   // Every fragment of `parent` has its reply (FragmentJoin calls this).
   void fragments_joined(Request* parent);
 

@@ -605,6 +605,15 @@ std::vector<Step> multi_key_script() {
   x({"MGET", "{e}a", "{e}b"});
   x({"DEL", "{m}a", "{m}b", "{m}c", "{m}d"});
   x({"EXISTS", "{m}a", "{l}1", "{l}2", "{r}e"});
+
+  // Sent to every server and merged: the pool answers as one keyspace.
+  x({"DBSIZE"});
+  x({"KEYS", "*"}, kSorted);
+  x({"KEYS", "*-mk-key"}, kSorted);
+  x({"KEYS", "no-such-*"});
+  x({"RANDOMKEY"}, kShape);
+  x({"DBSIZE", "extra"});
+  x({"KEYS"});
   return x.steps;
 }
 

@@ -319,6 +319,54 @@ TEST_F(RedisCommandsFragmentation, DeadBackendFailsTheWholeRequestWithOneError) 
   EXPECT_EQ(other.call({"GET", live_key}), bulk(live_value));
   EXPECT_EQ(c.call(mget_live), "*" + std::to_string(live) + "\r\n" + want_live)
       << "the first client too";
+
+  // A command sent to every server fails whole too: a count or key list of
+  // two servers out of three would be a wrong answer.
+  for (const Args& everywhere : {Args{"DBSIZE"}, Args{"KEYS", "*"}, Args{"RANDOMKEY"}}) {
+    err = c.call(everywhere);
+    EXPECT_EQ(err.rfind("-ERR ", 0), 0u) << show(everywhere) << ": " << printable(err);
+    EXPECT_EQ(err.find("\r\n"), err.size() - 2) << show(everywhere) << ": " << printable(err);
+  }
+  EXPECT_EQ(c.call({"PING"}), "+PONG\r\n");
+}
+
+TEST_F(RedisCommandsFragmentation, DbsizeKeysAndRandomkeyCoverEveryServer) {
+  TempDir dir;
+  RedisServer s0(dir), s1(dir), s2(dir);
+  std::vector<int> ports = {s0.port(), s1.port(), s2.port()};
+  Walnut w(dir, pool_yaml("all", ports, kSharded));
+  Client c(w.port());
+  EXPECT_EQ(c.call({"DBSIZE"}), ":0\r\n");
+  EXPECT_EQ(c.call({"KEYS", "*"}), "*0\r\n");
+  EXPECT_EQ(c.call({"RANDOMKEY"}), "$-1\r\n");
+
+  std::vector<std::string> keys;
+  for (int i = 0; i < 30; ++i) {
+    keys.push_back(spread_key("all", i));
+    ASSERT_EQ(c.call({"SET", keys.back(), "v"}), "+OK\r\n");
+  }
+  std::vector<int> where = locate(ports, keys);
+  ASSERT_EQ(std::set<int>(where.begin(), where.end()).size(), 3u);
+  EXPECT_EQ(c.call({"DBSIZE"}), ":30\r\n");
+  Reply all = parse(c.call({"KEYS", "*"}));
+  ASSERT_EQ(all.type, '*');
+  std::vector<std::string> got;
+  for (const std::string& item : all.items) got.push_back(parse(item).text);
+  EXPECT_TRUE(same_multiset(got, keys));
+
+  // RANDOMKEY finds the keys of a server even when the others have none.
+  Client only(s2.port());
+  for (int i = 0; i < 30; ++i) {
+    if (where[i] != 2) {
+      ASSERT_EQ(c.call({"DEL", keys[i]}), ":1\r\n");
+    }
+  }
+  for (int round = 0; round < 6; ++round) {
+    Reply key = parse(c.call({"RANDOMKEY"}));
+    ASSERT_EQ(key.type, '$');
+    ASSERT_FALSE(key.null) << "round " << round;
+    EXPECT_EQ(only.call({"EXISTS", key.text}), ":1\r\n") << key.text;
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Splitting a multi-key Redis request per server and merging the parts'
-// replies. Each merge strategy (ordered array, integer sum, all-OK) is its
+// replies. Each merge strategy (ordered array, integer sum, all-OK, arrays
+// one after another, any non-null) is its
 // own small type; the command table says which one a command uses.
 #include <charconv>
 #include <string>
@@ -116,6 +117,49 @@ struct ArrayMerge {
   }
 };
 
+// KEYS: every part's array, one after another.
+struct ConcatMerge {
+  static void merge(Msg& parent, MergeScratch& scratch, buffer::MbufPool& pool) {
+    scratch.elements.clear();
+    scratch.first.clear();
+    for (const Msg* part : parent.fragments) {
+      scratch.first.push_back(static_cast<uint32_t>(scratch.elements.size()));
+      if (!ArrayMerge::split_array(*part, scratch)) {
+        unexpected(parent, pool);
+        return;
+      }
+    }
+    append_header(parent.reply, '*', static_cast<long long>(scratch.elements.size()), pool);
+    for (size_t f = 0; f < parent.fragments.size(); ++f) {
+      const size_t end = f + 1 < scratch.first.size() ? scratch.first[f + 1]
+                                                      : scratch.elements.size();
+      for (size_t e = scratch.first[f]; e < end; ++e) {
+        parent.reply.append(parent.fragments[f]->reply, scratch.elements[e].offset,
+                            scratch.elements[e].len);
+      }
+    }
+  }
+};
+
+// RANDOMKEY: a key from one of the servers that has any. The part to look at
+// first turns with each merge, so that no server's keys are favoured.
+struct AnyNonNullMerge {
+  static void merge(Msg& parent, uint32_t* turn, buffer::MbufPool& pool) {
+    static constexpr std::string_view kNull = "$-1\r\n";
+    std::string scratch;
+    const size_t n = parent.fragments.size();
+    const size_t start = (*turn)++ % n;
+    for (size_t i = 0; i < n; ++i) {
+      const Msg* part = parent.fragments[(start + i) % n];
+      if (part->reply.view(0, part->reply.size(), scratch) != kNull) {
+        parent.reply.append(part->reply, 0, part->reply.size());
+        return;
+      }
+    }
+    parent.reply.append_copy(pool, kNull);
+  }
+};
+
 // DEL, UNLINK, TOUCH, EXISTS: the parts' counts added up.
 struct SumMerge {
   static void merge(Msg& parent, buffer::MbufPool& pool) {
@@ -185,6 +229,12 @@ void RedisProtocol::coalesce(Msg& parent) const {
       break;
     case proto::Merge::kAllOk:
       AllOkMerge::merge(parent, mbufs());
+      break;
+    case proto::Merge::kConcat:
+      ConcatMerge::merge(parent, merge_scratch_, mbufs());
+      break;
+    case proto::Merge::kAnyNonNull:
+      AnyNonNullMerge::merge(parent, &merge_scratch_.turn, mbufs());
       break;
     case proto::Merge::kNone:
       unexpected(parent, mbufs());

@@ -126,6 +126,7 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
     return Action::kReply;
   }
   if (cmd->kind == CommandKind::kLocal) return local_reply(msg, session);
+  if (cmd->kind == CommandKind::kAllServers) return Action::kAllServers;
   if (!find_keys(msg)) return Action::kReply;
   return cmd->kind == CommandKind::kMultiKey ? Action::kFragment
                                              : Action::kForward;

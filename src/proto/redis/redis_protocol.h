@@ -18,6 +18,7 @@ struct MergeScratch {
   ResponseParser parser;                // finds a part's array elements
   std::vector<proto::Span> elements;    // every part's elements, in order
   std::vector<uint32_t> first;          // where each part's elements start
+  uint32_t turn = 0;                    // RANDOMKEY: the part to look at first
 };
 
 // What a pool's configuration asks of the protocol.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,61 @@ TEST_F(RedisFragments, ArrayMergeRestoresClientOrderWithDuplicatesAndNils) {
   part({1, 3}, "*2\r\n$3\r\nvbb\r\n$-1\r\n");
   EXPECT_EQ(merged(), "*4\r\n$2\r\nva\r\n$3\r\nvbb\r\n$2\r\nva\r\n$-1\r\n");
   EXPECT_FALSE(parent_.reply_is_error);
+}
+
+// Commands sent to every server: the parts carry the whole request; the
+// proxy makes them, so here each part is only its reply.
+class RedisEveryServer : public RedisFragments {
+ protected:
+  std::string merged_over(const std::string& wire, const std::vector<std::string>& replies) {
+    parent_.recycle();
+    parts_.clear();
+    RequestParser parser;
+    EXPECT_EQ(parser.feed(wire.data(), wire.size()).status, proto::ParseStatus::kDone);
+    parent_.request.append_copy(pool_, wire);
+    parent_.tokens = parser.tokens();
+    EXPECT_EQ(protocol_.classify(parent_, session_), proto::Action::kAllServers) << wire;
+    for (const std::string& reply : replies) {
+      parts_.push_back(std::make_unique<Msg>());
+      parts_.back()->reply.append_copy(pool_, reply);
+      parts_.back()->reply_is_error = !reply.empty() && reply[0] == '-';
+      parent_.fragments.push_back(parts_.back().get());
+    }
+    return merged();
+  }
+};
+
+TEST_F(RedisEveryServer, DbsizeAddsTheServersCounts) {
+  EXPECT_EQ(merged_over("DBSIZE\r\n", {":3\r\n", ":0\r\n", ":12\r\n"}), ":15\r\n");
+}
+
+TEST_F(RedisEveryServer, KeysPutsTheArraysOneAfterAnother) {
+  EXPECT_EQ(merged_over("*2\r\n$4\r\nKEYS\r\n$1\r\n*\r\n",
+                        {"*2\r\n$1\r\na\r\n$2\r\nbb\r\n", "*0\r\n", "*1\r\n$3\r\nccc\r\n"}),
+            "*3\r\n$1\r\na\r\n$2\r\nbb\r\n$3\r\nccc\r\n");
+  EXPECT_EQ(merged_over("KEYS x*\r\n", {"*0\r\n", "*0\r\n"}), "*0\r\n");
+  EXPECT_EQ(merged_over("KEYS *\r\n", {"*0\r\n", ":1\r\n"}),
+            "-ERR unexpected reply from server to a split request\r\n");
+}
+
+TEST_F(RedisEveryServer, RandomkeyTakesAKeyFromAServerThatHasOne) {
+  for (int round = 0; round < 4; ++round) {
+    EXPECT_EQ(merged_over("RANDOMKEY\r\n", {"$-1\r\n", "$2\r\nk2\r\n", "$-1\r\n"}),
+              "$2\r\nk2\r\n");
+  }
+  EXPECT_EQ(merged_over("RANDOMKEY\r\n", {"$-1\r\n", "$-1\r\n"}), "$-1\r\n");
+  // With keys on two servers, successive merges look at each first in turn.
+  std::set<std::string> seen;
+  for (int round = 0; round < 4; ++round) {
+    seen.insert(merged_over("RANDOMKEY\r\n", {"$1\r\na\r\n", "$1\r\nb\r\n"}));
+  }
+  EXPECT_EQ(seen.size(), 2u);
+}
+
+TEST_F(RedisEveryServer, OneFailedServerFailsTheWhole) {
+  EXPECT_EQ(merged_over("DBSIZE\r\n", {":3\r\n", "-ERR Connection refused\r\n"}),
+            "-ERR Connection refused\r\n");
+  EXPECT_TRUE(parent_.reply_is_error);
 }
 
 TEST_F(RedisFragments, SumMergeAddsCounts) {
