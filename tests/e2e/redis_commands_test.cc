@@ -267,11 +267,21 @@ TEST_F(RedisCommandsFragmentation, OneTwoHundredAndThousandKeysMatchOneRedis) {
   EXPECT_EQ(w.call({"PING"}), "+PONG\r\n");
 }
 
-TEST_F(RedisCommandsFragmentation, DeadBackendFailsTheWholeRequestWithOneError) {
+// Three fresh redis-servers and a sharded walnut pool over them, for one test.
+struct ThreeServerPool {
+  explicit ThreeServerPool(const std::string& name)
+      : s0(dir), s1(dir), s2(dir), ports{s0.port(), s1.port(), s2.port()},
+        walnut(dir, pool_yaml(name, ports, kSharded)) {}
   TempDir dir;
-  RedisServer s0(dir), s1(dir), s2(dir);
-  std::vector<int> ports = {s0.port(), s1.port(), s2.port()};
-  Walnut w(dir, pool_yaml("dead", ports, kSharded));
+  RedisServer s0, s1, s2;
+  std::vector<int> ports;
+  Walnut walnut;
+};
+
+TEST_F(RedisCommandsFragmentation, DeadBackendFailsTheWholeRequestWithOneError) {
+  ThreeServerPool pool("dead");
+  const std::vector<int>& ports = pool.ports;
+  Walnut& w = pool.walnut;
   Client c(w.port());
   std::vector<std::string> keys;
   Args mset = {"MSET"}, mget_all = {"MGET"};
@@ -302,7 +312,7 @@ TEST_F(RedisCommandsFragmentation, DeadBackendFailsTheWholeRequestWithOneError) 
   std::set<int> live_servers(where.begin(), where.end());
   ASSERT_EQ(live_servers.size(), 3u) << "60 keys should reach all three servers";
 
-  s0.process().stop();
+  pool.s0.process().stop();
 
   // One error for the whole request, answered before the PING behind it.
   c.send_raw(encode(mget_all) + encode({"PING"}));
@@ -331,11 +341,9 @@ TEST_F(RedisCommandsFragmentation, DeadBackendFailsTheWholeRequestWithOneError) 
 }
 
 TEST_F(RedisCommandsFragmentation, DbsizeKeysAndRandomkeyCoverEveryServer) {
-  TempDir dir;
-  RedisServer s0(dir), s1(dir), s2(dir);
-  std::vector<int> ports = {s0.port(), s1.port(), s2.port()};
-  Walnut w(dir, pool_yaml("all", ports, kSharded));
-  Client c(w.port());
+  ThreeServerPool pool("all");
+  const std::vector<int>& ports = pool.ports;
+  Client c(pool.walnut.port());
   EXPECT_EQ(c.call({"DBSIZE"}), ":0\r\n");
   EXPECT_EQ(c.call({"KEYS", "*"}), "*0\r\n");
   EXPECT_EQ(c.call({"RANDOMKEY"}), "$-1\r\n");
@@ -355,7 +363,7 @@ TEST_F(RedisCommandsFragmentation, DbsizeKeysAndRandomkeyCoverEveryServer) {
   EXPECT_TRUE(same_multiset(got, keys));
 
   // RANDOMKEY finds the keys of a server even when the others have none.
-  Client only(s2.port());
+  Client only(pool.s2.port());
   for (int i = 0; i < 30; ++i) {
     if (where[i] != 2) {
       ASSERT_EQ(c.call({"DEL", keys[i]}), ":1\r\n");

@@ -78,16 +78,10 @@ void unexpected(Msg& parent, buffer::MbufPool& pool) {
 // protocol between merges so that merging allocates nothing.
 struct ArrayMerge {
   static void merge(Msg& parent, MergeScratch& scratch, buffer::MbufPool& pool) {
-    scratch.elements.clear();
-    scratch.first.clear();
-    for (const Msg* part : parent.fragments) {
-      scratch.first.push_back(static_cast<uint32_t>(scratch.elements.size()));
-      if (!split_array(*part, scratch)) {
-        unexpected(parent, pool);
-        return;
-      }
+    if (!split_arrays(parent, scratch)) {
+      unexpected(parent, pool);
+      return;
     }
-    scratch.first.push_back(static_cast<uint32_t>(scratch.elements.size()));
     append_header(parent.reply, '*', static_cast<long long>(parent.key_places.size()), pool);
     for (const Msg::KeyPlace& place : parent.key_places) {
       const uint32_t at = scratch.first[place.fragment] + place.position;
@@ -99,6 +93,20 @@ struct ArrayMerge {
       const proto::Span& e = scratch.elements[at];
       parent.reply.append(parent.fragments[place.fragment]->reply, e.offset, e.len);
     }
+  }
+
+  // Every part's elements into scratch.elements, part f's from
+  // scratch.first[f] up to scratch.first[f + 1]; false when a part's reply
+  // is not an array.
+  static bool split_arrays(const Msg& parent, MergeScratch& scratch) {
+    scratch.elements.clear();
+    scratch.first.clear();
+    for (const Msg* part : parent.fragments) {
+      scratch.first.push_back(static_cast<uint32_t>(scratch.elements.size()));
+      if (!split_array(*part, scratch)) return false;
+    }
+    scratch.first.push_back(static_cast<uint32_t>(scratch.elements.size()));
+    return true;
   }
 
   // Finds the top-level elements of a part's reply by parsing it again; only
@@ -120,20 +128,13 @@ struct ArrayMerge {
 // KEYS: every part's array, one after another.
 struct ConcatMerge {
   static void merge(Msg& parent, MergeScratch& scratch, buffer::MbufPool& pool) {
-    scratch.elements.clear();
-    scratch.first.clear();
-    for (const Msg* part : parent.fragments) {
-      scratch.first.push_back(static_cast<uint32_t>(scratch.elements.size()));
-      if (!ArrayMerge::split_array(*part, scratch)) {
-        unexpected(parent, pool);
-        return;
-      }
+    if (!ArrayMerge::split_arrays(parent, scratch)) {
+      unexpected(parent, pool);
+      return;
     }
     append_header(parent.reply, '*', static_cast<long long>(scratch.elements.size()), pool);
     for (size_t f = 0; f < parent.fragments.size(); ++f) {
-      const size_t end = f + 1 < scratch.first.size() ? scratch.first[f + 1]
-                                                      : scratch.elements.size();
-      for (size_t e = scratch.first[f]; e < end; ++e) {
+      for (size_t e = scratch.first[f]; e < scratch.first[f + 1]; ++e) {
         parent.reply.append(parent.fragments[f]->reply, scratch.elements[e].offset,
                             scratch.elements[e].len);
       }
