@@ -147,6 +147,7 @@ const KeyRule kRules[] = {
     {"redis", KeyType::boolean, nullptr, &PoolSpec::redis},
     {"redis_auth", KeyType::custom, nullptr, nullptr, set_redis_auth},
     {"redis_db", KeyType::non_negative, &PoolSpec::redis_db},
+    {"redis_allow_flush", KeyType::boolean, nullptr, &PoolSpec::redis_allow_flush},
     {"preconnect", KeyType::boolean, nullptr, &PoolSpec::preconnect},
     {"auto_eject_hosts", KeyType::boolean, nullptr, &PoolSpec::auto_eject_hosts},
     {"server_connections", KeyType::positive, &PoolSpec::server_connections},

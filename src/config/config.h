@@ -62,6 +62,9 @@ struct PoolSpec {
   bool redis = false;
   std::string redis_auth;
   int redis_db = 0;
+  // FLUSHDB and FLUSHALL empty every server of the pool: refused unless
+  // the pool says so (walnut-only).
+  bool redis_allow_flush = false;
   bool preconnect = false;
   bool auto_eject_hosts = false;
   int server_connections = 1;

@@ -269,9 +269,9 @@ TEST_F(RedisCommandsFragmentation, OneTwoHundredAndThousandKeysMatchOneRedis) {
 
 // Three fresh redis-servers and a sharded walnut pool over them, for one test.
 struct ThreeServerPool {
-  explicit ThreeServerPool(const std::string& name)
+  explicit ThreeServerPool(const std::string& name, const std::string& extra = "")
       : s0(dir), s1(dir), s2(dir), ports{s0.port(), s1.port(), s2.port()},
-        walnut(dir, pool_yaml(name, ports, kSharded)) {}
+        walnut(dir, pool_yaml(name, ports, kSharded + extra)) {}
   TempDir dir;
   RedisServer s0, s1, s2;
   std::vector<int> ports;
@@ -362,6 +362,13 @@ TEST_F(RedisCommandsFragmentation, DbsizeKeysAndRandomkeyCoverEveryServer) {
   for (const std::string& item : all.items) got.push_back(parse(item).text);
   EXPECT_TRUE(same_multiset(got, keys));
 
+  // FLUSHDB and FLUSHALL would empty every server: refused, nothing flushed.
+  EXPECT_EQ(c.call({"FLUSHDB"}),
+            "-ERR FLUSHDB refused: it would empty every server of this walnut pool; "
+            "'redis_allow_flush: true' on the pool allows it\r\n");
+  EXPECT_EQ(c.call({"FLUSHALL", "ASYNC"}).rfind("-ERR FLUSHALL refused: ", 0), 0u);
+  EXPECT_EQ(c.call({"DBSIZE"}), ":30\r\n");
+
   // RANDOMKEY finds the keys of a server even when the others have none.
   Client only(pool.s2.port());
   for (int i = 0; i < 30; ++i) {
@@ -374,6 +381,20 @@ TEST_F(RedisCommandsFragmentation, DbsizeKeysAndRandomkeyCoverEveryServer) {
     ASSERT_EQ(key.type, '$');
     ASSERT_FALSE(key.null) << "round " << round;
     EXPECT_EQ(only.call({"EXISTS", key.text}), ":1\r\n") << key.text;
+  }
+}
+
+TEST_F(RedisCommandsFragmentation, FlushGoesToEveryServerWhenThePoolAllowsIt) {
+  ThreeServerPool pool("flush", "  redis_allow_flush: true\n");
+  Client c(pool.walnut.port());
+  for (const Args& flush : {Args{"FLUSHDB"}, Args{"FLUSHALL", "SYNC"}}) {
+    for (int i = 0; i < 30; ++i) ASSERT_EQ(c.call({"SET", spread_key("f", i), "v"}), "+OK\r\n");
+    ASSERT_EQ(c.call({"DBSIZE"}), ":30\r\n");
+    EXPECT_EQ(c.call(flush), "+OK\r\n") << show(flush);
+    for (int port : pool.ports) {
+      Client direct(port);
+      EXPECT_EQ(direct.call({"DBSIZE"}), ":0\r\n") << show(flush) << " on port " << port;
+    }
   }
 }
 

@@ -100,15 +100,20 @@ TEST_F(RedisCommandsLocal, UnsupportedCommandsAreRefusedAndTheConnectionStays) {
       {"MULTI"},            {"EXEC"},               {"WATCH", "keep"},
       {"BLPOP", "keep", "0"}, {"BRPOP", "keep", "0"}, {"BLMOVE", "a", "b", "LEFT", "RIGHT", "0"},
       {"SCAN", "0"},        {"CLUSTER", "INFO"},
-      {"CONFIG", "GET", "maxmemory"},               {"FLUSHALL"},
+      {"CONFIG", "GET", "maxmemory"},
       {"MONITOR"},
-      {"SHUTDOWN"},         {"FlushAll", "ASYNC"},  {"ShutDown", "NOSAVE"},
+      {"SHUTDOWN"},         {"ShutDown", "NOSAVE"},
   };
   for (const Args& cmd : refused) {
     std::string name = cmd[0];
     for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     EXPECT_EQ(c.call(cmd), "-ERR unsupported command '" + name + "'\r\n") << show(cmd);
     EXPECT_EQ(c.call({"PING"}), "+PONG\r\n") << "connection open after " << show(cmd);
+  }
+  // Without redis_allow_flush, FLUSHALL and FLUSHDB are refused too.
+  for (const Args& flush : {Args{"FLUSHALL"}, Args{"FlushAll", "ASYNC"}, Args{"flushdb"}}) {
+    EXPECT_EQ(c.call(flush).rfind("-ERR FLUSH", 0), 0u) << show(flush);
+    EXPECT_EQ(c.call({"PING"}), "+PONG\r\n") << "connection open after " << show(flush);
   }
   // Neither FLUSHALL nor SHUTDOWN reached the server.
   EXPECT_EQ(c.call({"GET", "keep"}), bulk("me"));

@@ -126,7 +126,19 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
     return Action::kReply;
   }
   if (cmd->kind == CommandKind::kLocal) return local_reply(msg, session);
-  if (cmd->kind == CommandKind::kAllServers) return Action::kAllServers;
+  if (cmd->kind == CommandKind::kAllServers) {
+    if (cmd->name.starts_with("flush") && !options_.allow_flush) {
+      std::string upper(cmd->name);
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      set_error(msg,
+                "ERR " + upper +
+                    " refused: it would empty every server of this walnut pool; "
+                    "'redis_allow_flush: true' on the pool allows it",
+                mbufs());
+      return Action::kReply;
+    }
+    return Action::kAllServers;
+  }
   if (!find_keys(msg)) return Action::kReply;
   return cmd->kind == CommandKind::kMultiKey ? Action::kFragment
                                              : Action::kForward;

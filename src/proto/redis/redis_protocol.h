@@ -25,6 +25,7 @@ struct MergeScratch {
 struct PoolOptions {
   std::string auth;  // redis_auth: clients must AUTH with it; sent to servers
   int db = 0;        // redis_db: selected on every server connection
+  bool allow_flush = false;  // redis_allow_flush: FLUSHDB/FLUSHALL go to every server
 };
 
 class RedisProtocol final

@@ -220,6 +220,7 @@ const Case kOnlyWalnutAccepts[] = {
     {"distribution server_name", POOL_HEAD "  distribution: server_name\n  servers:\n"
                                            "    - 127.0.0.1:6379:1 a\n"},
     {"reuseport", POOL_HEAD ONE_SERVER "  reuseport: true\n"},
+    {"redis_allow_flush", POOL_HEAD ONE_SERVER "  redis: true\n  redis_allow_flush: true\n"},
     {"bracketed ipv6 listen", "alpha:\n  listen: '[::1]:22121'\n" ONE_SERVER},
     // nutcracker resolves listen hosts while reading the file; walnut's config
     // resolves nothing, and the name fails later, when walnut starts.

@@ -30,6 +30,7 @@ TEST(ConfigDefaults, AbsentKeysTakeNutcrackerDefaults) {
   EXPECT_FALSE(p.redis);
   EXPECT_EQ(p.redis_auth, "");
   EXPECT_EQ(p.redis_db, 0);
+  EXPECT_FALSE(p.redis_allow_flush);  // walnut's own key
   EXPECT_FALSE(p.preconnect);
   EXPECT_FALSE(p.auto_eject_hosts);
   EXPECT_EQ(p.server_connections, 1);
@@ -52,6 +53,7 @@ TEST(ConfigKeys, EveryKeyWithANonDefaultValue) {
       "  redis: true\n"
       "  redis_auth: hunter2\n"
       "  redis_db: 7\n"
+      "  redis_allow_flush: true\n"
       "  preconnect: true\n"
       "  auto_eject_hosts: true\n"
       "  server_connections: 3\n"
@@ -72,6 +74,7 @@ TEST(ConfigKeys, EveryKeyWithANonDefaultValue) {
   EXPECT_EQ(p.backlog, 1024);
   EXPECT_EQ(p.client_connections, 100);
   EXPECT_TRUE(p.redis);
+  EXPECT_TRUE(p.redis_allow_flush);
   EXPECT_EQ(p.redis_auth, "hunter2");
   EXPECT_EQ(p.redis_db, 7);
   EXPECT_TRUE(p.preconnect);
