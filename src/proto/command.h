@@ -13,6 +13,7 @@ enum class CommandKind : uint8_t {
   kWrite,        // writes keys; several keys must live on one server
   kMultiKey,     // may be split into one sub-request per server
   kAllServers,   // keyless, sent to every server of the pool, replies merged
+  kCursor,       // SCAN: to the server its cursor names, the cursor rewritten
   kLocal,        // answered by walnut itself
   kUnsupported,  // cannot work through a sharding proxy
 };
@@ -25,6 +26,7 @@ enum class Merge : uint8_t {
   kAllOk,  // +OK when every part says +OK (MSET)
   kConcat,     // the parts' arrays one after another (KEYS)
   kAnyNonNull, // one part's reply that is not null, else null (RANDOMKEY)
+  kCursor,     // the one part's [cursor, elements] with the pool's cursor (SCAN)
 };
 
 struct CommandInfo {
@@ -46,6 +48,7 @@ inline constexpr CommandKind R = CommandKind::kRead;
 inline constexpr CommandKind W = CommandKind::kWrite;
 inline constexpr CommandKind M = CommandKind::kMultiKey;
 inline constexpr CommandKind A = CommandKind::kAllServers;
+inline constexpr CommandKind C = CommandKind::kCursor;
 inline constexpr CommandKind L = CommandKind::kLocal;
 inline constexpr CommandKind U = CommandKind::kUnsupported;
 inline constexpr Merge kOrdered = Merge::kOrdered;
@@ -53,6 +56,7 @@ inline constexpr Merge kSum = Merge::kSum;
 inline constexpr Merge kAllOk = Merge::kAllOk;
 inline constexpr Merge kConcat = Merge::kConcat;
 inline constexpr Merge kAnyNonNull = Merge::kAnyNonNull;
+inline constexpr Merge kCursor = Merge::kCursor;
 }  // namespace table_names
 
 }  // namespace walnut::proto

@@ -18,17 +18,31 @@ namespace walnut::proto {
 
 struct CommandInfo;
 
-struct Msg {
+// A Msg's plain values: they reset by one assignment, so a new one cannot be
+// forgotten by recycle().
+struct MsgValues {
+  const CommandInfo* command = nullptr;  // the command table's row
+  bool reply_is_error = false;
+  bool silent = false;  // the client asked for no reply (noreply)
+
+  // SCAN over a pool: the client's cursor (from classify()), and the server
+  // it points into among how many (from the proxy); see proto/scan_cursor.h.
+  struct Cursor {
+    uint64_t value = 0;
+    uint32_t server = 0;
+    uint32_t servers = 0;
+  };
+  Cursor cursor;
+};
+
+struct Msg : MsgValues {
   // The request as received, and what the parser found in it.
   buffer::MbufChain request;
   std::vector<Span> tokens;
-  const CommandInfo* command = nullptr;
   std::vector<Span> keys;  // the keys to route by, filled by classify()
 
   // The reply to send to the client.
   buffer::MbufChain reply;
-  bool reply_is_error = false;
-  bool silent = false;  // the client asked for no reply (noreply)
 
   // A request split over servers: its fragments, one per server, in the
   // order the protocol merges their replies; for each of its keys, which
@@ -40,17 +54,23 @@ struct Msg {
   };
   std::vector<KeyPlace> key_places;
 
-  // Back to a blank state, keeping the vectors' capacity for reuse.
+  // Back to a blank state. The containers are emptied, not replaced, to keep
+  // their capacity for reuse; the static_assert below fails when a member is
+  // added here without being emptied here.
   void recycle() {
+    static_cast<MsgValues&>(*this) = MsgValues{};
     request.clear();
     tokens.clear();
-    command = nullptr;
     keys.clear();
     reply.clear();
-    reply_is_error = silent = false;
     fragments.clear();
     key_places.clear();
   }
 };
+
+static_assert(sizeof(Msg) == sizeof(MsgValues) + 2 * sizeof(buffer::MbufChain) +
+                                 2 * sizeof(std::vector<Span>) + sizeof(std::vector<Msg*>) +
+                                 sizeof(std::vector<Msg::KeyPlace>),
+              "a member added to Msg must be emptied in recycle() and counted here");
 
 }  // namespace walnut::proto

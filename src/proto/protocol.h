@@ -24,6 +24,7 @@ enum class Action : uint8_t {
                 // keys must live on one server
   kFragment,    // route by msg.keys; may be split per server
   kAllServers,  // one part to every server of the pool, merged by coalesce()
+  kCursor,      // one part to the server msg.cursor.value names (SCAN)
   kReply,       // msg.reply holds a local reply
   kReplyClose,  // a local reply, then close the client (QUIT)
   kDiscard,     // nothing to answer (an empty inline line)
@@ -48,6 +49,11 @@ class Protocol {
   // indexes (into parent.keys) are given, in that order.
   virtual void build_fragment(const Msg& parent, const std::vector<uint32_t>& key_indexes,
                               Msg& fragment) const = 0;
+  // Fills `part.request` with `parent`'s request whose cursor (its second
+  // token) is `cursor`. Only for protocols whose classify() says kCursor.
+  virtual void build_cursor_part(const Msg& parent, uint64_t cursor, Msg& part) const {
+    (void)parent, (void)cursor, (void)part;
+  }
   // Once every fragment has its reply: sets parent.reply to the reply the
   // client would have had from one server (or the first failure).
   virtual void coalesce(Msg& parent) const = 0;

@@ -174,6 +174,9 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
     case proto::Action::kAllServers:
       pool_.forwarder().forward_everywhere(msg);
       break;
+    case proto::Action::kCursor:
+      pool_.forwarder().forward_by_cursor(msg);
+      break;
   }
   // Forwarding stops, not only reading: the requests already read wait in
   // the buffer, so their replies cannot pile up past the limit.

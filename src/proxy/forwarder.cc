@@ -2,6 +2,7 @@
 #include "proxy/forwarder.h"
 
 #include "common/log.h"
+#include "proto/scan_cursor.h"
 #include "proxy/context.h"
 #include "proxy/server.h"
 #include "proxy/server_conn.h"
@@ -144,6 +145,29 @@ void Forwarder::forward_everywhere(Request* msg) {
   }
   counters_.fragments += n;
   for (size_t s = 0; s < n; ++s) send_to(servers_[s].get(), msg->fragment(s));
+}
+
+void Forwarder::forward_by_cursor(Request* msg) {
+  const auto n = static_cast<uint32_t>(servers_.size());
+  if (n == 1) {
+    send_to(servers_[0].get(), msg);
+    return;
+  }
+  const uint32_t server = proto::scan_server(msg->cursor.value, n);
+  if (server >= n) {  // not a cursor walnut gave: Redis's answer to one it never gave
+    msg->reply.clear();
+    protocol_.error_reply(*msg, "invalid cursor");
+    deliver(ctx_, msg);
+    return;
+  }
+  msg->cursor.server = server;
+  msg->cursor.servers = n;
+  msg->join.wait_for(this, msg, 1);
+  Request* part = ctx_.requests().get();
+  part->waiter = &msg->join;
+  protocol_.build_cursor_part(*msg, proto::scan_server_cursor(msg->cursor.value, n), *part);
+  msg->fragments.push_back(part);
+  send_to(servers_[server].get(), part);
 }
 
 void Forwarder::send_to(Server* server, Request* msg) {

@@ -46,6 +46,9 @@ class Forwarder : private NonCopyable {
   // part fails, and so the whole reply, rather than count part of the
   // keyspace as all of it); the protocol merges the replies.
   void forward_everywhere(Request* msg);
+  // SCAN: to the server msg->cursor names, with that server's own cursor
+  // (proto/scan_cursor.h); one server's pool passes it through unchanged.
+  void forward_by_cursor(Request* msg);
   // Every fragment of `parent` has its reply (FragmentJoin calls this).
   void fragments_joined(Request* parent);
 

@@ -384,6 +384,48 @@ TEST_F(RedisCommandsFragmentation, DbsizeKeysAndRandomkeyCoverEveryServer) {
   }
 }
 
+// Every key once, from a SCAN that walks the servers one after another
+// with the cursors walnut gives.
+TEST_F(RedisCommandsFragmentation, ScanWalksEveryServerWithOneCursor) {
+  ThreeServerPool pool("scan");
+  Client c(pool.walnut.port());
+  std::vector<std::string> keys;
+  for (int i = 0; i < 200; ++i) {
+    keys.push_back(spread_key(i % 2 == 0 ? "scan-even" : "scan-odd", i));
+    ASSERT_EQ(c.call({"SET", keys.back(), "v"}), "+OK\r\n");
+  }
+  std::vector<int> where = locate(pool.ports, keys);
+  ASSERT_EQ(std::set<int>(where.begin(), where.end()).size(), 3u);
+
+  auto scan_all = [&c](const Args& options, int* calls) {
+    std::vector<std::string> seen;
+    std::string cursor = "0";
+    *calls = 0;
+    do {
+      Args scan = {"SCAN", cursor};
+      scan.insert(scan.end(), options.begin(), options.end());
+      Reply r = parse(c.call(scan));
+      if (r.type != '*' || r.items.size() != 2) {
+        ADD_FAILURE() << show(scan) << ": " << r.text;
+        break;
+      }
+      cursor = parse(r.items[0]).text;
+      for (const std::string& item : parse(r.items[1]).items) seen.push_back(parse(item).text);
+    } while (cursor != "0" && ++*calls < 1000);
+    return seen;
+  };
+  int calls = 0;
+  EXPECT_TRUE(same_multiset(scan_all({"COUNT", "7"}, &calls), keys));
+  EXPECT_GT(calls, 3) << "several calls per server at COUNT 7";
+  std::vector<std::string> even;
+  for (size_t i = 0; i < keys.size(); i += 2) even.push_back(keys[i]);
+  EXPECT_TRUE(same_multiset(scan_all({"MATCH", "*scan-even*", "COUNT", "50"}, &calls), even));
+
+  EXPECT_EQ(c.call({"SCAN", "3"}), "-ERR invalid cursor\r\n") << "server 3 of three";
+  EXPECT_EQ(c.call({"SCAN", "x"}), "-ERR invalid cursor\r\n");
+  EXPECT_EQ(c.call({"PING"}), "+PONG\r\n");
+}
+
 TEST_F(RedisCommandsFragmentation, FlushGoesToEveryServerWhenThePoolAllowsIt) {
   ThreeServerPool pool("flush", "  redis_allow_flush: true\n");
   Client c(pool.walnut.port());

@@ -99,7 +99,7 @@ TEST_F(RedisCommandsLocal, UnsupportedCommandsAreRefusedAndTheConnectionStays) {
       {"SUBSCRIBE", "ch"},  {"PSUBSCRIBE", "p*"},   {"PUBLISH", "ch", "m"},
       {"MULTI"},            {"EXEC"},               {"WATCH", "keep"},
       {"BLPOP", "keep", "0"}, {"BRPOP", "keep", "0"}, {"BLMOVE", "a", "b", "LEFT", "RIGHT", "0"},
-      {"SCAN", "0"},        {"CLUSTER", "INFO"},
+      {"CLUSTER", "INFO"},
       {"CONFIG", "GET", "maxmemory"},
       {"MONITOR"},
       {"SHUTDOWN"},         {"ShutDown", "NOSAVE"},
@@ -182,6 +182,19 @@ TEST_F(RedisCommandsLocal, InfoGivesWalnutsOwnNumbersInRedisSections) {
   EXPECT_EQ(server.text.rfind("# Server\r\n", 0), 0u) << server.text;
   EXPECT_EQ(server.text.find("# Clients"), std::string::npos) << server.text;
   EXPECT_EQ(a.call({"PING"}), "+PONG\r\n");
+}
+
+TEST_F(RedisCommandsLocal, ScanOnAOneServerPoolIsTheServersOwn) {
+  Client c(walnut_->port());
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(c.call({"SET", "scan1-" + std::to_string(i), "v"}), "+OK\r\n");
+  Client direct(server_->port());
+  std::string cursor = "0";
+  for (int call = 0; call < 3; ++call) {
+    const Args scan = {"SCAN", cursor, "COUNT", "5"};
+    const std::string got = c.call(scan);
+    EXPECT_EQ(got, direct.call(scan)) << show(scan);
+    cursor = parse(parse(got).items.at(0)).text;
+  }
 }
 
 TEST_F(RedisCommandsLocal, WrongArityIsRefusedAndTheConnectionStays) {

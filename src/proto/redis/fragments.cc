@@ -7,6 +7,7 @@
 
 #include "proto/command.h"
 #include "proto/parse_chain.h"
+#include "proto/scan_cursor.h"
 #include "proto/redis/redis_protocol.h"
 
 namespace walnut::redis {
@@ -161,6 +162,41 @@ struct AnyNonNullMerge {
   }
 };
 
+// SCAN: the one part's [cursor, elements], with the server's next cursor
+// turned into the pool's (proto/scan_cursor.h).
+struct CursorMerge {
+  static void merge(Msg& parent, MergeScratch& scratch, buffer::MbufPool& pool) {
+    if (!ArrayMerge::split_arrays(parent, scratch) || scratch.elements.size() != 2) {
+      unexpected(parent, pool);
+      return;
+    }
+    const Msg& part = *parent.fragments[0];
+    std::string bytes;
+    const proto::Span& c = scratch.elements[0];
+    std::string_view text = part.reply.view(c.offset, c.len, bytes);  // "$<n>\r\n<cursor>\r\n"
+    const size_t digits = text.find("\r\n") + 2;
+    uint64_t server_next = 0, next = 0;
+    if (text.size() < 4 || text[0] != '$' || digits < 2 || digits + 2 > text.size() ||
+        std::from_chars(text.data() + digits, text.data() + text.size() - 2, server_next).ec !=
+            std::errc()) {
+      unexpected(parent, pool);
+      return;
+    }
+    if (!proto::scan_next(server_next, parent.cursor.server, parent.cursor.servers, &next)) {
+      parent.reply.append_copy(pool, "-ERR the server's SCAN cursor is too large for walnut to "
+                                     "carry with the server's index\r\n");
+      parent.reply_is_error = true;
+      return;
+    }
+    const std::string cursor = std::to_string(next);
+    append_header(parent.reply, '*', 2, pool);
+    append_header(parent.reply, '$', static_cast<long long>(cursor.size()), pool);
+    parent.reply.append_copy(pool, cursor + "\r\n");
+    const proto::Span& elements = scratch.elements[1];
+    parent.reply.append(part.reply, elements.offset, elements.len);
+  }
+};
+
 // DEL, UNLINK, TOUCH, EXISTS: the parts' counts added up.
 struct SumMerge {
   static void merge(Msg& parent, buffer::MbufPool& pool) {
@@ -213,6 +249,19 @@ void RedisProtocol::build_fragment(const Msg& parent, const std::vector<uint32_t
   }
 }
 
+void RedisProtocol::build_cursor_part(const Msg& parent, uint64_t cursor, Msg& part) const {
+  const bool multibulk = is_multibulk(parent);
+  const std::string text = std::to_string(cursor);
+  part.command = parent.command;
+  append_header(part.request, '*', static_cast<long long>(parent.tokens.size()), mbufs());
+  append_bulk(parent, multibulk, parent.tokens[0], part.request, mbufs());
+  append_header(part.request, '$', static_cast<long long>(text.size()), mbufs());
+  part.request.append_copy(mbufs(), text + "\r\n");
+  for (size_t t = 2; t < parent.tokens.size(); ++t) {
+    append_bulk(parent, multibulk, parent.tokens[t], part.request, mbufs());
+  }
+}
+
 void RedisProtocol::coalesce(Msg& parent) const {
   parent.reply.clear();
   parent.reply_is_error = false;
@@ -236,6 +285,9 @@ void RedisProtocol::coalesce(Msg& parent) const {
       break;
     case proto::Merge::kAnyNonNull:
       AnyNonNullMerge::merge(parent, &merge_scratch_.turn, mbufs());
+      break;
+    case proto::Merge::kCursor:
+      CursorMerge::merge(parent, merge_scratch_, mbufs());
       break;
     case proto::Merge::kNone:
       unexpected(parent, mbufs());

@@ -126,6 +126,7 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
     return Action::kReply;
   }
   if (cmd->kind == CommandKind::kLocal) return local_reply(msg, session);
+  if (cmd->kind == CommandKind::kCursor) return cursor_request(msg);
   if (cmd->kind == CommandKind::kAllServers) {
     if (cmd->name.starts_with("flush") && !options_.allow_flush) {
       std::string upper(cmd->name);
@@ -216,6 +217,18 @@ void RedisProtocol::select_reply(Msg& msg) const {
   } else {
     msg.reply.append_copy(mbufs(), "+OK\r\n");
   }
+}
+
+Action RedisProtocol::cursor_request(Msg& msg) const {
+  std::string scratch;
+  const proto::Span& t = msg.tokens[1];
+  std::string_view text = msg.request.view(t.offset, t.len, scratch);
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), msg.cursor.value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    set_error(msg, "ERR invalid cursor", mbufs());
+    return Action::kReply;
+  }
+  return Action::kCursor;
 }
 
 bool RedisProtocol::find_keys(Msg& msg) const {

@@ -41,12 +41,14 @@ class RedisProtocol final
   // those the INFO request in `msg` names (see info_reply.h).
   void stats_reply(proto::Msg&, const proto::StatLines&) const override;
   void build_fragment(const proto::Msg&, const std::vector<uint32_t>&, proto::Msg&) const override;
+  void build_cursor_part(const proto::Msg&, uint64_t, proto::Msg&) const override;
   void coalesce(proto::Msg&) const override;
 
  private:
   proto::Action local_reply(proto::Msg& msg, proto::ClientSession& session) const;
   void auth_reply(proto::Msg& msg, proto::ClientSession& session) const;
   void select_reply(proto::Msg& msg) const;
+  proto::Action cursor_request(proto::Msg& msg) const;
   bool find_keys(proto::Msg& msg) const;
 
   PoolOptions options_;

@@ -29,6 +29,7 @@ void dirty(Request* r, buffer::MbufPool& mbufs, ReplyWaiter* waiter) {
   r->silent = true;
   r->fragments.push_back(r);
   r->key_places.push_back({0, 0});
+  r->cursor = {7, 1, 3};
   r->kind = RequestKind::placeholder;
   r->done = true;
   r->close_after = true;
@@ -52,6 +53,9 @@ void expect_blank(const Request* r) {
   EXPECT_FALSE(r->silent);
   EXPECT_TRUE(r->fragments.empty());
   EXPECT_TRUE(r->key_places.empty());
+  EXPECT_EQ(r->cursor.value, 0u);
+  EXPECT_EQ(r->cursor.server, 0u);
+  EXPECT_EQ(r->cursor.servers, 0u);
   EXPECT_EQ(r->kind, RequestKind::client);
   EXPECT_FALSE(r->done);
   EXPECT_FALSE(r->close_after);

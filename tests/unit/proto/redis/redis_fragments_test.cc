@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "proto/redis/redis_protocol.h"
+#include "proto/scan_cursor.h"
 
 namespace walnut::redis {
 namespace {
@@ -150,6 +151,74 @@ TEST_F(RedisEveryServer, OneFailedServerFailsTheWhole) {
   EXPECT_EQ(merged_over("DBSIZE\r\n", {":3\r\n", "-ERR Connection refused\r\n"}),
             "-ERR Connection refused\r\n");
   EXPECT_TRUE(parent_.reply_is_error);
+}
+
+// SCAN over three servers: the part asks the cursor's server for its own
+// cursor, and the reply carries the pool's next cursor.
+class RedisScan : public RedisFragments {
+ protected:
+  std::string scan(const std::string& wire, uint32_t server, uint32_t servers,
+                   const std::string& server_reply, std::string* part_request = nullptr) {
+    parent_.recycle();
+    parts_.clear();
+    RequestParser parser;
+    EXPECT_EQ(parser.feed(wire.data(), wire.size()).status, proto::ParseStatus::kDone);
+    parent_.request.append_copy(pool_, wire);
+    parent_.tokens = parser.tokens();
+    EXPECT_EQ(protocol_.classify(parent_, session_), proto::Action::kCursor) << wire;
+    parent_.cursor.server = server;
+    parent_.cursor.servers = servers;
+    parts_.push_back(std::make_unique<Msg>());
+    Msg* part = parts_.back().get();
+    protocol_.build_cursor_part(parent_, proto::scan_server_cursor(parent_.cursor.value, servers),
+                                *part);
+    if (part_request != nullptr) *part_request = part->request.to_string();
+    part->reply.append_copy(pool_, server_reply);
+    part->reply_is_error = server_reply[0] == '-';
+    parent_.fragments.push_back(part);
+    return merged();
+  }
+};
+
+TEST_F(RedisScan, ThePartCarriesTheServersCursorAndTheOptions) {
+  std::string sent;
+  // 22 = 5 << 2 | 2: server 2 of three, its cursor 5.
+  scan("*6\r\n$4\r\nSCAN\r\n$2\r\n22\r\n$5\r\nMATCH\r\n$2\r\nk*\r\n$5\r\nCOUNT\r\n"
+       "$2\r\n50\r\n",
+       2, 3, "*2\r\n$1\r\n0\r\n*0\r\n", &sent);
+  EXPECT_EQ(sent,
+            "*6\r\n$4\r\nSCAN\r\n$1\r\n5\r\n$5\r\nMATCH\r\n$2\r\nk*\r\n$5\r\nCOUNT\r\n"
+            "$2\r\n50\r\n");
+  scan("SCAN 0\r\n", 0, 3, "*2\r\n$1\r\n0\r\n*0\r\n", &sent);
+  EXPECT_EQ(sent, "*2\r\n$4\r\nSCAN\r\n$1\r\n0\r\n");
+}
+
+TEST_F(RedisScan, TheReplyCarriesThePoolsNextCursor) {
+  // Server 1 of three says 6: the client's next cursor is 6 << 2 | 1.
+  EXPECT_EQ(scan("SCAN 1\r\n", 1, 3, "*2\r\n$1\r\n6\r\n*2\r\n$1\r\na\r\n$2\r\nbb\r\n"),
+            "*2\r\n$2\r\n25\r\n*2\r\n$1\r\na\r\n$2\r\nbb\r\n");
+  // Server 1 is done: server 2 starts at 0.
+  EXPECT_EQ(scan("SCAN 1\r\n", 1, 3, "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nc\r\n"),
+            "*2\r\n$1\r\n2\r\n*1\r\n$1\r\nc\r\n");
+  // The last server is done: so is the scan.
+  EXPECT_EQ(scan("SCAN 2\r\n", 2, 3, "*2\r\n$1\r\n0\r\n*0\r\n"), "*2\r\n$1\r\n0\r\n*0\r\n");
+  EXPECT_FALSE(parent_.reply_is_error);
+}
+
+TEST_F(RedisScan, BadCursorsAndBadReplies) {
+  parent_.recycle();
+  const std::string wire = "SCAN nope\r\n";
+  RequestParser parser;
+  ASSERT_EQ(parser.feed(wire.data(), wire.size()).status, proto::ParseStatus::kDone);
+  parent_.request.append_copy(pool_, wire);
+  parent_.tokens = parser.tokens();
+  EXPECT_EQ(protocol_.classify(parent_, session_), proto::Action::kReply);
+  EXPECT_EQ(parent_.reply.to_string(), "-ERR invalid cursor\r\n");
+  EXPECT_EQ(scan("SCAN 0\r\n", 0, 3, ":1\r\n"),
+            "-ERR unexpected reply from server to a split request\r\n");
+  EXPECT_EQ(scan("SCAN 0\r\n", 0, 3, "*2\r\n:1\r\n*0\r\n"),
+            "-ERR unexpected reply from server to a split request\r\n");
+  EXPECT_EQ(scan("SCAN 0\r\n", 0, 3, "-ERR oops\r\n"), "-ERR oops\r\n");
 }
 
 TEST_F(RedisFragments, SumMergeAddsCounts) {
