@@ -110,13 +110,17 @@ std::string client_info_line(const ClientSession& session, int db, std::string_v
   if (session.no_touch) flags += 'T';
   if (flags.empty()) flags = "N";
   const uint64_t age_s = (now_ms() - session.connected_ms) / 1000;
-  // Redis's fields in Redis's order; the ones about Redis's own buffers
-  // (qbuf, omem, tot-mem, ...) are left out rather than made up.
+  // Redis's fields in Redis's order. Those about Redis's own buffers (qbuf,
+  // omem, tot-mem, ...) describe nothing walnut has and read 0; they are
+  // there because clients parse them (redis-py 4's client_info() fails with
+  // a KeyError without them).
   std::string line = "id=" + std::to_string(session.id) + " addr=" + session.addr +
                      " laddr=" + session.laddr + " fd=" + std::to_string(session.fd) +
                      " name=" + session.name + " age=" + std::to_string(age_s) +
                      " idle=0 flags=" + flags + " db=" + std::to_string(db) +
-                     " sub=0 psub=0 ssub=0 multi=-1 events=r cmd=" + std::string(cmd) +
+                     " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0"
+                     " multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
+                     std::string(cmd) +
                      " user=default redir=-1 resp=2 lib-name=" + session.lib_name +
                      " lib-ver=" + session.lib_ver + "\n";
   return line;

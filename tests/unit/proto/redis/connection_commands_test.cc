@@ -131,7 +131,8 @@ TEST_F(ConnectionCommandsTest, ClientNameIdAndInfo) {
   const std::string info = call({"CLIENT", "INFO"});
   const std::string line =
       "id=42 addr=127.0.0.1:50000 laddr=127.0.0.1:22121 fd=9 name= age=0 idle=0 flags=N db=0 "
-      "sub=0 psub=0 ssub=0 multi=-1 events=r cmd=client|info user=default redir=-1 resp=2 "
+      "sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 "
+      "oll=0 omem=0 tot-mem=0 events=r cmd=client|info user=default redir=-1 resp=2 "
       "lib-name= lib-ver=\n";
   EXPECT_EQ(info, "$" + std::to_string(line.size()) + "\r\n" + line + "\r\n");
 }
