@@ -132,6 +132,22 @@ def test_keys_over_two_servers():
     assert r.mget(list(keys)) == [None] * len(keys), "keys left after DEL"
 
 
+def test_keyspace_over_two_servers():
+    # The pool answers as one keyspace: DBSIZE, KEYS and RANDOMKEY go to both
+    # servers, SCAN walks one then the other with one cursor.
+    r = walnut()
+    keys = {f"py:ks:{i}": "v" for i in range(150)}
+    assert r.mset(keys) is True, "MSET"
+    found = {k.decode() for k in r.scan_iter(match="py:ks:*", count=10)}
+    assert found == set(keys), f"scan_iter(): {len(found)} of {len(keys)} keys"
+    assert {k.decode() for k in r.keys("py:ks:*")} == set(keys), "KEYS"
+    assert r.dbsize() == sum(backend(p).dbsize() for p in REDIS_PORTS), "DBSIZE"
+    assert r.randomkey() is not None, "RANDOMKEY"
+    info = r.info()
+    assert info["redis_version"] and info["connected_clients"] >= 1, f"INFO: {info!r}"
+    assert r.delete(*keys) == len(keys), "DEL of all"
+
+
 def test_pipeline():
     r = walnut()
     p = r.pipeline(transaction=False)
