@@ -44,19 +44,11 @@ struct CommandInfo {
 // commands.cc), so that a row fits on one line: `using namespace
 // proto::table_names;` there and nowhere else.
 namespace table_names {
-inline constexpr CommandKind R = CommandKind::kRead;
-inline constexpr CommandKind W = CommandKind::kWrite;
-inline constexpr CommandKind M = CommandKind::kMultiKey;
-inline constexpr CommandKind A = CommandKind::kAllServers;
-inline constexpr CommandKind C = CommandKind::kCursor;
-inline constexpr CommandKind L = CommandKind::kLocal;
-inline constexpr CommandKind U = CommandKind::kUnsupported;
-inline constexpr Merge kOrdered = Merge::kOrdered;
-inline constexpr Merge kSum = Merge::kSum;
-inline constexpr Merge kAllOk = Merge::kAllOk;
-inline constexpr Merge kConcat = Merge::kConcat;
-inline constexpr Merge kAnyNonNull = Merge::kAnyNonNull;
-inline constexpr Merge kCursor = Merge::kCursor;
+inline constexpr CommandKind R = CommandKind::kRead, W = CommandKind::kWrite,
+                             M = CommandKind::kMultiKey, A = CommandKind::kAllServers,
+                             C = CommandKind::kCursor, L = CommandKind::kLocal,
+                             U = CommandKind::kUnsupported;
+using enum Merge;  // kOrdered, kSum, ... by their own names
 }  // namespace table_names
 
 }  // namespace walnut::proto

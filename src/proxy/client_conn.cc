@@ -166,16 +166,10 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
       reply_ready(msg);
       break;
     case proto::Action::kForward:
-      pool_.forwarder().forward(msg);
-      break;
     case proto::Action::kFragment:
-      pool_.forwarder().forward_split(msg);
-      break;
     case proto::Action::kAllServers:
-      pool_.forwarder().forward_everywhere(msg);
-      break;
     case proto::Action::kCursor:
-      pool_.forwarder().forward_by_cursor(msg);
+      pool_.forwarder().forward(action, msg);
       break;
   }
   // Forwarding stops, not only reading: the requests already read wait in

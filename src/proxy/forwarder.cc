@@ -73,7 +73,16 @@ Server* Forwarder::route(const Request& msg, std::string* error) {
   return servers_[first].get();
 }
 
-void Forwarder::forward(Request* msg) {
+void Forwarder::forward(proto::Action action, Request* msg) {
+  switch (action) {
+    case proto::Action::kFragment: return forward_split(msg);
+    case proto::Action::kAllServers: return forward_everywhere(msg);
+    case proto::Action::kCursor: return forward_by_cursor(msg);
+    default: return forward_one(msg);
+  }
+}
+
+void Forwarder::forward_one(Request* msg) {
   std::string error;
   Server* server = route(*msg, &error);
   if (server == nullptr) {

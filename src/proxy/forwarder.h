@@ -37,8 +37,15 @@ class Forwarder : private NonCopyable {
   // rebuilds its ring.
   void rebuild_routes();
 
-  // Sends a request to its server, or answers it with an error.
-  void forward(Request* msg);
+  // Sends a request where classify()'s `action` (kForward, kFragment,
+  // kAllServers or kCursor) says, or answers it with an error.
+  void forward(proto::Action action, Request* msg);
+  // Every fragment of `parent` has its reply (FragmentJoin calls this).
+  void fragments_joined(Request* parent);
+
+ private:
+  // To the one server of its keys.
+  void forward_one(Request* msg);
   // A multi-key request: whole when its keys share a server, else as one
   // fragment per server.
   void forward_split(Request* msg);
@@ -49,10 +56,6 @@ class Forwarder : private NonCopyable {
   // SCAN: to the server msg->cursor names, with that server's own cursor
   // (proto/scan_cursor.h); one server's pool passes it through unchanged.
   void forward_by_cursor(Request* msg);
-  // Every fragment of `parent` has its reply (FragmentJoin calls this).
-  void fragments_joined(Request* parent);
-
- private:
   // Fills key_servers_ with the server index of every key of `msg`; false
   // with `error` when none can be picked.
   bool route_keys(const Request& msg, std::string* error);

@@ -171,24 +171,24 @@ void MemcacheProtocol::coalesce(Msg& parent) const {
     }
   }
   MergeScratch& m = merge_scratch_;
-  m.values.clear();
+  m.items.clear();
   m.first.clear();
   for (const Msg* part : parent.fragments) {
-    m.first.push_back(static_cast<uint32_t>(m.values.size()));
+    m.first.push_back(static_cast<uint32_t>(m.items.size()));
     if (!record_values(*part)) {
       set_reply(parent, "SERVER_ERROR unexpected reply from server to a split request",
                 true, mbufs());
       return;
     }
   }
-  m.first.push_back(static_cast<uint32_t>(m.values.size()));
+  m.first.push_back(static_cast<uint32_t>(m.items.size()));
   // memcached answers hits in request order and skips misses: walk each
   // part's values with a cursor, matching the client's keys in order.
   m.cursor.assign(m.first.begin(), m.first.end() - 1);
   for (size_t k = 0; k < parent.key_places.size(); ++k) {
     const uint32_t f = parent.key_places[k].fragment;
     if (m.cursor[f] >= m.first[f + 1]) continue;
-    const ResponseParser::Value& v = m.values[m.cursor[f]];
+    const ResponseParser::Value& v = m.items[m.cursor[f]];
     const buffer::MbufChain& reply = parent.fragments[f]->reply;
     const proto::Span& key = parent.keys[k];
     if (reply.view(v.key.offset, v.key.len, m.key_bytes) !=
@@ -208,7 +208,7 @@ bool MemcacheProtocol::record_values(const Msg& part) const {
   parser.reset();
   parser.set_record_values(true);
   if (proto::parse_chain(parser, part.reply).status != proto::ParseStatus::kDone) return false;
-  merge_scratch_.values.insert(merge_scratch_.values.end(), parser.values().begin(),
+  merge_scratch_.items.insert(merge_scratch_.items.end(), parser.values().begin(),
                                parser.values().end());
   return true;
 }

@@ -7,20 +7,17 @@
 
 #include "proto/memcache/request_parser.h"
 #include "proto/memcache/response_parser.h"
+#include "proto/merge_scratch.h"
 #include "proto/protocol.h"
 
 namespace walnut::memcache {
 
-// What merging a split retrieval needs, kept by the protocol between merges
-// so that merging allocates nothing once the vectors have grown (as
-// redis::MergeScratch).
-struct MergeScratch {
-  explicit MergeScratch(const ResponseLimits& limits) : parser(limits) {}
-  ResponseParser parser;                     // finds a part's VALUE blocks
-  std::vector<ResponseParser::Value> values; // every part's values, in order
-  std::vector<uint32_t> first;               // where each part's values start
-  std::vector<uint32_t> cursor;              // each part's next unmatched value
-  std::string key_bytes, wanted_bytes;       // keys that straddle mbufs, copied
+// The merge's scratch (proto/merge_scratch.h): VALUE blocks, each part's
+// next unmatched one, and copies of keys that straddle mbufs.
+struct MergeScratch : proto::MergeScratch<ResponseParser, ResponseParser::Value> {
+  using proto::MergeScratch<ResponseParser, ResponseParser::Value>::MergeScratch;
+  std::vector<uint32_t> cursor;
+  std::string key_bytes, wanted_bytes;
 };
 
 class MemcacheProtocol final

@@ -91,22 +91,22 @@ struct ArrayMerge {
         unexpected(parent, pool);
         return;
       }
-      const proto::Span& e = scratch.elements[at];
+      const proto::Span& e = scratch.items[at];
       parent.reply.append(parent.fragments[place.fragment]->reply, e.offset, e.len);
     }
   }
 
-  // Every part's elements into scratch.elements, part f's from
+  // Every part's elements into scratch.items, part f's from
   // scratch.first[f] up to scratch.first[f + 1]; false when a part's reply
   // is not an array.
   static bool split_arrays(const Msg& parent, MergeScratch& scratch) {
-    scratch.elements.clear();
+    scratch.items.clear();
     scratch.first.clear();
     for (const Msg* part : parent.fragments) {
-      scratch.first.push_back(static_cast<uint32_t>(scratch.elements.size()));
+      scratch.first.push_back(static_cast<uint32_t>(scratch.items.size()));
       if (!split_array(*part, scratch)) return false;
     }
-    scratch.first.push_back(static_cast<uint32_t>(scratch.elements.size()));
+    scratch.first.push_back(static_cast<uint32_t>(scratch.items.size()));
     return true;
   }
 
@@ -120,7 +120,7 @@ struct ArrayMerge {
         parser.type() != '*') {
       return false;
     }
-    scratch.elements.insert(scratch.elements.end(), parser.elements().begin(),
+    scratch.items.insert(scratch.items.end(), parser.elements().begin(),
                             parser.elements().end());
     return true;
   }
@@ -133,11 +133,11 @@ struct ConcatMerge {
       unexpected(parent, pool);
       return;
     }
-    append_header(parent.reply, '*', static_cast<long long>(scratch.elements.size()), pool);
+    append_header(parent.reply, '*', static_cast<long long>(scratch.items.size()), pool);
     for (size_t f = 0; f < parent.fragments.size(); ++f) {
       for (size_t e = scratch.first[f]; e < scratch.first[f + 1]; ++e) {
-        parent.reply.append(parent.fragments[f]->reply, scratch.elements[e].offset,
-                            scratch.elements[e].len);
+        parent.reply.append(parent.fragments[f]->reply, scratch.items[e].offset,
+                            scratch.items[e].len);
       }
     }
   }
@@ -166,13 +166,13 @@ struct AnyNonNullMerge {
 // turned into the pool's (proto/scan_cursor.h).
 struct CursorMerge {
   static void merge(Msg& parent, MergeScratch& scratch, buffer::MbufPool& pool) {
-    if (!ArrayMerge::split_arrays(parent, scratch) || scratch.elements.size() != 2) {
+    if (!ArrayMerge::split_arrays(parent, scratch) || scratch.items.size() != 2) {
       unexpected(parent, pool);
       return;
     }
     const Msg& part = *parent.fragments[0];
     std::string bytes;
-    const proto::Span& c = scratch.elements[0];
+    const proto::Span& c = scratch.items[0];
     std::string_view text = part.reply.view(c.offset, c.len, bytes);  // "$<n>\r\n<cursor>\r\n"
     const size_t digits = text.find("\r\n") + 2;
     uint64_t server_next = 0, next = 0;
@@ -192,7 +192,7 @@ struct CursorMerge {
     append_header(parent.reply, '*', 2, pool);
     append_header(parent.reply, '$', static_cast<long long>(cursor.size()), pool);
     parent.reply.append_copy(pool, cursor + "\r\n");
-    const proto::Span& elements = scratch.elements[1];
+    const proto::Span& elements = scratch.items[1];
     parent.reply.append(part.reply, elements.offset, elements.len);
   }
 };

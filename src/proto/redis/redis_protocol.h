@@ -5,20 +5,18 @@
 
 #include <string>
 
+#include "proto/merge_scratch.h"
 #include "proto/protocol.h"
 #include "proto/redis/request_parser.h"
 #include "proto/redis/response_parser.h"
 
 namespace walnut::redis {
 
-// Reused by every merge of split replies (one protocol per pool, one
-// thread), so that merging allocates nothing in the steady state.
-struct MergeScratch {
-  explicit MergeScratch(const ResponseLimits& limits) : parser(limits) {}
-  ResponseParser parser;                // finds a part's array elements
-  std::vector<proto::Span> elements;    // every part's elements, in order
-  std::vector<uint32_t> first;          // where each part's elements start
-  uint32_t turn = 0;                    // RANDOMKEY: the part to look at first
+// The merges' scratch (proto/merge_scratch.h): array elements, and the part
+// RANDOMKEY looks at first, which turns with each merge.
+struct MergeScratch : proto::MergeScratch<ResponseParser, proto::Span> {
+  using proto::MergeScratch<ResponseParser, proto::Span>::MergeScratch;
+  uint32_t turn = 0;
 };
 
 // What a pool's configuration asks of the protocol.

@@ -17,14 +17,19 @@ using proto::Msg;
 
 class RedisFragments : public ::testing::Test {
  protected:
-  // Parses and classifies `wire` into parent_.
-  void request(const std::string& wire) {
+  // Parses `wire` into a blank parent_ (no parts) and classifies it.
+  proto::Action classify(const std::string& wire) {
+    parent_.recycle();
+    parts_.clear();
     RequestParser parser;
-    auto r = parser.feed(wire.data(), wire.size());
-    ASSERT_EQ(r.status, proto::ParseStatus::kDone);
+    EXPECT_EQ(parser.feed(wire.data(), wire.size()).status, proto::ParseStatus::kDone) << wire;
     parent_.request.append_copy(pool_, wire);
     parent_.tokens = parser.tokens();
-    ASSERT_EQ(protocol_.classify(parent_, session_), proto::Action::kFragment);
+    return protocol_.classify(parent_, session_);
+  }
+  // A request that is split by its keys.
+  void request(const std::string& wire) {
+    ASSERT_EQ(classify(wire), proto::Action::kFragment);
   }
   // A fragment for the given keys, with `reply` as its server's answer.
   Msg* part(const std::vector<uint32_t>& keys, const std::string& reply) {
@@ -103,13 +108,7 @@ TEST_F(RedisFragments, ArrayMergeRestoresClientOrderWithDuplicatesAndNils) {
 class RedisEveryServer : public RedisFragments {
  protected:
   std::string merged_over(const std::string& wire, const std::vector<std::string>& replies) {
-    parent_.recycle();
-    parts_.clear();
-    RequestParser parser;
-    EXPECT_EQ(parser.feed(wire.data(), wire.size()).status, proto::ParseStatus::kDone);
-    parent_.request.append_copy(pool_, wire);
-    parent_.tokens = parser.tokens();
-    EXPECT_EQ(protocol_.classify(parent_, session_), proto::Action::kAllServers) << wire;
+    EXPECT_EQ(classify(wire), proto::Action::kAllServers) << wire;
     for (const std::string& reply : replies) {
       parts_.push_back(std::make_unique<Msg>());
       parts_.back()->reply.append_copy(pool_, reply);
@@ -159,13 +158,7 @@ class RedisScan : public RedisFragments {
  protected:
   std::string scan(const std::string& wire, uint32_t server, uint32_t servers,
                    const std::string& server_reply, std::string* part_request = nullptr) {
-    parent_.recycle();
-    parts_.clear();
-    RequestParser parser;
-    EXPECT_EQ(parser.feed(wire.data(), wire.size()).status, proto::ParseStatus::kDone);
-    parent_.request.append_copy(pool_, wire);
-    parent_.tokens = parser.tokens();
-    EXPECT_EQ(protocol_.classify(parent_, session_), proto::Action::kCursor) << wire;
+    EXPECT_EQ(classify(wire), proto::Action::kCursor) << wire;
     parent_.cursor.server = server;
     parent_.cursor.servers = servers;
     parts_.push_back(std::make_unique<Msg>());
@@ -206,13 +199,7 @@ TEST_F(RedisScan, TheReplyCarriesThePoolsNextCursor) {
 }
 
 TEST_F(RedisScan, BadCursorsAndBadReplies) {
-  parent_.recycle();
-  const std::string wire = "SCAN nope\r\n";
-  RequestParser parser;
-  ASSERT_EQ(parser.feed(wire.data(), wire.size()).status, proto::ParseStatus::kDone);
-  parent_.request.append_copy(pool_, wire);
-  parent_.tokens = parser.tokens();
-  EXPECT_EQ(protocol_.classify(parent_, session_), proto::Action::kReply);
+  EXPECT_EQ(classify("SCAN nope\r\n"), proto::Action::kReply);
   EXPECT_EQ(parent_.reply.to_string(), "-ERR invalid cursor\r\n");
   EXPECT_EQ(scan("SCAN 0\r\n", 0, 3, ":1\r\n"),
             "-ERR unexpected reply from server to a split request\r\n");
