@@ -73,7 +73,7 @@ Server* Forwarder::route(const Request& msg, std::string* error) {
   return servers_[first].get();
 }
 
-void Forwarder::forward(proto::Action action, Request* msg) {
+void Forwarder::forward_other(proto::Action action, Request* msg) {
   switch (action) {
     case proto::Action::kFragment: return forward_split(msg);
     case proto::Action::kAllServers: return forward_everywhere(msg);

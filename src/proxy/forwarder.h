@@ -39,11 +39,16 @@ class Forwarder : private NonCopyable {
 
   // Sends a request where classify()'s `action` (kForward, kFragment,
   // kAllServers or kCursor) says, or answers it with an error.
-  void forward(proto::Action action, Request* msg);
+  void forward(proto::Action action, Request* msg) {
+    // The common case without a second call.
+    if (action == proto::Action::kForward) return forward_one(msg);
+    forward_other(action, msg);
+  }
   // Every fragment of `parent` has its reply (FragmentJoin calls this).
   void fragments_joined(Request* parent);
 
  private:
+  void forward_other(proto::Action action, Request* msg);
   // To the one server of its keys.
   void forward_one(Request* msg);
   // A multi-key request: whole when its keys share a server, else as one
