@@ -1,6 +1,6 @@
 // ClientSession: what a protocol knows of one client connection between its
-// requests. The proxy fills in the connection's facts when the client
-// connects; the protocol keeps what the client said about itself (its name,
+// requests. The proxy fills in the connection's id, fd and time when the
+// client connects; the protocol keeps what the client said about itself (its name,
 // its library) and answers HELLO and CLIENT from here, without a server.
 #pragma once
 
@@ -15,8 +15,14 @@ struct ClientSession {
   // The connection, as Redis's CLIENT INFO shows it.
   uint64_t id = 0;             // unique in this process, from 1
   int fd = -1;
-  std::string addr;            // the client's end: "ip:port", "[v6]:port", "path:0"
-  std::string laddr;           // walnut's end, same form
+  // The client's end ("ip:port", "[v6]:port", "path:0") and walnut's,
+  // asked of the kernel the first time CLIENT INFO or LIST wants them, so
+  // that a connection that never asks costs no system call.
+  std::string addr;
+  std::string laddr;
+  // How to ask: given by the proxy, since this room knows no sockets.
+  std::string (*peer_text)(int fd) = nullptr;
+  std::string (*local_text)(int fd) = nullptr;
   uint64_t connected_ms = 0;   // now_ms() when accepted, for the age
 
   // What the client said about itself (CLIENT SETNAME / SETINFO, HELLO).

@@ -40,8 +40,8 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
   // unique, like Redis's client ids.
   session_.id = ctx.totals().total_connections;
   session_.fd = fd;
-  session_.addr = net::peer_text(fd);
-  session_.laddr = net::local_text(fd);
+  session_.peer_text = net::peer_text;
+  session_.local_text = net::local_text;
   session_.connected_ms = now_ms();
   watch();
 }

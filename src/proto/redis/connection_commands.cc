@@ -4,13 +4,11 @@
 #include "proto/redis/connection_commands.h"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
-#include "proto/reply_line.h"
+#include "proto/redis/local_reply.h"
 
 namespace walnut::redis {
 
@@ -32,57 +30,11 @@ class Args {
   size_t size() const { return list_.size(); }
   const std::string& operator[](size_t i) const { return list_[i]; }
   // Argument `i` in lower case, for subcommands and options.
-  std::string lower(size_t i) const {
-    std::string s = list_[i];
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-  }
+  std::string lower(size_t i) const { return ascii_case(list_[i], false); }
 
  private:
   std::vector<std::string> list_;
 };
-
-// RESP2 replies built in a string, then copied into the reply's mbufs.
-class Resp {
- public:
-  Resp& bulk(std::string_view s) {
-    out_ += "$" + std::to_string(s.size()) + "\r\n";
-    out_ += s;
-    out_ += "\r\n";
-    return *this;
-  }
-  Resp& integer(long long n) {
-    out_ += ":" + std::to_string(n) + "\r\n";
-    return *this;
-  }
-  Resp& array(size_t n) {
-    out_ += "*" + std::to_string(n) + "\r\n";
-    return *this;
-  }
-  Resp& status(std::string_view s) {
-    out_ += "+";
-    out_ += s;
-    out_ += "\r\n";
-    return *this;
-  }
-  Resp& null_bulk() {
-    out_ += "$-1\r\n";
-    return *this;
-  }
-  void into(Msg& msg, buffer::MbufPool& mbufs) const {
-    msg.reply.clear();
-    msg.reply.append_copy(mbufs, out_);
-    msg.reply_is_error = false;
-  }
-
- private:
-  std::string out_;
-};
-
-void set_error(Msg& msg, std::string_view text, buffer::MbufPool& mbufs) {
-  proto::set_reply_line(msg, "-", text, true, mbufs);
-}
 
 void arity_error(Msg& msg, std::string_view sub, buffer::MbufPool& mbufs) {
   set_error(msg, "ERR wrong number of arguments for 'client|" + std::string(sub) + "' command",
@@ -94,17 +46,19 @@ bool printable_word(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '!' && c <= '~'; });
 }
 
-bool parse_integer(const std::string& s, long long* out) {
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
-}
 
 constexpr std::string_view kBadName =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 
 }  // namespace
 
-std::string client_info_line(const ClientSession& session, int db, std::string_view cmd) {
+std::string client_info_line(ClientSession& session, int db, std::string_view cmd) {
+  if (session.addr.empty() && session.peer_text != nullptr) {
+    session.addr = session.peer_text(session.fd);
+  }
+  if (session.laddr.empty() && session.local_text != nullptr) {
+    session.laddr = session.local_text(session.fd);
+  }
   std::string flags;
   if (session.no_evict) flags += 'e';
   if (session.no_touch) flags += 'T';
@@ -132,7 +86,7 @@ void hello_reply(Msg& msg, ClientSession& session, const HelloPool& pool,
   size_t next = 1;
   if (args.size() >= 2) {
     long long version = 0;
-    if (!parse_integer(args[1], &version)) {
+    if (!whole_number(args[1], &version)) {
       set_error(msg, "ERR Protocol version is not an integer or out of range", mbufs);
       return;
     }
@@ -204,7 +158,7 @@ namespace {
 
 // CLIENT LIST [TYPE type | ID id ...]: this connection's line when the
 // filter takes it in.
-void client_list(Msg& msg, const Args& args, const ClientSession& session, int db,
+void client_list(Msg& msg, const Args& args, ClientSession& session, int db,
                  buffer::MbufPool& mbufs) {
   bool listed = true;
   if (args.size() == 4 && args.lower(2) == "type") {
@@ -219,7 +173,7 @@ void client_list(Msg& msg, const Args& args, const ClientSession& session, int d
     listed = false;
     for (size_t i = 3; i < args.size(); ++i) {
       long long id = 0;
-      if (!parse_integer(args[i], &id)) {  // any integer, as Redis 7.0: none is id 0
+      if (!whole_number(args[i], &id)) {  // any integer, as Redis 7.0: none is id 0
         set_error(msg, "ERR Invalid client ID", mbufs);
         return;
       }
@@ -325,10 +279,8 @@ void client_reply(Msg& msg, ClientSession& session, int db, buffer::MbufPool& mb
         "kill",    "pause",   "unpause", "reply",  "tracking", "trackinginfo",
         "caching", "getredir", "unblock"};
     if (std::find(std::begin(kRedisOwn), std::end(kRedisOwn), sub) != std::end(kRedisOwn)) {
-      std::string upper = sub;
-      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       set_error(msg,
-                "ERR CLIENT " + upper +
+                "ERR CLIENT " + ascii_case(sub, true) +
                     " is not supported by walnut: it answers CLIENT for the calling connection "
                     "only (see CLIENT HELP)",
                 mbufs);

@@ -35,7 +35,8 @@ void client_reply(proto::Msg& msg, proto::ClientSession& session, int db,
                   buffer::MbufPool& mbufs);
 
 // The CLIENT INFO line of `session` ("id=... resp=2 lib-name= lib-ver=\n"),
-// `cmd` naming the command that asks ("client|info", "client|list").
-std::string client_info_line(const proto::ClientSession& session, int db, std::string_view cmd);
+// `cmd` naming the command that asks ("client|info", "client|list"). Fills
+// in the session's addresses the first time.
+std::string client_info_line(proto::ClientSession& session, int db, std::string_view cmd);
 
 }  // namespace walnut::redis

@@ -4,14 +4,13 @@
 // them keep working.
 #include "proto/redis/redis_protocol.h"
 
-#include <cctype>
-#include <charconv>
 #include <string>
 
 #include "proto/command.h"
 #include "proto/redis/commands.h"
 #include "proto/redis/connection_commands.h"
 #include "proto/redis/info_reply.h"
+#include "proto/redis/local_reply.h"
 
 namespace walnut::redis {
 
@@ -21,15 +20,8 @@ using proto::Msg;
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s.substr(0, 64));
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-void set_error(Msg& msg, std::string_view text, buffer::MbufPool& pool) {
-  proto::set_reply_line(msg, "-", text, true, pool);
-}
+// A client's command name in an error: lower case, at most 64 bytes.
+std::string lower(std::string_view s) { return ascii_case(s.substr(0, 64), false); }
 
 void set_bulk(Msg& msg, const proto::Span& token, buffer::MbufPool& pool) {
   std::string header = "$" + std::to_string(token.len) + "\r\n";
@@ -129,10 +121,8 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
   if (cmd->kind == CommandKind::kCursor) return cursor_request(msg);
   if (cmd->kind == CommandKind::kAllServers) {
     if (cmd->name.starts_with("flush") && !options_.allow_flush) {
-      std::string upper(cmd->name);
-      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       set_error(msg,
-                "ERR " + upper +
+                "ERR " + ascii_case(cmd->name, true) +
                     " refused: it would empty every server of this walnut pool; "
                     "'redis_allow_flush: true' on the pool allows it",
                 mbufs());
@@ -202,8 +192,7 @@ void RedisProtocol::select_reply(Msg& msg) const {
   const proto::Span& t = msg.tokens[1];
   std::string_view text = msg.request.view(t.offset, t.len, scratch);
   long long db = -1;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), db);
-  if (ec != std::errc() || end != text.data() + text.size()) {
+  if (!whole_number(text, &db)) {
     set_error(msg, "ERR value is not an integer or out of range", mbufs());
   } else if (db != options_.db) {
     // Keys are spread over servers by the pool: one db per pool. Say how
@@ -223,8 +212,7 @@ Action RedisProtocol::cursor_request(Msg& msg) const {
   std::string scratch;
   const proto::Span& t = msg.tokens[1];
   std::string_view text = msg.request.view(t.offset, t.len, scratch);
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), msg.cursor.value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+  if (!whole_number(text, &msg.cursor.value)) {
     set_error(msg, "ERR invalid cursor", mbufs());
     return Action::kReply;
   }
@@ -249,8 +237,7 @@ bool RedisProtocol::find_keys(Msg& msg) const {
   std::string_view text =
       msg.request.view(count_token.offset, count_token.len, scratch);
   long long n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n < 0) {
+  if (!whole_number(text, &n) || n < 0) {
     set_error(msg, "ERR value is not an integer or out of range", mbufs());
     return false;
   }
