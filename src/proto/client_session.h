@@ -11,6 +11,10 @@ namespace walnut::proto {
 
 struct ClientSession {
   bool authenticated = false;
+  // Between MULTI and EXEC or DISCARD (set by the proxy, which keeps the
+  // transaction): commands walnut answers itself go to the server instead,
+  // or are refused, since the server must queue them.
+  bool in_transaction = false;
 
   // The connection, as Redis's CLIENT INFO shows it.
   uint64_t id = 0;             // unique in this process, from 1

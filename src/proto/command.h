@@ -15,6 +15,8 @@ enum class CommandKind : uint8_t {
   kAllServers,   // keyless, sent to every server of the pool, replies merged
   kCursor,       // SCAN: to the server its cursor names, the cursor rewritten
   kLocal,        // answered by walnut itself
+  kTransaction,  // MULTI, EXEC, DISCARD, WATCH, UNWATCH: the proxy keeps the state
+  kBlocking,     // may block: on a server connection of the client's own
   kUnsupported,  // cannot work through a sharding proxy
 };
 
@@ -47,6 +49,7 @@ namespace table_names {
 inline constexpr CommandKind R = CommandKind::kRead, W = CommandKind::kWrite,
                              M = CommandKind::kMultiKey, A = CommandKind::kAllServers,
                              C = CommandKind::kCursor, L = CommandKind::kLocal,
+                             T = CommandKind::kTransaction, B = CommandKind::kBlocking,
                              U = CommandKind::kUnsupported;
 using enum Merge;  // kOrdered, kSum, ... by their own names
 }  // namespace table_names

@@ -33,6 +33,11 @@ struct MsgValues {
     uint32_t servers = 0;
   };
   Cursor cursor;
+
+  // A command that may block (BLPOP, XREAD BLOCK): how long it may, by its
+  // own arguments, in ms; kBlockForever for no end. 0 for every other.
+  static constexpr uint64_t kBlockForever = UINT64_MAX;
+  uint64_t block_ms = 0;
 };
 
 struct Msg : MsgValues {

@@ -29,6 +29,27 @@ enum class Action : uint8_t {
   kReplyClose,  // a local reply, then close the client (QUIT)
   kDiscard,     // nothing to answer (an empty inline line)
   kStats,       // answer with walnut's own statistics (see stats_reply)
+  kTransaction, // MULTI, EXEC, DISCARD, WATCH (msg.keys), UNWATCH: the
+                // proxy keeps the client's transaction (TransactionWords)
+  kBlocking,    // route by msg.keys; may block for msg.block_ms, so it goes
+                // on a server connection of the client's own
+};
+
+// Which command of a transaction a kTransaction request is.
+enum class TransactionStep : uint8_t { kMulti, kExec, kDiscard, kWatch, kUnwatch };
+
+// What a protocol with transactions (Redis) sends and answers for them,
+// each a whole line with its CRLF; empty for a protocol without.
+struct TransactionWords {
+  std::string multi;    // the request that opens a transaction on a server
+  std::string discard;  // the request that drops it there
+  std::string ok;                     // MULTI's answer
+  std::string queued;                 // a command's answer inside MULTI
+  std::string nested;                 // MULTI inside MULTI
+  std::string exec_without_multi;
+  std::string discard_without_multi;
+  std::string exec_abort;             // EXEC after an error at queue time
+  std::string watch_in_multi;
 };
 
 // Statistics as (name, value) pairs, for stats_reply().
@@ -44,6 +65,12 @@ class Protocol {
   // Looks at a complete request (msg.request, msg.tokens) and decides what
   // to do; fills msg.command and msg.keys, or msg.reply for a local reply.
   virtual Action classify(Msg& msg, ClientSession& session) const = 0;
+
+  // Which step a request classify() marked kTransaction is.
+  virtual TransactionStep transaction_step(const Msg& msg) const {
+    (void)msg;
+    return TransactionStep::kMulti;  // a protocol without transactions has none
+  }
 
   // Fills `fragment.request` with a request for the keys of `parent` whose
   // indexes (into parent.keys) are given, in that order.
@@ -72,6 +99,15 @@ class Protocol {
   // version): any reply but an error means yes.
   const std::string& health_check() const { return words_.health_check; }
 
+  const TransactionWords& transaction() const { return words_.transaction; }
+  // Sets msg.reply to `line`, one of transaction()'s answers; an error when
+  // it begins like error replies do.
+  void answer(Msg& msg, const std::string& line) const {
+    msg.reply.clear();
+    msg.reply.append_copy(mbufs_, line);
+    msg.reply_is_error = !line.empty() && !words_.error.empty() && line[0] == words_.error[0];
+  }
+
   // Sets msg.reply to an error reply naming `cause` ("Connection refused").
   void error_reply(Msg& msg, std::string_view cause) const {
     set_reply_line(msg, words_.error, cause, true, mbufs_);
@@ -88,6 +124,7 @@ class Protocol {
     std::string_view protocol_error;  // opens the reply to malformed input
     std::string health_check;
     std::vector<std::string> handshake;
+    TransactionWords transaction;
   };
   Protocol(buffer::MbufPool& mbufs, Words words) : mbufs_(mbufs), words_(std::move(words)) {}
 

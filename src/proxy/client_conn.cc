@@ -33,6 +33,7 @@ constexpr uint64_t kFirstWindow = 256;
 ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
     : Conn(ctx, fd),
       pool_(pool),
+      transaction_(ctx, pool.forwarder(), pool.protocol(), pins_, session_),
       reader_(ctx.mbufs()),
       output_limit_(static_cast<uint64_t>(pool.spec().client_output_limit)),
       reply_estimate_(output_limit_ / kFirstWindow) {
@@ -43,6 +44,7 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
   session_.peer_text = net::peer_text;
   session_.local_text = net::local_text;
   session_.connected_ms = now_ms();
+  pins_.listen(&transaction_);
   watch();
 }
 
@@ -144,6 +146,19 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
 
   proto::Action action = pool_.protocol().classify(*msg, session_);
   if (ctx_.totals().metrics && msg->command != nullptr) ++pool_.metrics().commands[msg->command->name];
+  if (pins_.any()) msg->pins = &pins_;
+  // Inside MULTI every request belongs to the transaction.
+  if (!(session_.in_transaction || action == proto::Action::kTransaction) ||
+      !transaction_.take(action, msg)) {
+    dispatch(action, msg);
+  }
+  // Forwarding stops, not only reading: the requests already read wait in
+  // the buffer, so their replies cannot pile up past the limit.
+  pause_if_over_limit();
+  return reading_ && !paused_;
+}
+
+void ClientConn::dispatch(proto::Action action, Request* msg) {
   switch (action) {
     case proto::Action::kDiscard:
       queue_.remove(msg);
@@ -171,11 +186,12 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
     case proto::Action::kCursor:
       pool_.forwarder().forward(action, msg);
       break;
+    case proto::Action::kBlocking:
+      pool_.forwarder().forward_blocking(msg, pins_);
+      break;
+    case proto::Action::kTransaction:
+      break;  // taken by the transaction
   }
-  // Forwarding stops, not only reading: the requests already read wait in
-  // the buffer, so their replies cannot pile up past the limit.
-  pause_if_over_limit();
-  return reading_ && !paused_;
 }
 
 void ClientConn::on_protocol_error() {
@@ -319,6 +335,8 @@ void ClientConn::close(const std::string& reason) {
       ctx_.requests().put(m);
     }
   }
+  transaction_.forget();
+  pins_.close_all("its client left");
   pool_.on_client_closed(this);
 }
 

@@ -14,8 +14,10 @@
 #include "proto/parse.h"
 #include "proto/protocol.h"
 #include "proxy/conn.h"
+#include "proxy/client_pins.h"
 #include "proxy/request_budget.h"
 #include "proxy/stream_reader.h"
+#include "proxy/transaction.h"
 
 namespace walnut::proxy {
 
@@ -47,6 +49,8 @@ class ClientConn final : public Conn, public RequestBudget::Holder, public Reply
   // woken when the budget frees up).
   bool ready_to_read();
   bool on_request(buffer::MbufChain& chain);
+  // Answers or sends one request as classify() said.
+  void dispatch(proto::Action action, Request* msg);
   void on_protocol_error();
   void stop_reading();
   // Reads only while nothing holds it back: QUIT or bad input, the output
@@ -72,6 +76,8 @@ class ClientConn final : public Conn, public RequestBudget::Holder, public Reply
 
   ServerPool& pool_;
   proto::ClientSession session_;
+  ClientPins pins_;
+  Transaction transaction_;
   ClientQueue queue_;
   StreamReader reader_;
   std::unique_ptr<proto::RequestParser> parser_;

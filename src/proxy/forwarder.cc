@@ -3,6 +3,7 @@
 
 #include "common/log.h"
 #include "proto/scan_cursor.h"
+#include "proxy/client_pins.h"
 #include "proxy/context.h"
 #include "proxy/server.h"
 #include "proxy/server_conn.h"
@@ -125,10 +126,7 @@ void Forwarder::forward_split(Request* msg) {
   }
   msg->join.wait_for(this, msg, static_cast<uint32_t>(fragments));
   for (size_t f = 0; f < fragments; ++f) {
-    Request* part = ctx_.requests().get();
-    part->waiter = &msg->join;
-    protocol_.build_fragment(*msg, keys_of_fragment_[f], *part);
-    msg->fragments.push_back(part);
+    protocol_.build_fragment(*msg, keys_of_fragment_[f], *new_part(msg));
   }
   counters_.fragments += fragments;
   // send_to() may answer a part at once (no connection), which can finish
@@ -146,11 +144,9 @@ void Forwarder::forward_everywhere(Request* msg) {
   }
   msg->join.wait_for(this, msg, static_cast<uint32_t>(n));
   for (size_t s = 0; s < n; ++s) {
-    Request* part = ctx_.requests().get();
-    part->waiter = &msg->join;
+    Request* part = new_part(msg);
     part->command = msg->command;
     part->request.append(msg->request, 0, msg->request.size());  // shared, not copied
-    msg->fragments.push_back(part);
   }
   counters_.fragments += n;
   for (size_t s = 0; s < n; ++s) send_to(servers_[s].get(), msg->fragment(s));
@@ -172,14 +168,49 @@ void Forwarder::forward_by_cursor(Request* msg) {
   msg->cursor.server = server;
   msg->cursor.servers = n;
   msg->join.wait_for(this, msg, 1);
-  Request* part = ctx_.requests().get();
-  part->waiter = &msg->join;
+  Request* part = new_part(msg);
   protocol_.build_cursor_part(*msg, proto::scan_server_cursor(msg->cursor.value, n), *part);
-  msg->fragments.push_back(part);
   send_to(servers_[server].get(), part);
 }
 
+Request* Forwarder::new_part(Request* parent) {
+  Request* part = ctx_.requests().get();
+  part->waiter = &parent->join;
+  part->pins = parent->pins;
+  parent->fragments.push_back(part);
+  return part;
+}
+
+void Forwarder::forward_blocking(Request* msg, ClientPins& pins) {
+  std::string error;
+  Server* server = route(*msg, &error);
+  if (server == nullptr) {
+    answer_error(msg, error);
+    return;
+  }
+  send_pinned(*server, msg, pins);
+}
+
+bool Forwarder::send_pinned(Server& server, Request* msg, ClientPins& pins) {
+  std::string error;
+  ServerConn* conn = pins.get(server, &error);
+  if (conn == nullptr) {
+    answer_error(msg, error);
+    return false;
+  }
+  conn->enqueue(msg);
+  return true;
+}
+
 void Forwarder::send_to(Server* server, Request* msg) {
+  if (msg->pins != nullptr) {
+    // The client has connections of its own: to a server it has one to,
+    // its requests follow what it sent there before.
+    if (ServerConn* own = msg->pins->find(server->index())) {
+      own->enqueue(msg);
+      return;
+    }
+  }
   std::string error;
   ServerConn* conn = server->conn(&error);
   if (conn == nullptr) {

@@ -47,6 +47,19 @@ class Forwarder : private NonCopyable {
   // Every fragment of `parent` has its reply (FragmentJoin calls this).
   void fragments_joined(Request* parent);
 
+  // A request that may block (kBlocking): on the client's own connection to
+  // the server of its keys.
+  void forward_blocking(Request* msg, ClientPins& pins);
+  // The one server of every key of `msg` (any server for a keyless one), or
+  // nullptr with `error` naming why there is none.
+  Server* route(const Request& msg, std::string* error);
+  // Sends `msg` on the client's own connection to `server`, opening it when
+  // needed; false (and `msg` answered with the cause) when it cannot be.
+  bool send_pinned(Server& server, Request* msg, ClientPins& pins);
+  // Answers `msg` with an error naming `cause`, counted as a forward error.
+  void answer_error(Request* msg, const std::string& cause);
+  size_t server_count() const { return servers_.size(); }
+
  private:
   void forward_other(proto::Action action, Request* msg);
   // To the one server of its keys.
@@ -64,9 +77,9 @@ class Forwarder : private NonCopyable {
   // Fills key_servers_ with the server index of every key of `msg`; false
   // with `error` when none can be picked.
   bool route_keys(const Request& msg, std::string* error);
-  Server* route(const Request& msg, std::string* error);
   void send_to(Server* server, Request* msg);
-  void answer_error(Request* msg, const std::string& cause);
+  // A fragment of `parent`, to be filled in, answered to its join.
+  Request* new_part(Request* parent);
   bool build_router(bool live_only, std::string* error);
 
   Context& ctx_;

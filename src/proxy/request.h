@@ -38,7 +38,10 @@ enum class RequestKind : uint8_t {
   setup,         // AUTH and SELECT sent first on every server connection
   health_check,  // the probe of an ejected server
   placeholder,   // stands where a timed-out request stood, for its late reply
+  transaction,   // MULTI or DISCARD walnut sends for a client's transaction
 };
+
+class ClientPins;
 
 class Forwarder;
 
@@ -70,6 +73,10 @@ struct RequestState {
   bool close_after = false;  // close the client once this reply is written
   ReplyWaiter* waiter = nullptr;
   ServerConn* server = nullptr;  // while queued on a server connection
+  // The client's own server connections (proxy/client_pins.h), set while it
+  // has any: a request to a server it has one to goes there, behind what
+  // the client sent there before.
+  ClientPins* pins = nullptr;
   // When the request times out (monotonic ms); kNoDeadline for none.
   static constexpr uint64_t kNoDeadline = UINT64_MAX;
   // For a placeholder, `deadline` is when its connection is given up on

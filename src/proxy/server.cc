@@ -70,7 +70,7 @@ ServerConn* Server::conn(std::string* error) {
   // empty slot is connected, unless connects are backing off after failing
   // (then the request fails at once with the last failure's words; only
   // real connect attempts count as failures).
-  bool backing_off = backoff_until_ != 0 && now_ms() < backoff_until_;
+  bool backing_off = this->backing_off();
   for (size_t tries = 0; tries < slots_.size(); ++tries) {
     size_t i = next_slot_;
     next_slot_ = (next_slot_ + 1) % slots_.size();
@@ -84,7 +84,19 @@ ServerConn* Server::conn(std::string* error) {
   return nullptr;
 }
 
-ServerConn* Server::open(std::string* error) {
+bool Server::backing_off() const { return backoff_until_ != 0 && now_ms() < backoff_until_; }
+
+ServerConn* Server::open_pinned(PinHolder& holder, std::string* error) {
+  if (backing_off()) {
+    *error = last_error_.empty() ? "Connection refused" : last_error_;
+    return nullptr;
+  }
+  ServerConn* conn = open(error, &holder);
+  if (conn != nullptr) pinned_.push_back(conn);
+  return conn;
+}
+
+ServerConn* Server::open(std::string* error, PinHolder* holder) {
   // Every connect resolves the name again, as twemproxy does: a server
   // that moved (or did not resolve at start) is found where it is now.
   if (!resolve(error)) {
@@ -99,7 +111,7 @@ ServerConn* Server::open(std::string* error) {
   }
   if (!spec_.is_unix && pool_.spec().tcpkeepalive) net::set_keepalive(fd);
   LOG_INFO("connecting to server '%s' on fd %d", label().c_str(), fd);
-  return new ServerConn(ctx_, *this, fd);
+  return new ServerConn(ctx_, *this, fd, holder);
 }
 
 void Server::preconnect() {
@@ -111,6 +123,10 @@ void Server::preconnect() {
 }
 
 void Server::on_conn_closed(ServerConn* conn) {
+  if (conn->pinned()) {
+    std::erase(pinned_, conn);
+    return;
+  }
   for (auto& slot : slots_) {
     if (slot == conn) slot = nullptr;
   }
@@ -187,10 +203,12 @@ void Server::on_health_check(bool ok) {
 
 stats::ServerCounters Server::snapshot() const {
   stats::ServerCounters c = counters_;
-  for (const ServerConn* conn : slots_) {
-    if (conn == nullptr || conn->closed()) continue;
-    ++c.server_connections;
-    conn->add_queue_stats(&c);
+  for (const auto* conns : {&slots_, &pinned_}) {
+    for (const ServerConn* conn : *conns) {
+      if (conn == nullptr || conn->closed()) continue;
+      ++c.server_connections;
+      conn->add_queue_stats(&c);
+    }
   }
   return c;
 }
@@ -200,6 +218,11 @@ void Server::close_all(const std::string& reason) {
     ServerConn* conn = slot;
     slot = nullptr;
     if (conn != nullptr && !conn->closed()) conn->close(reason);
+  }
+  while (!pinned_.empty()) {
+    ServerConn* conn = pinned_.back();
+    pinned_.pop_back();
+    if (!conn->closed()) conn->close(reason);
   }
 }
 

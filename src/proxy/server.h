@@ -37,6 +37,10 @@ class Server final : private ServerConnOwner, private NonCopyable {
   // connection fails at once, or while the reconnect backoff after failed
   // connects lasts (then `error` repeats the last failure's words).
   ServerConn* conn(std::string* error);
+  // A new connection of `holder`'s alone (a client's transaction, its
+  // blocking commands): not shared, not in the slots, closed by the holder
+  // (or with the server). nullptr with `error` like conn().
+  ServerConn* open_pinned(PinHolder& holder, std::string* error);
   // Opens every slot now (preconnect); failures are logged, not fatal.
   void preconnect();
   void close_all(const std::string& reason);
@@ -60,7 +64,8 @@ class Server final : private ServerConnOwner, private NonCopyable {
   void on_health_check(bool ok) override;
   void on_conn_closed(ServerConn* conn) override;
 
-  ServerConn* open(std::string* error);
+  ServerConn* open(std::string* error, PinHolder* holder = nullptr);
+  bool backing_off() const;
   // Resolves the address again (a host's address may change, or appear).
   bool resolve(std::string* error);
   void count_failure(const std::string& cause);
@@ -75,6 +80,7 @@ class Server final : private ServerConnOwner, private NonCopyable {
   bool numeric_host_ = false;  // an IP address, not a name to look up again
   std::vector<ServerConn*> slots_;
   size_t next_slot_ = 0;
+  std::vector<ServerConn*> pinned_;  // the clients' own connections
 
   uint32_t failures_ = 0;       // consecutive
   uint32_t backoff_ms_ = 0;     // grows while connects keep failing

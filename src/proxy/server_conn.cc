@@ -15,10 +15,12 @@
 
 namespace walnut::proxy {
 
-ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd)
+ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder* holder)
     : Conn(ctx, fd),
       server_(server),
       counters_(server.counters()),
+      holder_(holder),
+      pinned_(holder != nullptr),
       reader_(ctx.mbufs()),
       parser_(server.protocol().new_response_parser()),
       timeout_ms_(server.timeout_ms()) {
@@ -48,10 +50,23 @@ void ServerConn::enqueue(Request* msg) {
     // connection is the one that arms it. A pending timer is due no later
     // than this deadline, which is the latest of all.
     uint64_t now = now_ms();
-    msg->deadline = now + static_cast<uint64_t>(timeout_ms_);
+    msg->deadline = pinned_ ? pinned_deadline(*msg, now) : now + static_cast<uint64_t>(timeout_ms_);
     if (!timer_.pending()) arm_timer(now);
   }
   if (!connecting_) ctx_.schedule_flush(this);
+}
+
+uint64_t ServerConn::pinned_deadline(const Request& msg, uint64_t now) const {
+  // The pool's timeout counts from when the server may answer: after the
+  // command blocked as long as its client asked (BLPOP's timeout), and
+  // after the requests before it on this connection were answered, so
+  // deadlines still grow in queue order (arm_timer relies on it).
+  uint64_t deadline = Request::kNoDeadline;
+  if (msg.block_ms != proto::Msg::kBlockForever) {
+    deadline = now + static_cast<uint64_t>(timeout_ms_) + msg.block_ms;
+  }
+  const Request* before = !to_send_.empty() ? to_send_.back() : awaiting_.back();
+  return before != nullptr ? std::max(deadline, before->deadline) : deadline;
 }
 
 void ServerConn::add_queue_stats(stats::ServerCounters* c) const {
@@ -291,6 +306,9 @@ bool ServerConn::read_responses() {
       log_refused_setup(*m);
     }
     complete(m);
+    // A request that could block forever armed no timer: the one behind it
+    // may need one now.
+    if (pinned_ && timeout_ms_ > 0 && !timer_.pending()) arm_timer(now_ms());
     return true;
   });
   if (!ok) {
@@ -366,6 +384,11 @@ void ServerConn::close(const std::string& reason) {
            count_of(placeholders_, "late reply", "late replies").c_str());
   release_socket();
   reader_.release();
+  if (holder_ != nullptr) {
+    PinHolder* holder = holder_;
+    holder_ = nullptr;
+    holder->on_pin_closed(this);
+  }
   server_.on_conn_closed(this);
   while (Request* m = awaiting_.pop_front()) fail(m, reason);
   while (Request* m = to_send_.pop_front()) fail(m, reason);

@@ -48,10 +48,28 @@ class ServerConnOwner {
   ~ServerConnOwner() = default;
 };
 
+// The client a pinned connection belongs to (see ClientPins): told when
+// the connection closes, before its requests are failed.
+class PinHolder {
+ public:
+  virtual void on_pin_closed(ServerConn* conn) = 0;
+
+ protected:
+  ~PinHolder() = default;
+};
+
 class ServerConn final : public Conn {
  public:
   // `fd` is connected or connecting (non-blocking connect in progress).
-  ServerConn(Context& ctx, ServerConnOwner& server, int fd);
+  // With a `holder`, the connection is that client's alone (pinned): its
+  // transaction, its blocking commands. Each request on it may then wait
+  // as long as it says it may block on top of the pool's timeout, and the
+  // requests behind it as long as it.
+  ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder* holder = nullptr);
+
+  bool pinned() const { return pinned_; }
+  // The holder is going away (closing this connection itself).
+  void detach_holder() { holder_ = nullptr; }
 
   void enqueue(Request* msg);
   // Queues walnut's probe of an ejected server.
@@ -84,8 +102,13 @@ class ServerConn final : public Conn {
   // Counts as timed out every client request due at or before `now`.
   void count_timeouts(uint64_t now);
 
+  // A pinned connection's deadline for `msg`, queued at `now`.
+  uint64_t pinned_deadline(const Request& msg, uint64_t now) const;
+
   ServerConnOwner& server_;
   stats::ServerCounters& counters_;  // the owner's, asked for once
+  PinHolder* holder_;
+  const bool pinned_;
   bool connecting_ = true;
   ServerQueue to_send_;
   ServerQueue awaiting_;

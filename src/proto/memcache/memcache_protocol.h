@@ -29,7 +29,8 @@ class MemcacheProtocol final
                             {.error = "SERVER_ERROR ",
                              .protocol_error = "CLIENT_ERROR ",
                              .health_check = "version\r\n",
-                             .handshake = {}},
+                             .handshake = {},
+                             .transaction = {}},  // memcached has none
                             request_limits, response_limits),
         merge_scratch_(response_limits) {}
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "proto/command.h"
+#include "proto/redis/blocking.h"
 #include "proto/redis/commands.h"
 #include "proto/redis/connection_commands.h"
 #include "proto/redis/info_reply.h"
@@ -80,7 +81,20 @@ RedisProtocol::RedisProtocol(buffer::MbufPool& mbufs, const PoolOptions& options
                           {.error = "-ERR ",
                            .protocol_error = "-ERR Protocol error: ",
                            .health_check = "*1\r\n$4\r\nPING\r\n",
-                           .handshake = handshake_for(options)},
+                           .handshake = handshake_for(options),
+                           .transaction = {
+                               .multi = "*1\r\n$5\r\nMULTI\r\n",
+                               .discard = "*1\r\n$7\r\nDISCARD\r\n",
+                               .ok = "+OK\r\n",
+                               .queued = "+QUEUED\r\n",
+                               .nested = "-ERR MULTI calls can not be nested\r\n",
+                               .exec_without_multi = "-ERR EXEC without MULTI\r\n",
+                               .discard_without_multi = "-ERR DISCARD without MULTI\r\n",
+                               .exec_abort =
+                                   "-EXECABORT Transaction discarded because of previous "
+                                   "errors.\r\n",
+                               .watch_in_multi = "-ERR WATCH inside MULTI is not allowed\r\n",
+                           }},
                           request_limits, response_limits),
       options_(options),
       merge_scratch_(response_limits) {}
@@ -131,8 +145,30 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
     return Action::kAllServers;
   }
   if (!find_keys(msg)) return Action::kReply;
-  return cmd->kind == CommandKind::kMultiKey ? Action::kFragment
-                                             : Action::kForward;
+  switch (cmd->kind) {
+    case CommandKind::kMultiKey: return Action::kFragment;
+    case CommandKind::kTransaction: return Action::kTransaction;
+    case CommandKind::kBlocking: return blocking(msg, session);
+    default: return Action::kForward;
+  }
+}
+
+proto::TransactionStep RedisProtocol::transaction_step(const Msg& msg) const {
+  using enum proto::TransactionStep;
+  const std::string_view name = msg.command->name;
+  if (name == "exec") return kExec;
+  if (name == "discard") return kDiscard;
+  if (name == "watch") return kWatch;
+  if (name == "unwatch") return kUnwatch;
+  return kMulti;
+}
+
+Action RedisProtocol::blocking(Msg& msg, const proto::ClientSession& session) const {
+  const Action action = blocking_request(msg, mbufs());
+  if (action != Action::kBlocking || !session.in_transaction) return action;
+  // Inside MULTI, Redis runs a blocking command without blocking.
+  msg.block_ms = 0;
+  return Action::kForward;
 }
 
 Action RedisProtocol::local_reply(Msg& msg, proto::ClientSession& session) const {
@@ -140,6 +176,16 @@ Action RedisProtocol::local_reply(Msg& msg, proto::ClientSession& session) const
   if (name == "quit") {
     msg.reply.append_copy(mbufs(), "+OK\r\n");
     return Action::kReplyClose;
+  }
+  if (session.in_transaction) {
+    // The server queues the transaction: PING and ECHO go there to take
+    // their place in EXEC's reply; walnut's own answers cannot.
+    if (name == "ping" || name == "echo") return Action::kForward;
+    set_error(msg,
+              "ERR " + ascii_case(name, true) +
+                  " inside MULTI is not supported by walnut: the transaction runs on a server",
+              mbufs());
+    return Action::kReply;
   }
   if (name == "auth") {
     auth_reply(msg, session);

@@ -41,12 +41,14 @@ class RedisProtocol final
   void build_fragment(const proto::Msg&, const std::vector<uint32_t>&, proto::Msg&) const override;
   void build_cursor_part(const proto::Msg&, uint64_t, proto::Msg&) const override;
   void coalesce(proto::Msg&) const override;
+  proto::TransactionStep transaction_step(const proto::Msg&) const override;
 
  private:
   proto::Action local_reply(proto::Msg& msg, proto::ClientSession& session) const;
   void auth_reply(proto::Msg& msg, proto::ClientSession& session) const;
   void select_reply(proto::Msg& msg) const;
   proto::Action cursor_request(proto::Msg& msg) const;
+  proto::Action blocking(proto::Msg& msg, const proto::ClientSession& session) const;
   bool find_keys(proto::Msg& msg) const;
 
   PoolOptions options_;

@@ -1,0 +1,40 @@
+// Opening, finding and closing a client's own server connections.
+#include "proxy/client_pins.h"
+
+#include "proxy/server.h"
+
+namespace walnut::proxy {
+
+ServerConn* ClientPins::get(Server& server, std::string* error) {
+  const uint32_t i = server.index();
+  if (ServerConn* conn = find(i)) return conn;
+  ServerConn* conn = server.open_pinned(*this, error);
+  if (conn == nullptr) return nullptr;
+  if (conns_.size() <= i) conns_.resize(i + 1, nullptr);
+  conns_[i] = conn;
+  ++open_;
+  return conn;
+}
+
+void ClientPins::close_all(const std::string& reason) {
+  for (ServerConn*& conn : conns_) {
+    if (conn == nullptr) continue;
+    ServerConn* closing = conn;
+    conn = nullptr;
+    closing->detach_holder();  // the client is going: nothing to tell it
+    closing->close(reason);
+  }
+  open_ = 0;
+}
+
+void ClientPins::on_pin_closed(ServerConn* conn) {
+  for (uint32_t i = 0; i < conns_.size(); ++i) {
+    if (conns_[i] != conn) continue;
+    conns_[i] = nullptr;
+    --open_;
+    if (listener_ != nullptr) listener_->on_pin_lost(i);
+    return;
+  }
+}
+
+}  // namespace walnut::proxy

@@ -1,0 +1,225 @@
+// The steps of a client's transaction.
+#include "proxy/transaction.h"
+
+#include "proxy/context.h"
+#include "proxy/forwarder.h"
+#include "proxy/server.h"
+
+namespace walnut::proxy {
+
+using proto::Action;
+using proto::TransactionStep;
+
+bool Transaction::take(Action action, Request* msg) {
+  switch (action) {
+    case Action::kTransaction:
+      switch (protocol_.transaction_step(*msg)) {
+        case TransactionStep::kMulti: multi(msg); break;
+        case TransactionStep::kExec: exec(msg); break;
+        case TransactionStep::kDiscard: discard(msg); break;
+        case TransactionStep::kWatch: watch(msg); break;
+        case TransactionStep::kUnwatch: unwatch(msg); break;
+      }
+      return true;
+    case Action::kForward:
+    case Action::kFragment:
+    case Action::kBlocking:
+    case Action::kAllServers:
+    case Action::kCursor:
+      queue(action, msg);
+      return true;
+    default:
+      // Redis fails EXEC after a command it refused at queue time.
+      if (msg->reply_is_error) doom();
+      return false;
+  }
+}
+
+void Transaction::multi(Request* msg) {
+  if (state_ == State::kMulti) {
+    answer(msg, protocol_.transaction().nested);  // the transaction goes on
+    return;
+  }
+  state_ = State::kMulti;
+  session_.in_transaction = true;
+  answer(msg, protocol_.transaction().ok);
+}
+
+void Transaction::queue(Action action, Request* msg) {
+  if (doomed_) {
+    // EXEC will fail whatever comes: Redis still queues what it can.
+    answer(msg, protocol_.transaction().queued);
+    return;
+  }
+  if ((action == Action::kAllServers || action == Action::kCursor) &&
+      forwarder_.server_count() > 1) {
+    refuse(msg, "this command spans every server of the pool and cannot run in a transaction");
+    return;
+  }
+  if (msg->keys.empty()) {
+    if (server_ == nullptr) {
+      held_.push_back(msg);  // goes where the first key says
+      return;
+    }
+  } else {
+    std::string error;
+    Server* server = forwarder_.route(*msg, &error);
+    if (server == nullptr) {
+      refuse(msg, error);
+      return;
+    }
+    if (server_ == nullptr) {
+      server_ = server;
+    } else if (server != server_) {
+      refuse(msg, "keys of one transaction must live on one server: this transaction runs on '" +
+                      server_->label() + "', this command's keys live on '" + server->label() +
+                      "'");
+      return;
+    }
+  }
+  std::string error;
+  ServerConn* conn = start(&error);
+  if (conn == nullptr) {
+    refuse(msg, error);
+    return;
+  }
+  conn->enqueue(msg);
+}
+
+ServerConn* Transaction::start(std::string* error) {
+  ServerConn* conn = pins_.get(*server_, error);
+  if (conn == nullptr) {
+    for (Request* held : held_) forwarder_.answer_error(held, *error);
+    held_.clear();
+    return nullptr;
+  }
+  if (!multi_sent_) {
+    send_own(conn, protocol_.transaction().multi);
+    multi_sent_ = true;
+  }
+  for (Request* held : held_) conn->enqueue(held);
+  held_.clear();
+  return conn;
+}
+
+void Transaction::exec(Request* msg) {
+  if (state_ != State::kMulti) {
+    answer(msg, protocol_.transaction().exec_without_multi);
+    return;
+  }
+  std::string error;
+  if (!doomed_ && server_ == nullptr) server_ = forwarder_.route(*msg, &error);  // keyless: any
+  ServerConn* conn = doomed_ || server_ == nullptr ? nullptr : start(&error);
+  if (doomed_) {
+    if (multi_sent_) {
+      if (ServerConn* own = pins_.find(server_->index())) send_own(own, protocol_.transaction().discard);
+    }
+    answer(msg, protocol_.transaction().exec_abort);
+  } else if (conn == nullptr) {
+    forwarder_.answer_error(msg, error);
+  } else {
+    conn->enqueue(msg);
+  }
+  end();
+}
+
+void Transaction::discard(Request* msg) {
+  if (state_ != State::kMulti) {
+    answer(msg, protocol_.transaction().discard_without_multi);
+    return;
+  }
+  if (server_ == nullptr) {
+    // Nothing reached a server: Redis would have queued the held commands.
+    doom();
+    answer(msg, protocol_.transaction().ok);
+  } else {
+    // The server drops its queue and its watches.
+    std::string error;
+    ServerConn* conn = start(&error);
+    if (conn == nullptr) {
+      forwarder_.answer_error(msg, error);
+    } else {
+      conn->enqueue(msg);
+    }
+  }
+  end();
+}
+
+void Transaction::watch(Request* msg) {
+  if (state_ == State::kMulti) {
+    answer(msg, protocol_.transaction().watch_in_multi);
+    return;
+  }
+  // A WATCH that did not happen must fail the EXEC it was meant to guard.
+  std::string error;
+  Server* server = forwarder_.route(*msg, &error);
+  if (server == nullptr) {
+    refuse(msg, error);
+    return;
+  }
+  if (server_ != nullptr && server != server_) {
+    refuse(msg, "keys of one transaction must live on one server: keys already watched live on '" +
+                    server_->label() + "', these on '" + server->label() + "'");
+    return;
+  }
+  server_ = server;
+  state_ = State::kWatching;
+  if (!forwarder_.send_pinned(*server, msg, pins_)) doom();
+}
+
+void Transaction::unwatch(Request* msg) {
+  if (state_ == State::kMulti) {
+    queue(Action::kForward, msg);  // Redis queues it like any command
+    return;
+  }
+  ServerConn* conn = server_ == nullptr ? nullptr : pins_.find(server_->index());
+  if (conn != nullptr) {
+    conn->enqueue(msg);
+  } else {
+    answer(msg, protocol_.transaction().ok);
+  }
+  end();
+}
+
+void Transaction::send_own(ServerConn* conn, const std::string& request) {
+  Request* own = ctx_.requests().get();
+  own->kind = RequestKind::transaction;  // its reply is dropped
+  own->request.append_copy(ctx_.mbufs(), request);
+  conn->enqueue(own);
+}
+
+void Transaction::doom() {
+  doomed_ = true;
+  for (Request* held : held_) answer(held, protocol_.transaction().queued);
+  held_.clear();
+}
+
+void Transaction::answer(Request* msg, const std::string& line) {
+  protocol_.answer(*msg, line);
+  deliver(ctx_, msg);
+}
+
+void Transaction::refuse(Request* msg, const std::string& cause) {
+  forwarder_.answer_error(msg, cause);
+  doom();
+}
+
+void Transaction::end() {
+  state_ = State::kIdle;
+  server_ = nullptr;
+  multi_sent_ = false;
+  doomed_ = false;
+  held_.clear();
+  session_.in_transaction = false;
+}
+
+void Transaction::on_pin_lost(uint32_t server_index) {
+  if (server_ == nullptr || server_->index() != server_index) return;
+  // The server dropped the queue or the watches with the connection; the
+  // requests in flight were answered with the cause.
+  multi_sent_ = false;
+  doomed_ = true;
+  if (state_ == State::kWatching) state_ = State::kIdle;
+}
+
+}  // namespace walnut::proxy
