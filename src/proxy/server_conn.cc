@@ -44,13 +44,16 @@ void ServerConn::enqueue(Request* msg) {
     ++c.requests;
     c.request_bytes += msg->request.size();
   }
-  to_send_.push_back(msg);
-  if (timeout_ms_ > 0) {
-    // Queued first, so that the timer sees it: a request on an idle
-    // connection is the one that arms it. A pending timer is due no later
-    // than this deadline, which is the latest of all.
+  if (timeout_ms_ <= 0) {
+    to_send_.push_back(msg);
+  } else {
+    // The deadline from the requests before it, then queued, so that the
+    // timer sees it: a request on an idle connection is the one that arms
+    // it. A pending timer is due no later than this deadline, which is the
+    // latest of all.
     uint64_t now = now_ms();
     msg->deadline = pinned_ ? pinned_deadline(*msg, now) : now + static_cast<uint64_t>(timeout_ms_);
+    to_send_.push_back(msg);
     if (!timer_.pending()) arm_timer(now);
   }
   if (!connecting_) ctx_.schedule_flush(this);

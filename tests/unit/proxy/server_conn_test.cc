@@ -67,14 +67,27 @@ class Owner final : public ServerConnOwner {
   stats::ServerCounters counters_;
 };
 
+// The client a pinned connection belongs to: hears when it closes, and
+// what the connection still held at that moment.
+class Holder final : public PinHolder {
+ public:
+  void on_pin_closed(ServerConn* conn) override {
+    closed.push_back(conn);
+    if (replies != nullptr) replies_then = replies->size();
+  }
+  std::vector<ServerConn*> closed;
+  const std::vector<std::string>* replies = nullptr;
+  size_t replies_then = 0;
+};
+
 class ServerConnTest : public ::testing::Test {
  protected:
-  void start(int timeout_ms) {
+  void start(int timeout_ms, PinHolder* holder = nullptr) {
     owner_.timeout_ms_ = timeout_ms;
     int fds[2];
     ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
     peer_ = fds[1];
-    conn_ = new ServerConn(ctx_, owner_, fds[0]);  // retired by close()
+    conn_ = new ServerConn(ctx_, owner_, fds[0], holder);  // retired by close()
   }
 
   void TearDown() override {
@@ -83,8 +96,9 @@ class ServerConnTest : public ::testing::Test {
     if (peer_ >= 0) ::close(peer_);
   }
 
-  void send(const std::string& request) {
+  void send(const std::string& request, uint64_t block_ms = 0) {
     Request* r = ctx_.requests().get();
+    r->block_ms = block_ms;
     r->request.append_copy(ctx_.mbufs(), request);
     r->waiter = &collector_;
     conn_->enqueue(r);
@@ -206,6 +220,73 @@ TEST_F(ServerConnTest, ABackendThatClosesFailsWhatTheConnectionHolds) {
   EXPECT_EQ(owner_.counters().server_eof, 1u);
   EXPECT_EQ(owner_.closed, 1);
   conn_ = nullptr;  // closed and retired by the failure
+}
+
+const char kBlpop[] = "*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n1\r\n";
+
+// A client blocking by its own request on its own connection: the pool's
+// timeout counts from when its block ends, not from when it was sent.
+TEST_F(ServerConnTest, APinnedBlockingRequestMayWaitItsBlockBeforeTheTimeout) {
+  Holder holder;
+  start(50, &holder);
+  send(kBlpop, 300);
+  // Three timeouts go by with no reply and no error.
+  EXPECT_FALSE(run([] {}, [&] { return !collector_.replies.empty(); }, 150));
+  answer("*-1\r\n");
+  ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 1; }));
+  EXPECT_EQ(collector_.replies[0], "*-1\r\n");
+  EXPECT_EQ(owner_.counters().server_timedout, 0u);
+}
+
+// A block with no end arms no timer; the request behind it waits as long
+// (the server answers it only after); once both are answered, a request
+// that gets no reply times out as usual.
+TEST_F(ServerConnTest, APinnedRequestBlockingForeverNeverTimesOutNorWhatFollowsIt) {
+  Holder holder;
+  start(50, &holder);
+  send(kBlpop, proto::Msg::kBlockForever);
+  send(kPing);
+  EXPECT_FALSE(run([] {}, [&] { return !collector_.replies.empty(); }, 200));
+  answer("*2\r\n$1\r\nq\r\n$1\r\nv\r\n+PONG\r\n");
+  ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 2; }));
+  EXPECT_EQ(collector_.replies[0], "*2\r\n$1\r\nq\r\n$1\r\nv\r\n");
+  EXPECT_EQ(collector_.replies[1], "+PONG\r\n");
+  send(kPing);
+  ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 3; }));
+  EXPECT_EQ(collector_.replies[2], "-ERR Connection timed out\r\n");
+}
+
+// A shared connection does not read block_ms: blocking commands never go
+// there, and its requests keep the pool's timeout.
+TEST_F(ServerConnTest, ASharedConnectionKeepsThePoolTimeoutWhateverTheRequestSays) {
+  start(50);
+  send(kBlpop, proto::Msg::kBlockForever);
+  ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 1; }));
+  EXPECT_EQ(collector_.replies[0], "-ERR Connection timed out\r\n");
+}
+
+// The client hears first that its connection is gone (so that its
+// transaction knows), then its requests are answered with the cause.
+TEST_F(ServerConnTest, APinnedConnectionTellsItsHolderBeforeFailingItsRequests) {
+  Holder holder;
+  holder.replies = &collector_.replies;
+  start(0, &holder);
+  send(kPing);
+  bool closed = false;
+  ASSERT_TRUE(run(
+      [&] {
+        if (!closed && received() == kPing) {
+          ::close(peer_);
+          peer_ = -1;
+          closed = true;
+        }
+      },
+      [&] { return collector_.replies.size() == 1; }));
+  ASSERT_EQ(holder.closed.size(), 1u);
+  EXPECT_EQ(holder.closed[0], conn_);
+  EXPECT_EQ(holder.replies_then, 0u);
+  EXPECT_EQ(collector_.replies[0], "-ERR Connection closed by server\r\n");
+  conn_ = nullptr;
 }
 
 }  // namespace

@@ -72,8 +72,8 @@ TEST_F(RedisProtocolTest, WrongArityGivesRedisError) {
 }
 
 TEST_F(RedisProtocolTest, UnknownAndUnsupportedCommandsSaySo) {
-  EXPECT_EQ(classify("*1\r\n$5\r\nMULTI\r\n"), Action::kReply);
-  EXPECT_EQ(msg_.reply.to_string(), "-ERR unsupported command 'multi'\r\n");
+  EXPECT_EQ(classify("*1\r\n$7\r\nMONITOR\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR unsupported command 'monitor'\r\n");
   EXPECT_EQ(classify("*2\r\n$7\r\nFOOBARZ\r\n$1\r\nx\r\n"), Action::kReply);
   EXPECT_EQ(msg_.reply.to_string(), "-ERR unsupported command 'foobarz'\r\n");
 }
@@ -199,11 +199,109 @@ TEST_F(RedisProtocolTest, ErrorRepliesNameTheCause) {
   EXPECT_EQ(p.reply.to_string(), "-ERR Protocol error: invalid bulk length\r\n");
 }
 
+// Each step of a transaction is the proxy's to keep; WATCH has keys.
+TEST_F(RedisProtocolTest, TransactionCommandsGoToTheProxyWithTheirStep) {
+  using proto::TransactionStep;
+  const std::vector<std::pair<std::string, TransactionStep>> steps = {
+      {"MULTI", TransactionStep::kMulti},     {"exec", TransactionStep::kExec},
+      {"Discard", TransactionStep::kDiscard}, {"UNWATCH", TransactionStep::kUnwatch}};
+  for (const auto& [name, step] : steps) {
+    EXPECT_EQ(classify("*1\r\n$" + std::to_string(name.size()) + "\r\n" + name + "\r\n"),
+              Action::kTransaction)
+        << name;
+    EXPECT_EQ(protocol_.transaction_step(msg_), step) << name;
+    EXPECT_TRUE(keys().empty()) << name;
+  }
+  EXPECT_EQ(classify("*3\r\n$5\r\nWATCH\r\n$1\r\na\r\n$1\r\nb\r\n"), Action::kTransaction);
+  EXPECT_EQ(protocol_.transaction_step(msg_), TransactionStep::kWatch);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(classify("*2\r\n$4\r\nEXEC\r\n$1\r\nx\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR wrong number of arguments for 'exec' command\r\n");
+}
+
+// Inside MULTI the server must queue what walnut answers itself elsewhere:
+// PING and ECHO go there, the rest is refused (and dooms the EXEC).
+TEST_F(RedisProtocolTest, InsideMultiLocalCommandsGoToTheServerOrAreRefused) {
+  session_.in_transaction = true;
+  EXPECT_EQ(classify("*1\r\n$4\r\nPING\r\n"), Action::kForward);
+  EXPECT_TRUE(keys().empty());
+  EXPECT_TRUE(msg_.reply.empty());
+  EXPECT_EQ(classify("*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n"), Action::kForward);
+  EXPECT_EQ(classify("*2\r\n$6\r\nCLIENT\r\n$2\r\nID\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-ERR CLIENT inside MULTI is not supported by walnut: the transaction runs on a "
+            "server\r\n");
+  EXPECT_TRUE(msg_.reply_is_error);
+  EXPECT_EQ(classify("*1\r\n$4\r\nINFO\r\n"), Action::kReply);
+  EXPECT_TRUE(msg_.reply_is_error);
+  EXPECT_EQ(classify("*1\r\n$4\r\nQUIT\r\n"), Action::kReplyClose);
+  // Redis runs a blocking command inside MULTI without blocking.
+  EXPECT_EQ(classify("*3\r\n$5\r\nBLPOP\r\n$1\r\nq\r\n$1\r\n0\r\n"), Action::kForward);
+  EXPECT_EQ(msg_.block_ms, 0u);
+  EXPECT_EQ(keys(), std::vector<std::string>{"q"});
+  session_.in_transaction = false;
+  EXPECT_EQ(classify("*1\r\n$4\r\nPING\r\n"), Action::kReply);
+}
+
+std::string resp(const std::vector<std::string>& args) {
+  std::string out = "*" + std::to_string(args.size()) + "\r\n";
+  for (const std::string& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  return out;
+}
+
+// How long each blocking command may block, from its own arguments, and
+// the keys it is routed by.
+TEST_F(RedisProtocolTest, BlockingCommandsSayHowLongTheyMayBlock) {
+  constexpr uint64_t kForever = proto::Msg::kBlockForever;
+  struct Case {
+    std::vector<std::string> args;
+    Action action;
+    uint64_t block_ms;
+    std::vector<std::string> keys;
+  };
+  const std::vector<Case> cases = {
+      {{"BLPOP", "a", "b", "2"}, Action::kBlocking, 2000, {"a", "b"}},
+      {{"brpop", "a", "0"}, Action::kBlocking, kForever, {"a"}},
+      {{"BLPOP", "a", "0.25"}, Action::kBlocking, 250, {"a"}},
+      {{"BLPOP", "a", "0.0001"}, Action::kBlocking, 1, {"a"}},  // rounded up, never "forever"
+      {{"BZPOPMIN", "z", "1.5"}, Action::kBlocking, 1500, {"z"}},
+      {{"BRPOPLPUSH", "s", "d", "3"}, Action::kBlocking, 3000, {"s", "d"}},
+      {{"BLMOVE", "s", "d", "LEFT", "RIGHT", "0"}, Action::kBlocking, kForever, {"s", "d"}},
+      {{"BLMPOP", "4", "2", "a", "b", "LEFT"}, Action::kBlocking, 4000, {"a", "b"}},
+      {{"BZMPOP", "0", "1", "z", "MIN", "COUNT", "2"}, Action::kBlocking, kForever, {"z"}},
+      // A timeout Redis refuses blocks nobody: the server answers its error.
+      {{"BLPOP", "a", "soon"}, Action::kBlocking, 0, {"a"}},
+      {{"BLPOP", "a", "-1"}, Action::kBlocking, 0, {"a"}},
+      {{"XREAD", "BLOCK", "700", "STREAMS", "s1", "s2", "$", "$"}, Action::kBlocking, 700,
+       {"s1", "s2"}},
+      {{"XREAD", "COUNT", "2", "BLOCK", "0", "STREAMS", "s", "0"}, Action::kBlocking, kForever,
+       {"s"}},
+      // Without BLOCK it is a plain read; a key may be called "streams".
+      {{"xread", "STREAMS", "streams", "0"}, Action::kForward, 0, {"streams"}},
+      {{"XREADGROUP", "GROUP", "streams", "c", "BLOCK", "5", "NOACK", "STREAMS", "s", ">"},
+       Action::kBlocking, 5, {"s"}},
+  };
+  for (const Case& c : cases) {
+    const std::string wire = resp(c.args);
+    EXPECT_EQ(classify(wire), c.action) << wire << msg_.reply.to_string();
+    EXPECT_EQ(msg_.block_ms, c.block_ms) << wire;
+    EXPECT_EQ(keys(), c.keys) << wire;
+  }
+  EXPECT_EQ(classify(resp({"XREAD", "BLOCK", "1", "STREAMS", "a", "b", "c"})), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be "
+            "specified.\r\n");
+  EXPECT_EQ(classify(resp({"XREAD", "COUNT", "1", "BLOCK", "1"})), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR syntax error\r\n");
+}
+
 TEST(RedisCommands, LookupIgnoresCaseAndKnowsKinds) {
   ASSERT_NE(find_command("GeT"), nullptr);
   EXPECT_EQ(find_command("get")->kind, proto::CommandKind::kRead);
   EXPECT_EQ(find_command("MGET")->kind, proto::CommandKind::kMultiKey);
-  EXPECT_EQ(find_command("subscribe")->kind, proto::CommandKind::kUnsupported);
+  EXPECT_EQ(find_command("monitor")->kind, proto::CommandKind::kUnsupported);
+  EXPECT_EQ(find_command("exec")->kind, proto::CommandKind::kTransaction);
+  EXPECT_EQ(find_command("blpop")->kind, proto::CommandKind::kBlocking);
   EXPECT_EQ(find_command("nosuchcommand"), nullptr);
   EXPECT_EQ(find_command(""), nullptr);
   EXPECT_EQ(find_command(std::string(100, 'a')), nullptr);
