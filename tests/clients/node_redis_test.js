@@ -130,11 +130,23 @@ const tests = {
     assert.strictEqual((connectError(e)).message, 'ERR invalid password', 'wrong password');
   },
 
-  async multi_today() {
-    // Today's behaviour, to change when MULTI lands: refused by name.
+  async multi() {
+    // node-redis's multi().exec() sends MULTI, the commands and EXEC, and
+    // returns EXEC's array.
     const c = await walnut(PORT);
-    const e = await rejects(() => c.sendCommand(['MULTI']));
-    assert.strictEqual(e.message, "ERR unsupported command 'multi'", 'MULTI');
+    const got = await c.multi().set('node:tx', '1').incr('node:tx').get('node:tx').exec();
+    assert.deepStrictEqual(got, ['OK', 2, '2'], 'multi().exec()');
+  },
+
+  async blpop() {
+    // A blocking command on a client of its own; another client pushes.
+    const c = await walnut(PORT);
+    const other = await walnut(PORT);
+    await c.del('node:queue');
+    const popped = c.blPop('node:queue', 5);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.strictEqual(await other.rPush('node:queue', 'job'), 1, 'RPUSH while the other blocks');
+    assert.deepStrictEqual(await popped, { key: 'node:queue', element: 'job' }, 'BLPOP');
   },
 };
 

@@ -162,21 +162,95 @@ def test_pipeline():
     assert not bad, f"results out of order or wrong, first: {bad[:3]}"
 
 
-def test_transaction_today():
-    # Today's behaviour, to change when MULTI lands: walnut refuses MULTI
-    # and EXEC by name, and redis-py's default pipeline (transaction=True)
-    # raises on EXEC; the refusal of MULTI itself is kept by redis-py among
-    # the per-command errors, so the raised message names 'exec'.
+def keys_on_two_servers(prefix):
+    """A key on each of the plain pool's two servers (written, then found)."""
     r = walnut()
-    e = raises(redis.ResponseError, lambda: r.execute_command("MULTI"))
-    assert str(e) == "unsupported command 'multi'", f"MULTI: {e!r}"
+    first, second = backend(REDIS_PORTS[0]), backend(REDIS_PORTS[1])
+    on = {}
+    for i in range(64):
+        key = f"{prefix}:{i}"
+        r.set(key, "0")
+        where = 0 if first.exists(key) else 1 if second.exists(key) else None
+        on.setdefault(where, key)
+        if 0 in on and 1 in on:
+            return on[0], on[1]
+    raise AssertionError(f"64 keys did not reach both servers: {on}")
+
+
+def test_transaction():
+    # redis-py's default pipeline is a transaction: MULTI, the commands,
+    # EXEC, in one write; its results come from EXEC's array.
+    r = walnut()
+    r.set("py:tx:n", "10")
     p = r.pipeline()
-    p.set("py:tx", "ran")
+    p.incr("py:tx:n").incr("py:tx:n").get("py:tx:n").ping()
+    got = p.execute()
+    assert got == [11, 12, b"12", True], f"pipeline(): {got!r}"
+    # Plain MULTI / EXEC, one call at a time.
+    # (GET, which redis-py leaves as the server said it: QUEUED.)
+    assert r.execute_command("MULTI") == b"OK"
+    assert r.execute_command("GET", "py:tx:n") == b"QUEUED"
+    assert r.execute_command("EXEC") == [b"12"]
+
+
+def test_transaction_across_servers_fails_whole():
+    # Keys on two servers cannot share one transaction: the second key gets
+    # an error at queue time, EXEC fails, nothing was applied.
+    a, b = keys_on_two_servers("py:tx:two")
+    r = walnut()
+    p = r.pipeline()
+    p.set(a, "changed").set(b, "changed")
     e = raises(redis.ResponseError, p.execute)
-    assert "unsupported command 'exec'" in str(e), f"pipeline(): {e!r}"
-    # The commands between MULTI and EXEC ran anyway, one by one: not a
-    # transaction, which the MULTI work must change.
-    assert r.get("py:tx") == b"ran", "the SET inside the refused transaction"
+    assert "EXECABORT" in str(e) or "one server" in str(e), f"across servers: {e!r}"
+    assert r.get(a) == b"0" and r.get(b) == b"0", "a failed transaction applied something"
+    assert r.ping() is True, "the connection goes on"
+
+
+def test_watch():
+    # WATCH, then another client changes the key: EXEC fails, redis-py
+    # raises WatchError, the write is not applied; untouched, it applies.
+    r, other = walnut(), walnut()
+    r.set("py:watch", "1")
+    with r.pipeline() as p:
+        p.watch("py:watch")
+        other.set("py:watch", "other")
+        p.multi()
+        p.set("py:watch", "mine")
+        raises(redis.WatchError, p.execute)
+    assert r.get("py:watch") == b"other"
+
+    def add_one(pipe):
+        value = int(pipe.get("py:watch:n") or 0)
+        pipe.multi()
+        pipe.set("py:watch:n", value + 1)
+
+    for _ in range(3):
+        r.transaction(add_one, "py:watch:n")
+    assert r.get("py:watch:n") == b"3"
+
+
+def test_blpop():
+    # A blocking command blocks its own client only, and the pool's timeout
+    # (2 s for this pool) does not cut a longer block of the client's own.
+    import threading
+    import time
+
+    r = walnut()
+    r.delete("py:queue")
+    started = time.monotonic()
+    assert r.blpop(["py:queue"], timeout=3) is None, "an empty list after its own timeout"
+    waited = time.monotonic() - started
+    assert waited >= 2.9, f"BLPOP 3 came back after {waited:.2f} s"
+    got = {}
+    waiter = threading.Thread(target=lambda: got.update(v=walnut().blpop(["py:queue"], timeout=10)))
+    waiter.start()
+    time.sleep(0.3)
+    r.set("py:queue:other", "served")  # the same server or not: not held up
+    assert r.get("py:queue:other") == b"served"
+    r.rpush("py:queue", "job")
+    waiter.join(10)
+    assert not waiter.is_alive(), "BLPOP did not return after RPUSH"
+    assert got.get("v") == (b"py:queue", b"job"), f"BLPOP: {got!r}"
 
 
 def main():
