@@ -15,6 +15,9 @@ struct ClientSession {
   // transaction): commands walnut answers itself go to the server instead,
   // or are refused, since the server must queue them.
   bool in_transaction = false;
+  // Subscribed to a channel or pattern (set by the proxy): only the
+  // subscription commands, PING and QUIT are allowed, as in Redis.
+  bool subscribed = false;
 
   // The connection, as Redis's CLIENT INFO shows it.
   uint64_t id = 0;             // unique in this process, from 1

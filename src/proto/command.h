@@ -17,6 +17,7 @@ enum class CommandKind : uint8_t {
   kLocal,        // answered by walnut itself
   kTransaction,  // MULTI, EXEC, DISCARD, WATCH, UNWATCH: the proxy keeps the state
   kBlocking,     // may block: on a server connection of the client's own
+  kPubSub,       // (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE: the proxy keeps the subscriptions
   kUnsupported,  // cannot work through a sharding proxy
 };
 
@@ -24,6 +25,7 @@ enum class CommandKind : uint8_t {
 enum class Merge : uint8_t {
   kNone,   // never split
   kOrdered,  // one value per key, in the client's key order (MGET, get)
+  kOrderedPairs,  // two values per key (PUBSUB NUMSUB: channel, count)
   kSum,    // integers added up (DEL, EXISTS, ...)
   kAllOk,  // +OK when every part says +OK (MSET)
   kConcat,     // the parts' arrays one after another (KEYS)
@@ -50,6 +52,7 @@ inline constexpr CommandKind R = CommandKind::kRead, W = CommandKind::kWrite,
                              M = CommandKind::kMultiKey, A = CommandKind::kAllServers,
                              C = CommandKind::kCursor, L = CommandKind::kLocal,
                              T = CommandKind::kTransaction, B = CommandKind::kBlocking,
+                             P = CommandKind::kPubSub,
                              U = CommandKind::kUnsupported;
 using enum Merge;  // kOrdered, kSum, ... by their own names
 }  // namespace table_names

@@ -33,6 +33,15 @@ enum class Action : uint8_t {
                 // proxy keeps the client's transaction (TransactionWords)
   kBlocking,    // route by msg.keys; may block for msg.block_ms, so it goes
                 // on a server connection of the client's own
+  kSubscription,  // (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE (channels in msg.keys):
+                  // the proxy keeps the client's subscriptions
+};
+
+// Which subscription command a kSubscription request is.
+struct SubscriptionStep {
+  enum class Family : uint8_t { kChannel, kPattern, kShard };
+  Family family = Family::kChannel;
+  bool subscribe = true;  // else unsubscribe
 };
 
 // Which command of a transaction a kTransaction request is.
@@ -70,6 +79,29 @@ class Protocol {
   virtual TransactionStep transaction_step(const Msg& msg) const {
     (void)msg;
     return TransactionStep::kMulti;  // a protocol without transactions has none
+  }
+
+  // Pub/sub, for a protocol that has it (Redis); unused otherwise.
+  virtual SubscriptionStep subscription_step(const Msg& msg) const {
+    (void)msg;
+    return {};
+  }
+  // Fills `part.request` with the step's command for `names`.
+  virtual void subscription_request(SubscriptionStep step, const std::vector<std::string>& names,
+                                    Msg& part) const {
+    (void)step, (void)names, (void)part;
+  }
+  // Appends to msg.reply the confirmation of one (un)subscription: its name
+  // (none: nullptr) and the client's count of subscriptions after it.
+  virtual void subscription_reply(Msg& msg, SubscriptionStep step, const std::string* name,
+                                  uint64_t count) const {
+    (void)msg, (void)step, (void)name, (void)count;
+  }
+  // A reply read on a subscribed server connection: true for a message
+  // (published, not an answer to a request).
+  virtual bool is_push_message(const buffer::MbufChain& reply) const {
+    (void)reply;
+    return false;
   }
 
   // Fills `fragment.request` with a request for the keys of `parent` whose

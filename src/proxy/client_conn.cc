@@ -34,6 +34,7 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
     : Conn(ctx, fd),
       pool_(pool),
       transaction_(ctx, pool.forwarder(), pool.protocol(), pins_, session_),
+      subscriptions_(ctx, pool.forwarder(), pool.protocol(), pins_, session_),
       reader_(ctx.mbufs()),
       output_limit_(static_cast<uint64_t>(pool.spec().client_output_limit)),
       reply_estimate_(output_limit_ / kFirstWindow) {
@@ -44,7 +45,7 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
   session_.peer_text = net::peer_text;
   session_.local_text = net::local_text;
   session_.connected_ms = now_ms();
-  pins_.listen(&transaction_);
+  pins_.listen(this);
   watch();
 }
 
@@ -189,8 +190,44 @@ void ClientConn::dispatch(proto::Action action, Request* msg) {
     case proto::Action::kBlocking:
       pool_.forwarder().forward_blocking(msg, pins_);
       break;
+    case proto::Action::kSubscription:
+      subscriptions_.take(msg);
+      break;
     case proto::Action::kTransaction:
       break;  // taken by the transaction
+  }
+}
+
+void ClientConn::on_pin_lost(uint32_t server_index) {
+  transaction_.on_pin_lost(server_index);
+  if (subscriptions_.on_pin_lost(server_index) && reading_) {
+    // Its subscriptions there are gone: closed once its replies are out,
+    // it reconnects and subscribes again, as after a direct connection.
+    LOG_INFO("client on fd %d: lost its subscriptions with a server connection; closing it",
+             fd());
+    drain();
+  }
+}
+
+void ClientConn::on_message(buffer::MbufChain& message) {
+  if (closed_) return;
+  // A reply nobody asked for, in its turn among the replies.
+  Request* m = ctx_.requests().get();
+  m->reply = std::move(message);
+  queue_.push_back(m);
+  ++replies_pending_;
+  m->done = true;
+  reply_ready(m);
+  if (output_limit_ != 0 && held_bytes() > output_limit_ && !overflowed_) {
+    // Messages come whether the client reads or not: like Redis with a
+    // subscriber over its output buffer limit, walnut lets it go (at the
+    // next flush: this runs inside its server connection's read).
+    LOG_NOTICE("client on fd %d: %llu bytes of published messages not taken, over "
+               "client_output_limit; closing it",
+               fd(), static_cast<unsigned long long>(held_bytes()));
+    overflowed_ = true;
+    stop_reading();
+    ctx_.schedule_flush(this);
   }
 }
 
@@ -250,6 +287,10 @@ void ClientConn::reply_ready(Request* msg) {
 }
 
 void ClientConn::flush() {
+  if (overflowed_) {
+    close("subscriber over client_output_limit");
+    return;
+  }
   if (parse_pending_) {
     parse_pending_ = false;
     on_readable();
@@ -336,7 +377,7 @@ void ClientConn::close(const std::string& reason) {
     }
   }
   transaction_.forget();
-  pins_.close_all("its client left");
+  pins_.close_all("its client left");  // its subscriptions end with them
   pool_.on_client_closed(this);
 }
 

@@ -17,13 +17,17 @@
 #include "proxy/client_pins.h"
 #include "proxy/request_budget.h"
 #include "proxy/stream_reader.h"
+#include "proxy/subscriptions.h"
 #include "proxy/transaction.h"
 
 namespace walnut::proxy {
 
 class ServerPool;
 
-class ClientConn final : public Conn, public RequestBudget::Holder, public ReplyWaiter {
+class ClientConn final : public Conn,
+                         public RequestBudget::Holder,
+                         public ReplyWaiter,
+                         private ClientPins::Listener {
  public:
   ClientConn(Context& ctx, ServerPool& pool, int fd);
 
@@ -70,6 +74,10 @@ class ClientConn final : public Conn, public RequestBudget::Holder, public Reply
   // are not slowed: walnut keeps reading the servers.
   uint64_t held_bytes() const;
   void pause_if_over_limit();
+  // Its own server connections (ClientPins::Listener): one closed, a
+  // message published to its subscriptions.
+  void on_pin_lost(uint32_t server_index) override;
+  void on_message(buffer::MbufChain& message) override;
   void pause();
   void resume_if_under_limit();
   void learn_reply_size(uint64_t bytes);
@@ -78,6 +86,7 @@ class ClientConn final : public Conn, public RequestBudget::Holder, public Reply
   proto::ClientSession session_;
   ClientPins pins_;
   Transaction transaction_;
+  Subscriptions subscriptions_;
   ClientQueue queue_;
   StreamReader reader_;
   std::unique_ptr<proto::RequestParser> parser_;
@@ -85,6 +94,7 @@ class ClientConn final : public Conn, public RequestBudget::Holder, public Reply
   bool paused_ = false;       // reading and parsing stopped by backpressure
   bool pause_logged_ = false;
   bool parse_pending_ = false;     // resumed with requests read but not parsed
+  bool overflowed_ = false;        // a subscriber over the limit: closed at flush
   const uint64_t output_limit_;    // the pool's client_output_limit; 0: none
   uint64_t reply_bytes_ = 0;       // bytes of queued replies not yet taken
   uint64_t replies_pending_ = 0;   // queued requests still waiting for a reply

@@ -22,17 +22,19 @@ class Server;
 
 class ClientPins final : public PinHolder, private NonCopyable {
  public:
-  // Told when one of the connections closes (the server failed or left).
-  class LossListener {
+  // The client: told when one of the connections closes (the server failed
+  // or left), and given the messages published to its subscriptions.
+  class Listener {
    public:
     virtual void on_pin_lost(uint32_t server_index) = 0;
+    virtual void on_message(buffer::MbufChain& message) = 0;
 
    protected:
-    ~LossListener() = default;
+    ~Listener() = default;
   };
 
-  // Who hears of a lost connection (set once, by the client that owns both).
-  void listen(LossListener* listener) { listener_ = listener; }
+  // Who hears (set once, by the client that owns them).
+  void listen(Listener* listener) { listener_ = listener; }
 
   bool any() const { return open_ > 0; }
   // The client's connection to the server with this index, or nullptr.
@@ -46,9 +48,10 @@ class ClientPins final : public PinHolder, private NonCopyable {
   void close_all(const std::string& reason);
 
   void on_pin_closed(ServerConn* conn) override;
+  void on_push(ServerConn* conn, buffer::MbufChain& message) override;
 
  private:
-  LossListener* listener_ = nullptr;
+  Listener* listener_ = nullptr;
   std::vector<ServerConn*> conns_;  // by server index; nullptr for none
   uint32_t open_ = 0;
 };

@@ -39,27 +39,39 @@ bool Forwarder::build_router(bool live_only, std::string* error) {
   return router_.init(spec_.hash, spec_.distribution, spec_.hash_tag, weights, error);
 }
 
+bool Forwarder::live(std::string* error) const {
+  if (!any_live_) *error = "no server left in pool '" + spec_.name + "': every one is ejected";
+  return any_live_;
+}
+
+uint32_t Forwarder::route_one(std::string_view key, std::string* error) {
+  const uint32_t idx = router_.route(key);
+  if (idx == Router::kNoServer) {
+    *error = "no server named '" + std::string(router_.routing_part(key)) + "' in pool '" +
+             spec_.name + "'";
+  }
+  return idx;
+}
+
 bool Forwarder::route_keys(const Request& msg, std::string* error) {
   key_servers_.clear();
-  if (!any_live_) {
-    *error = "no server left in pool '" + spec_.name + "': every one is ejected";
-    return false;
-  }
+  if (!live(error)) return false;
   if (msg.keys.empty()) {
     key_servers_.push_back(router_.route_keyless());
     return true;
   }
   for (const proto::Span& k : msg.keys) {
-    std::string_view key = msg.request.view(k.offset, k.len, key_scratch_);
-    uint32_t idx = router_.route(key);
-    if (idx == Router::kNoServer) {
-      *error = "no server named '" + std::string(router_.routing_part(key)) +
-               "' in pool '" + spec_.name + "'";
-      return false;
-    }
+    const uint32_t idx = route_one(msg.request.view(k.offset, k.len, key_scratch_), error);
+    if (idx == Router::kNoServer) return false;
     key_servers_.push_back(idx);
   }
   return true;
+}
+
+Server* Forwarder::route_key(std::string_view key, std::string* error) {
+  if (!live(error)) return nullptr;
+  const uint32_t idx = route_one(key, error);
+  return idx == Router::kNoServer ? nullptr : servers_[idx].get();
 }
 
 Server* Forwarder::route(const Request& msg, std::string* error) {

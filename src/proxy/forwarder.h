@@ -25,7 +25,7 @@ namespace walnut::proxy {
 class Context;
 class Server;
 
-class Forwarder : private NonCopyable {
+class Forwarder final : public JoinOwner, private NonCopyable {
  public:
   Forwarder(Context& ctx, const config::PoolSpec& spec, const proto::Protocol& protocol,
             const std::vector<std::unique_ptr<Server>>& servers, stats::PoolCounters& counters);
@@ -45,7 +45,7 @@ class Forwarder : private NonCopyable {
     forward_other(action, msg);
   }
   // Every fragment of `parent` has its reply (FragmentJoin calls this).
-  void fragments_joined(Request* parent);
+  void fragments_joined(Request* parent) override;
 
   // A request that may block (kBlocking): on the client's own connection to
   // the server of its keys.
@@ -59,6 +59,9 @@ class Forwarder : private NonCopyable {
   // Answers `msg` with an error naming `cause`, counted as a forward error.
   void answer_error(Request* msg, const std::string& cause);
   size_t server_count() const { return servers_.size(); }
+  Server& server(size_t index) const { return *servers_[index]; }
+  // The server of one key (a pub/sub channel), or nullptr with `error`.
+  Server* route_key(std::string_view key, std::string* error);
 
  private:
   void forward_other(proto::Action action, Request* msg);
@@ -77,6 +80,10 @@ class Forwarder : private NonCopyable {
   // Fills key_servers_ with the server index of every key of `msg`; false
   // with `error` when none can be picked.
   bool route_keys(const Request& msg, std::string* error);
+  // False with `error` while every server is ejected.
+  bool live(std::string* error) const;
+  // The index of the server of `key`, or Router::kNoServer with `error`.
+  uint32_t route_one(std::string_view key, std::string* error);
   void send_to(Server* server, Request* msg);
   // A fragment of `parent`, to be filled in, answered to its join.
   Request* new_part(Request* parent);

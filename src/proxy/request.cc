@@ -4,7 +4,6 @@
 #include "common/dcheck.h"
 
 #include "proxy/context.h"
-#include "proxy/forwarder.h"
 
 namespace walnut::proxy {
 
@@ -23,7 +22,7 @@ void FragmentJoin::on_reply(Request* fragment) {
   (void)fragment;  // the parent holds every fragment; only the count matters
   WALNUT_DCHECK(pending_ > 0);
   if (--pending_ > 0) return;
-  forwarder_->fragments_joined(parent_);
+  owner_->fragments_joined(parent_);
 }
 
 }  // namespace walnut::proxy

@@ -43,14 +43,22 @@ enum class RequestKind : uint8_t {
 
 class ClientPins;
 
-class Forwarder;
+// Who makes one reply of a split request's parts once all have theirs:
+// the Forwarder (the protocol's merges), or a client's Subscriptions.
+class JoinOwner {
+ public:
+  virtual void fragments_joined(Request* parent) = 0;
+
+ protected:
+  ~JoinOwner() = default;
+};
 
 // The parent of a split request waits for its fragments here: the last
-// reply lets the forwarder merge them into the parent's reply.
+// reply lets its owner merge them into the parent's reply.
 class FragmentJoin final : public ReplyWaiter {
  public:
-  void wait_for(Forwarder* forwarder, Request* parent, uint32_t fragments) {
-    forwarder_ = forwarder;
+  void wait_for(JoinOwner* owner, Request* parent, uint32_t fragments) {
+    owner_ = owner;
     parent_ = parent;
     pending_ = fragments;
   }
@@ -58,7 +66,7 @@ class FragmentJoin final : public ReplyWaiter {
   void on_reply(Request* fragment) override;
 
  private:
-  Forwarder* forwarder_ = nullptr;
+  JoinOwner* owner_ = nullptr;
   Request* parent_ = nullptr;
   uint32_t pending_ = 0;
 };
@@ -87,6 +95,10 @@ struct RequestState {
   // What the request owes the process-wide budget until it is written to a
   // server or dropped (0 for a small one; see request_budget.h).
   uint64_t budget_charge = 0;
+  // Replies the server sends to it: more than one for a subscription
+  // command with several channels (one confirmation each), gathered into
+  // `reply` in order; an error reply ends it at once.
+  uint32_t replies_expected = 1;
   uint64_t request_sent = 0;  // bytes of `request` written to the server
   uint64_t reply_sent = 0;    // bytes of `reply` written to the client
   FragmentJoin join;          // a split request's wait for its fragments

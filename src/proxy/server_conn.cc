@@ -196,6 +196,7 @@ void ServerConn::time_out(ServerQueue& queue, Request* msg, uint64_t now) {
     placeholder->server = this;
     placeholder->request = std::move(msg->request);
     placeholder->request_sent = msg->request_sent;
+    placeholder->replies_expected = msg->replies_expected;  // as many late replies
     placeholder->deadline = now + static_cast<uint64_t>(timeout_ms_);
     placeholder->server_reads = reads_;
     queue.replace(msg, placeholder);
@@ -292,14 +293,30 @@ void ServerConn::on_readable() {
 bool ServerConn::read_responses() {
   bool unexpected = false;
   bool ok = reader_.parse(*parser_, [&](buffer::MbufChain& chain) {
-    Request* m = awaiting_.pop_front();
+    if (push_mode_ && server_.protocol().is_push_message(chain)) {
+      parser_->reset();
+      if (holder_ != nullptr) holder_->on_push(this, chain);
+      return true;
+    }
+    Request* m = awaiting_.front();
     if (m == nullptr) {
       unexpected = true;
       return false;
     }
-    m->reply = std::move(chain);
-    m->reply_is_error = parser_->is_error_reply();
+    const bool is_error = parser_->is_error_reply();
     parser_->reset();
+    if (m->replies_expected > 1 && !is_error) {
+      --m->replies_expected;  // one of several: gathered, the request waits on
+      m->reply.append(chain, 0, chain.size());
+      return true;
+    }
+    awaiting_.pop_front();
+    if (m->reply.empty() || is_error) {
+      m->reply = std::move(chain);
+    } else {
+      m->reply.append(chain, 0, chain.size());
+    }
+    m->reply_is_error = is_error;
     server_.on_reply();
     if (!m->internal()) {
       stats::ServerCounters& c = counters_;

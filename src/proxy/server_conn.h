@@ -53,6 +53,8 @@ class ServerConnOwner {
 class PinHolder {
  public:
   virtual void on_pin_closed(ServerConn* conn) = 0;
+  // A message published to the client's subscriptions (push mode).
+  virtual void on_push(ServerConn* conn, buffer::MbufChain& message) = 0;
 
  protected:
   ~PinHolder() = default;
@@ -68,6 +70,9 @@ class ServerConn final : public Conn {
   ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder* holder = nullptr);
 
   bool pinned() const { return pinned_; }
+  // Push mode, on a pinned connection subscribed to channels: a published
+  // message goes to the holder; answers still pair with requests.
+  void set_push_mode(bool on) { push_mode_ = on; }
   // The holder is going away (closing this connection itself).
   void detach_holder() { holder_ = nullptr; }
 
@@ -109,6 +114,7 @@ class ServerConn final : public Conn {
   stats::ServerCounters& counters_;  // the owner's, asked for once
   PinHolder* holder_;
   const bool pinned_;
+  bool push_mode_ = false;
   bool connecting_ = true;
   ServerQueue to_send_;
   ServerQueue awaiting_;

@@ -28,7 +28,7 @@ class Context;
 class Forwarder;
 class Server;
 
-class Transaction final : public ClientPins::LossListener, private NonCopyable {
+class Transaction final : private NonCopyable {
  public:
   Transaction(Context& ctx, Forwarder& forwarder, const proto::Protocol& protocol,
               ClientPins& pins, proto::ClientSession& session)
@@ -41,7 +41,8 @@ class Transaction final : public ClientPins::LossListener, private NonCopyable {
   // The client leaves: its held requests are its own to free.
   void forget() { held_.clear(); }
 
-  void on_pin_lost(uint32_t server_index) override;
+  // The client's connection to this server closed.
+  void on_pin_lost(uint32_t server_index);
 
  private:
   enum class State : uint8_t { kIdle, kWatching, kMulti };

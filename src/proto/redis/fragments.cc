@@ -77,22 +77,27 @@ void unexpected(Msg& parent, buffer::MbufPool& pool) {
 // MGET: the elements of each part's array reply, back in the client's order.
 // The parts' element spans go into one flat list (`scratch`), kept by the
 // protocol between merges so that merging allocates nothing.
+// PUBSUB NUMSUB: the same with `width` elements per key (channel, count).
 struct ArrayMerge {
-  static void merge(Msg& parent, MergeScratch& scratch, buffer::MbufPool& pool) {
+  static void merge(Msg& parent, MergeScratch& scratch, buffer::MbufPool& pool,
+                    uint32_t width = 1) {
     if (!split_arrays(parent, scratch)) {
       unexpected(parent, pool);
       return;
     }
-    append_header(parent.reply, '*', static_cast<long long>(parent.key_places.size()), pool);
+    append_header(parent.reply, '*', static_cast<long long>(parent.key_places.size() * width),
+                  pool);
     for (const Msg::KeyPlace& place : parent.key_places) {
-      const uint32_t at = scratch.first[place.fragment] + place.position;
-      if (at >= scratch.first[place.fragment + 1]) {
+      const uint32_t at = scratch.first[place.fragment] + place.position * width;
+      if (at + width > scratch.first[place.fragment + 1]) {
         parent.reply.clear();
         unexpected(parent, pool);
         return;
       }
-      const proto::Span& e = scratch.items[at];
-      parent.reply.append(parent.fragments[place.fragment]->reply, e.offset, e.len);
+      for (uint32_t e = at; e < at + width; ++e) {
+        const proto::Span& item = scratch.items[e];
+        parent.reply.append(parent.fragments[place.fragment]->reply, item.offset, item.len);
+      }
     }
   }
 
@@ -238,9 +243,13 @@ void RedisProtocol::build_fragment(const Msg& parent, const std::vector<uint32_t
   const size_t step = static_cast<size_t>(cmd.key_step);
   const bool multibulk = is_multibulk(parent);
   fragment.command = parent.command;
+  // The tokens before the keys (the name, PUBSUB's subcommand), then the keys.
+  const size_t head = static_cast<size_t>(cmd.first_key);
   append_header(fragment.request, '*',
-                static_cast<long long>(1 + key_indexes.size() * step), mbufs());
-  append_bulk(parent, multibulk, parent.tokens[0], fragment.request, mbufs());
+                static_cast<long long>(head + key_indexes.size() * step), mbufs());
+  for (size_t t = 0; t < head; ++t) {
+    append_bulk(parent, multibulk, parent.tokens[t], fragment.request, mbufs());
+  }
   for (uint32_t k : key_indexes) {
     size_t first = static_cast<size_t>(cmd.first_key) + k * step;
     for (size_t t = first; t < first + step; ++t) {
@@ -271,6 +280,9 @@ void RedisProtocol::coalesce(Msg& parent) const {
     return;
   }
   switch (parent.command->merge) {
+    case proto::Merge::kOrderedPairs:
+      ArrayMerge::merge(parent, merge_scratch_, mbufs(), 2);
+      break;
     case proto::Merge::kOrdered:
       ArrayMerge::merge(parent, merge_scratch_, mbufs());
       break;

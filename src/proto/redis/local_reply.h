@@ -46,6 +46,10 @@ class Resp {
   Resp& null_bulk() { return add("$", "-1"); }
   void into(proto::Msg& msg, buffer::MbufPool& mbufs) const {
     msg.reply.clear();
+    append_to(msg, mbufs);
+  }
+  // After what msg.reply holds already (one reply of several).
+  void append_to(proto::Msg& msg, buffer::MbufPool& mbufs) const {
     msg.reply.append_copy(mbufs, out_);
     msg.reply_is_error = false;
   }

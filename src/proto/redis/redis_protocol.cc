@@ -113,6 +113,10 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
   const proto::Span& first = msg.tokens[0];
   std::string_view name = msg.request.view(first.offset, first.len, scratch);
   const proto::CommandInfo* cmd = find_command(name);
+  if (cmd != nullptr && cmd->name == "pubsub" && msg.tokens.size() > 1) {
+    cmd = pubsub_subcommand(msg);
+    if (cmd == nullptr) return Action::kReply;
+  }
   // Redis's own order: unknown command, then arity, then authentication.
   if (cmd == nullptr || cmd->kind == CommandKind::kUnsupported) {
     set_error(msg, "ERR unsupported command '" + lower(name) + "'", mbufs());
@@ -131,6 +135,7 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
     set_error(msg, "NOAUTH Authentication required.", mbufs());
     return Action::kReply;
   }
+  if (session.subscribed && !allowed_when_subscribed(msg)) return Action::kReply;
   if (cmd->kind == CommandKind::kLocal) return local_reply(msg, session);
   if (cmd->kind == CommandKind::kCursor) return cursor_request(msg);
   if (cmd->kind == CommandKind::kAllServers) {
@@ -149,8 +154,42 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
     case CommandKind::kMultiKey: return Action::kFragment;
     case CommandKind::kTransaction: return Action::kTransaction;
     case CommandKind::kBlocking: return blocking(msg, session);
+    case CommandKind::kPubSub:
+      if (!session.in_transaction) return Action::kSubscription;
+      set_error(msg,
+                "ERR " + ascii_case(cmd->name, true) +
+                    " inside MULTI is not supported by walnut: the transaction runs on a server",
+                mbufs());
+      return Action::kReply;
     default: return Action::kForward;
   }
+}
+
+const proto::CommandInfo* RedisProtocol::pubsub_subcommand(Msg& msg) const {
+  std::string scratch;
+  const proto::Span& t = msg.tokens[1];
+  const std::string sub = lower(msg.request.view(t.offset, t.len, scratch));
+  if (const proto::CommandInfo* row = find_command("pubsub|" + sub)) return row;
+  if (sub == "numpat") {
+    set_error(msg,
+              "ERR PUBSUB NUMPAT is not supported by walnut: each pattern is subscribed on "
+              "every server, so no server's count is the pool's",
+              mbufs());
+  } else {
+    set_error(msg, "ERR unsupported command 'pubsub " + sub + "'", mbufs());
+  }
+  return nullptr;
+}
+
+bool RedisProtocol::allowed_when_subscribed(Msg& msg) const {
+  const std::string_view name = msg.command->name;
+  if (msg.command->kind == CommandKind::kPubSub || name == "ping" || name == "quit") return true;
+  set_error(msg,
+            "ERR Can't execute '" + std::string(name) +
+                "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+                "this context",
+            mbufs());
+  return false;
 }
 
 proto::TransactionStep RedisProtocol::transaction_step(const Msg& msg) const {
@@ -176,6 +215,19 @@ Action RedisProtocol::local_reply(Msg& msg, proto::ClientSession& session) const
   if (name == "quit") {
     msg.reply.append_copy(mbufs(), "+OK\r\n");
     return Action::kReplyClose;
+  }
+  if (session.subscribed && msg.tokens.size() <= 2) {  // PING, as Redis answers a subscriber
+    Resp resp;
+    resp.array(2).bulk("pong");
+    if (msg.tokens.size() == 2) {
+      std::string scratch;
+      const proto::Span& t = msg.tokens[1];
+      resp.bulk(msg.request.view(t.offset, t.len, scratch));
+    } else {
+      resp.bulk("");
+    }
+    resp.into(msg, mbufs());
+    return Action::kReply;
   }
   if (session.in_transaction) {
     // The server queues the transaction: PING and ECHO go there to take

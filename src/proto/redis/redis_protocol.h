@@ -42,6 +42,13 @@ class RedisProtocol final
   void build_cursor_part(const proto::Msg&, uint64_t, proto::Msg&) const override;
   void coalesce(proto::Msg&) const override;
   proto::TransactionStep transaction_step(const proto::Msg&) const override;
+  // Pub/sub (pubsub.cc).
+  proto::SubscriptionStep subscription_step(const proto::Msg&) const override;
+  void subscription_request(proto::SubscriptionStep, const std::vector<std::string>&,
+                            proto::Msg&) const override;
+  void subscription_reply(proto::Msg&, proto::SubscriptionStep, const std::string*,
+                          uint64_t) const override;
+  bool is_push_message(const buffer::MbufChain&) const override;
 
  private:
   proto::Action local_reply(proto::Msg& msg, proto::ClientSession& session) const;
@@ -49,6 +56,12 @@ class RedisProtocol final
   void select_reply(proto::Msg& msg) const;
   proto::Action cursor_request(proto::Msg& msg) const;
   proto::Action blocking(proto::Msg& msg, const proto::ClientSession& session) const;
+  // False, with Redis's error in msg.reply, for a command a subscribed
+  // client may not send.
+  bool allowed_when_subscribed(proto::Msg& msg) const;
+  // PUBSUB's row for its subcommand ("pubsub|channels"), or nullptr with
+  // an error reply.
+  const proto::CommandInfo* pubsub_subcommand(proto::Msg& msg) const;
   bool find_keys(proto::Msg& msg) const;
 
   PoolOptions options_;

@@ -75,7 +75,11 @@ class Holder final : public PinHolder {
     closed.push_back(conn);
     if (replies != nullptr) replies_then = replies->size();
   }
+  void on_push(ServerConn*, buffer::MbufChain& message) override {
+    pushed.push_back(message.to_string());
+  }
   std::vector<ServerConn*> closed;
+  std::vector<std::string> pushed;
   const std::vector<std::string>* replies = nullptr;
   size_t replies_then = 0;
 };
@@ -91,14 +95,18 @@ class ServerConnTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (conn_ != nullptr) conn_->close("the test is over");
+    if (conn_ != nullptr) {
+      conn_->detach_holder();  // a test's holder is gone by now
+      conn_->close("the test is over");
+    }
     ctx_.after_iteration();
     if (peer_ >= 0) ::close(peer_);
   }
 
-  void send(const std::string& request, uint64_t block_ms = 0) {
+  void send(const std::string& request, uint64_t block_ms = 0, uint32_t replies = 1) {
     Request* r = ctx_.requests().get();
     r->block_ms = block_ms;
+    r->replies_expected = replies;
     r->request.append_copy(ctx_.mbufs(), request);
     r->waiter = &collector_;
     conn_->enqueue(r);
@@ -287,6 +295,72 @@ TEST_F(ServerConnTest, APinnedConnectionTellsItsHolderBeforeFailingItsRequests) 
   EXPECT_EQ(holder.replies_then, 0u);
   EXPECT_EQ(collector_.replies[0], "-ERR Connection closed by server\r\n");
   conn_ = nullptr;
+}
+
+const char kSubscribeAb[] = "*3\r\n$9\r\nSUBSCRIBE\r\n$1\r\na\r\n$1\r\nb\r\n";
+const char kConfirmA[] = "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n";
+const char kConfirmB[] = "*3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n";
+const char kMessage[] = "*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$2\r\nhi\r\n";
+const char kPmessage[] = "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$1\r\na\r\n$2\r\nhi\r\n";
+
+// A subscription with two channels gets two confirmations, gathered into
+// its reply; a message published in between goes to the holder, fed to the
+// connection one byte at a time.
+TEST_F(ServerConnTest, InPushModeMessagesGoToTheHolderAndConfirmationsPairUp) {
+  Holder holder;
+  start(0, &holder);
+  conn_->set_push_mode(true);
+  send(kSubscribeAb, 0, 2);
+  const std::string from_server = std::string(kConfirmA) + kMessage + kConfirmB + kPmessage;
+  size_t fed = 0;
+  ASSERT_TRUE(run(
+      [&] {
+        if (received() == kSubscribeAb && fed < from_server.size()) answer(from_server.substr(fed++, 1));
+      },
+      [&] { return collector_.replies.size() == 1 && holder.pushed.size() == 2; }))
+      << "fed " << fed << " of " << from_server.size();
+  EXPECT_EQ(collector_.replies[0], std::string(kConfirmA) + kConfirmB);
+  EXPECT_EQ(holder.pushed, (std::vector<std::string>{kMessage, kPmessage}));
+}
+
+// An error ends a request that expected several replies: the server sends
+// one error for a refused command, not one per channel.
+TEST_F(ServerConnTest, AnErrorEndsARequestThatExpectedSeveralReplies) {
+  Holder holder;
+  start(0, &holder);
+  conn_->set_push_mode(true);
+  send(kSubscribeAb, 0, 2);
+  send(kPing);
+  bool answered = false;
+  ASSERT_TRUE(run(
+      [&] {
+        if (!answered && received().size() == std::string(kSubscribeAb).size() + 14) {
+          answer("-NOPERM no\r\n+PONG\r\n");
+          answered = true;
+        }
+      },
+      [&] { return collector_.replies.size() == 2; }));
+  EXPECT_EQ(collector_.replies[0], "-NOPERM no\r\n");
+  EXPECT_EQ(collector_.replies[1], "+PONG\r\n");
+}
+
+// Out of push mode, a reply that looks like a message is an answer (LRANGE
+// of a list that holds "message", "a", "hi").
+TEST_F(ServerConnTest, OutOfPushModeAMessageShapedReplyIsAnAnswer) {
+  Holder holder;
+  start(0, &holder);
+  send("*4\r\n$6\r\nLRANGE\r\n$1\r\nl\r\n$1\r\n0\r\n$2\r\n-1\r\n");
+  bool answered = false;
+  ASSERT_TRUE(run(
+      [&] {
+        if (!answered && !received().empty()) {
+          answer(kMessage);
+          answered = true;
+        }
+      },
+      [&] { return collector_.replies.size() == 1; }));
+  EXPECT_EQ(collector_.replies[0], kMessage);
+  EXPECT_TRUE(holder.pushed.empty());
 }
 
 }  // namespace
