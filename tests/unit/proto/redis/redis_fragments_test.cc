@@ -81,6 +81,21 @@ TEST_F(RedisFragments, ArgumentsAreReferencedWhereTheyArrived) {
   EXPECT_EQ(slices[2].mbuf, request_bytes.mbuf);
 }
 
+// PUBSUB NUMSUB: the subcommand goes with every part, and the merge takes
+// two elements (channel, count) per channel, in the client's order.
+TEST_F(RedisFragments, NumsubPartsKeepTheSubcommandAndMergeInPairs) {
+  request("*5\r\n$6\r\nPUBSUB\r\n$6\r\nNUMSUB\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+  Msg* p = part({0, 2}, "*4\r\n$1\r\na\r\n:1\r\n$1\r\nc\r\n:0\r\n");
+  EXPECT_EQ(p->request.to_string(),
+            "*4\r\n$6\r\nPUBSUB\r\n$6\r\nNUMSUB\r\n$1\r\na\r\n$1\r\nc\r\n");
+  part({1}, "*2\r\n$1\r\nb\r\n:7\r\n");
+  EXPECT_EQ(merged(), "*6\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:7\r\n$1\r\nc\r\n:0\r\n");
+  // A part with fewer pairs than channels is no answer.
+  request("*4\r\n$6\r\nPUBSUB\r\n$6\r\nNUMSUB\r\n$1\r\na\r\n$1\r\nb\r\n");
+  part({0, 1}, "*2\r\n$1\r\na\r\n:1\r\n");
+  EXPECT_EQ(merged(), "-ERR unexpected reply from server to a split request\r\n");
+}
+
 TEST_F(RedisFragments, MsetFragmentKeepsEachValueWithItsKey) {
   request("MSET k1 v1 k2 v2 k3 v3\r\n");  // inline: fragments are RESP anyway
   Msg* p = part({2, 0}, "");

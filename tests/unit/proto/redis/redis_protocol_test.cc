@@ -295,6 +295,97 @@ TEST_F(RedisProtocolTest, BlockingCommandsSayHowLongTheyMayBlock) {
   EXPECT_EQ(msg_.reply.to_string(), "-ERR syntax error\r\n");
 }
 
+TEST_F(RedisProtocolTest, SubscriptionCommandsNameTheirFamilyAndChannels) {
+  using Family = proto::SubscriptionStep::Family;
+  struct Case {
+    std::vector<std::string> args;
+    Family family;
+    bool subscribe;
+  };
+  const std::vector<Case> cases = {
+      {{"SUBSCRIBE", "a", "b"}, Family::kChannel, true},
+      {{"unsubscribe", "a"}, Family::kChannel, false},
+      {{"PSUBSCRIBE", "a", "b"}, Family::kPattern, true},
+      {{"PUNSUBSCRIBE", "a", "b"}, Family::kPattern, false},
+      {{"SSUBSCRIBE", "a", "b"}, Family::kShard, true},
+      {{"SUNSUBSCRIBE", "a", "b"}, Family::kShard, false},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(classify(resp(c.args)), Action::kSubscription) << c.args[0];
+    const proto::SubscriptionStep step = protocol_.subscription_step(msg_);
+    EXPECT_EQ(step.family, c.family) << c.args[0];
+    EXPECT_EQ(step.subscribe, c.subscribe) << c.args[0];
+    EXPECT_EQ(keys(), std::vector<std::string>(c.args.begin() + 1, c.args.end())) << c.args[0];
+  }
+  EXPECT_EQ(classify(resp({"UNSUBSCRIBE"})), Action::kSubscription);
+  EXPECT_TRUE(keys().empty());
+  EXPECT_EQ(classify(resp({"SUBSCRIBE"})), Action::kReply);
+  EXPECT_EQ(classify(resp({"PUBLISH", "ch", "hi"})), Action::kForward);
+  EXPECT_EQ(keys(), std::vector<std::string>{"ch"});
+  EXPECT_EQ(classify(resp({"SPUBLISH", "ch", "hi"})), Action::kForward);
+  EXPECT_EQ(keys(), std::vector<std::string>{"ch"});
+}
+
+TEST_F(RedisProtocolTest, SubscriptionRequestsAndConfirmationsAreRedisBytes) {
+  using Family = proto::SubscriptionStep::Family;
+  proto::Msg part;
+  protocol_.subscription_request({Family::kPattern, true}, {"n*", ""}, part);
+  EXPECT_EQ(part.request.to_string(), "*3\r\n$10\r\nPSUBSCRIBE\r\n$2\r\nn*\r\n$0\r\n\r\n");
+  proto::Msg msg;
+  const std::string name = "ch";
+  protocol_.subscription_reply(msg, {Family::kChannel, true}, &name, 3);
+  protocol_.subscription_reply(msg, {Family::kShard, false}, nullptr, 0);
+  EXPECT_EQ(msg.reply.to_string(),
+            "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:3\r\n"
+            "*3\r\n$12\r\nsunsubscribe\r\n$-1\r\n:0\r\n");
+}
+
+TEST_F(RedisProtocolTest, PublishedMessagesAreToldFromAnswers) {
+  auto push = [this](const std::string& bytes) {
+    buffer::MbufChain chain;
+    chain.append_copy(pool_, bytes);
+    return protocol_.is_push_message(chain);
+  };
+  EXPECT_TRUE(push("*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$1\r\nb\r\n"));
+  EXPECT_TRUE(push("*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$1\r\na\r\n$1\r\nb\r\n"));
+  EXPECT_TRUE(push("*3\r\n$8\r\nsmessage\r\n$1\r\na\r\n$1\r\nb\r\n"));
+  EXPECT_FALSE(push("*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"));
+  EXPECT_FALSE(push("*2\r\n$4\r\npong\r\n$0\r\n\r\n"));
+  EXPECT_FALSE(push("+OK\r\n"));
+  EXPECT_FALSE(push("-ERR x\r\n"));
+  EXPECT_FALSE(push(""));
+}
+
+// Redis's subscribed mode: the subscription commands, PING (as an array)
+// and QUIT; everything else refused with Redis's words.
+TEST_F(RedisProtocolTest, ASubscribedClientMaySendOnlyWhatRedisAllows) {
+  session_.subscribed = true;
+  EXPECT_EQ(classify(resp({"PING"})), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+  EXPECT_EQ(classify(resp({"PING", "hi"})), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "*2\r\n$4\r\npong\r\n$2\r\nhi\r\n");
+  EXPECT_EQ(classify(resp({"GET", "k"})), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+            "RESET are allowed in this context\r\n");
+  EXPECT_EQ(classify(resp({"SUBSCRIBE", "b"})), Action::kSubscription);
+  EXPECT_EQ(classify(resp({"QUIT"})), Action::kReplyClose);
+}
+
+TEST_F(RedisProtocolTest, PubsubSubcommandsHaveRowsOfTheirOwn) {
+  EXPECT_EQ(classify(resp({"PUBSUB", "CHANNELS"})), Action::kAllServers);
+  EXPECT_EQ(msg_.command->merge, proto::Merge::kConcat);
+  EXPECT_EQ(classify(resp({"pubsub", "channels", "n*"})), Action::kAllServers);
+  EXPECT_EQ(classify(resp({"PUBSUB", "NUMSUB", "a", "b"})), Action::kFragment);
+  EXPECT_EQ(msg_.command->merge, proto::Merge::kOrderedPairs);
+  EXPECT_EQ(keys(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(classify(resp({"PUBSUB", "NUMPAT"})), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string().rfind("-ERR PUBSUB NUMPAT is not supported by walnut", 0), 0u);
+  EXPECT_EQ(classify(resp({"PUBSUB", "NOPE"})), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR unsupported command 'pubsub nope'\r\n");
+  EXPECT_EQ(classify(resp({"PUBSUB"})), Action::kReply);
+}
+
 TEST(RedisCommands, LookupIgnoresCaseAndKnowsKinds) {
   ASSERT_NE(find_command("GeT"), nullptr);
   EXPECT_EQ(find_command("get")->kind, proto::CommandKind::kRead);
