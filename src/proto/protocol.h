@@ -108,6 +108,19 @@ class Protocol {
   // indexes (into parent.keys) are given, in that order.
   virtual void build_fragment(const Msg& parent, const std::vector<uint32_t>& key_indexes,
                               Msg& fragment) const = 0;
+  // For a kAllServers request: fills `part` with what goes to each server
+  // (by default `parent`'s own request, shared).
+  virtual void build_everywhere_part(const Msg& parent, Msg& part) const {
+    part.command = parent.command;
+    part.request.append(parent.request, 0, parent.request.size());
+  }
+  // After stats_reply(): true when the reply also needs every server's part
+  // (INFO's Keyspace); the proxy then sends `msg` as kAllServers and
+  // coalesce() adds the servers' parts to walnut's own.
+  virtual bool stats_need_servers(const Msg& msg) const {
+    (void)msg;
+    return false;
+  }
   // Fills `part.request` with `parent`'s request whose cursor (its second
   // token) is `cursor`. Only for protocols whose classify() says kCursor.
   virtual void build_cursor_part(const Msg& parent, uint64_t cursor, Msg& part) const {

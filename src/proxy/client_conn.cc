@@ -172,6 +172,10 @@ void ClientConn::dispatch(proto::Action action, Request* msg) {
       break;
     case proto::Action::kStats:
       answer_stats(ctx_, pool_, msg);
+      if (pool_.protocol().stats_need_servers(*msg)) {
+        pool_.forwarder().forward(proto::Action::kAllServers, msg);  // INFO's Keyspace
+        break;
+      }
       msg->done = true;
       reply_ready(msg);
       break;

@@ -8,6 +8,7 @@
 #include "proto/command.h"
 #include "proto/parse_chain.h"
 #include "proto/scan_cursor.h"
+#include "proto/redis/info_reply.h"
 #include "proto/redis/redis_protocol.h"
 
 namespace walnut::redis {
@@ -271,7 +272,33 @@ void RedisProtocol::build_cursor_part(const Msg& parent, uint64_t cursor, Msg& p
   }
 }
 
+void RedisProtocol::merge_keyspace(Msg& parent) const {
+  // Walnut's own sections are in the reply already, as one bulk string.
+  std::string body = parent.reply.to_string();
+  const size_t start = body.find("\r\n");
+  body = start == std::string::npos || body.size() < start + 4
+             ? std::string()
+             : body.substr(start + 2, body.size() - start - 4);
+  std::vector<std::string> texts;
+  bool complete = true;
+  for (const Msg* part : parent.fragments) {
+    complete = complete && !part->reply_is_error;
+    texts.push_back(part->reply.to_string());
+  }
+  // A server that did not answer leaves the section without its dbs: a sum
+  // of some servers would pass for the pool's. Walnut's own sections stand.
+  if (!body.empty()) body += "\r\n";
+  body += complete ? keyspace_section(texts) : keyspace_section({});
+  parent.reply.clear();
+  parent.reply.append_copy(mbufs(), "$" + std::to_string(body.size()) + "\r\n" + body + "\r\n");
+  parent.reply_is_error = false;
+}
+
 void RedisProtocol::coalesce(Msg& parent) const {
+  if (parent.command->merge == proto::Merge::kKeyspace) {
+    merge_keyspace(parent);
+    return;
+  }
   parent.reply.clear();
   parent.reply_is_error = false;
   if (const Msg* failed = first_failure(parent)) {
@@ -301,6 +328,7 @@ void RedisProtocol::coalesce(Msg& parent) const {
     case proto::Merge::kCursor:
       CursorMerge::merge(parent, merge_scratch_, mbufs());
       break;
+    case proto::Merge::kKeyspace:  // merged above
     case proto::Merge::kNone:
       unexpected(parent, mbufs());
       break;

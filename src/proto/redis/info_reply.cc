@@ -5,7 +5,10 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
+#include <cinttypes>
+#include <cstdio>
 #include <cstdlib>
+#include <map>
 
 #include "proto/redis/connection_commands.h"
 
@@ -70,6 +73,55 @@ void stats_section(std::string& out, const proto::StatLines& stats) {
 
 }  // namespace
 
+namespace {
+bool every_section(const std::vector<std::string>& sections) {
+  return sections.empty() ||
+         std::any_of(sections.begin(), sections.end(), [](const std::string& s) {
+           return s == "default" || s == "all" || s == "everything";
+         });
+}
+}  // namespace
+
+bool wants_keyspace(const std::vector<std::string>& sections) {
+  return every_section(sections) ||
+         std::find(sections.begin(), sections.end(), "keyspace") != sections.end();
+}
+
+std::string keyspace_section(const std::vector<std::string>& server_texts) {
+  struct Db {
+    uint64_t keys = 0, expires = 0;
+    double ttl_weighted = 0;  // a sum of TTLs can pass 2^64
+  };
+  std::map<uint64_t, Db> dbs;
+  for (const std::string& text : server_texts) {
+    // Lines "db<n>:keys=<k>,expires=<e>,avg_ttl=<t>"; others are skipped.
+    size_t at = 0;
+    while (at < text.size()) {
+      size_t end = text.find("\r\n", at);
+      if (end == std::string::npos) end = text.size();
+      const std::string_view line(text.data() + at, end - at);
+      at = end + 2;
+      uint64_t db = 0, keys = 0, expires = 0, ttl = 0;
+      if (std::sscanf(std::string(line).c_str(), "db%" SCNu64 ":keys=%" SCNu64 ",expires=%" SCNu64
+                                                 ",avg_ttl=%" SCNu64,
+                      &db, &keys, &expires, &ttl) < 3) {
+        continue;
+      }
+      Db& d = dbs[db];
+      d.keys += keys;
+      d.expires += expires;
+      d.ttl_weighted += static_cast<double>(ttl) * static_cast<double>(expires);
+    }
+  }
+  std::string out = "# Keyspace\r\n";
+  for (const auto& [db, d] : dbs) {
+    const auto avg = static_cast<uint64_t>(d.expires == 0 ? 0 : d.ttl_weighted / d.expires);
+    out += "db" + std::to_string(db) + ":keys=" + std::to_string(d.keys) +
+           ",expires=" + std::to_string(d.expires) + ",avg_ttl=" + std::to_string(avg) + "\r\n";
+  }
+  return out;
+}
+
 std::string info_text(const std::vector<std::string>& sections, const proto::StatLines& stats) {
   struct Section {
     std::string_view name;
@@ -77,10 +129,7 @@ std::string info_text(const std::vector<std::string>& sections, const proto::Sta
   };
   static constexpr Section kSections[] = {
       {"server", server_section}, {"clients", clients_section}, {"stats", stats_section}};
-  const bool every = sections.empty() ||
-                     std::any_of(sections.begin(), sections.end(), [](const std::string& s) {
-                       return s == "default" || s == "all" || s == "everything";
-                     });
+  const bool every = every_section(sections);
   std::string out;
   for (const Section& s : kSections) {
     if (!every && std::find(sections.begin(), sections.end(), s.name) == sections.end()) continue;

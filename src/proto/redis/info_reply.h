@@ -19,4 +19,12 @@ namespace walnut::redis {
 // as Redis leaves out one it does not know.
 std::string info_text(const std::vector<std::string>& sections, const proto::StatLines& stats);
 
+// True when `sections` ask for Keyspace, which only the servers know.
+bool wants_keyspace(const std::vector<std::string>& sections);
+
+// The Keyspace section of a pool: each db's keys and expires added up over
+// the servers' "INFO keyspace" texts, its avg_ttl their average weighted by
+// expires; dbs in number order.
+std::string keyspace_section(const std::vector<std::string>& server_texts);
+
 }  // namespace walnut::redis

@@ -364,13 +364,30 @@ bool RedisProtocol::find_keys(Msg& msg) const {
   return true;
 }
 
-void RedisProtocol::stats_reply(Msg& msg, const proto::StatLines& stats) const {
+std::vector<std::string> RedisProtocol::info_sections(const Msg& msg) const {
   std::vector<std::string> sections;
   std::string scratch;
   for (size_t i = 1; i < msg.tokens.size(); ++i) {
     sections.push_back(lower(msg.request.view(msg.tokens[i].offset, msg.tokens[i].len, scratch)));
   }
-  const std::string body = info_text(sections, stats);
+  return sections;
+}
+
+bool RedisProtocol::stats_need_servers(const Msg& msg) const {
+  return wants_keyspace(info_sections(msg));
+}
+
+void RedisProtocol::build_everywhere_part(const Msg& parent, Msg& part) const {
+  if (parent.command->merge != proto::Merge::kKeyspace) {
+    ProtocolWithParsers::build_everywhere_part(parent, part);
+    return;
+  }
+  part.command = parent.command;
+  part.request.append_copy(mbufs(), "*2\r\n$4\r\nINFO\r\n$8\r\nkeyspace\r\n");
+}
+
+void RedisProtocol::stats_reply(Msg& msg, const proto::StatLines& stats) const {
+  const std::string body = info_text(info_sections(msg), stats);
   msg.reply.clear();
   msg.reply.append_copy(mbufs(), "$" + std::to_string(body.size()) + "\r\n" + body + "\r\n");
   msg.reply_is_error = false;

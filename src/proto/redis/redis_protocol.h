@@ -40,6 +40,8 @@ class RedisProtocol final
   void stats_reply(proto::Msg&, const proto::StatLines&) const override;
   void build_fragment(const proto::Msg&, const std::vector<uint32_t>&, proto::Msg&) const override;
   void build_cursor_part(const proto::Msg&, uint64_t, proto::Msg&) const override;
+  void build_everywhere_part(const proto::Msg&, proto::Msg&) const override;
+  bool stats_need_servers(const proto::Msg&) const override;
   void coalesce(proto::Msg&) const override;
   proto::TransactionStep transaction_step(const proto::Msg&) const override;
   // Pub/sub (pubsub.cc).
@@ -63,6 +65,11 @@ class RedisProtocol final
   // an error reply.
   const proto::CommandInfo* pubsub_subcommand(proto::Msg& msg) const;
   bool find_keys(proto::Msg& msg) const;
+  // INFO's sections as the client named them, lower case.
+  std::vector<std::string> info_sections(const proto::Msg& msg) const;
+  // INFO's reply: walnut's sections (in parent.reply) and the Keyspace the
+  // servers' "INFO keyspace" parts add up to.
+  void merge_keyspace(proto::Msg& parent) const;
 
   PoolOptions options_;
   mutable MergeScratch merge_scratch_;

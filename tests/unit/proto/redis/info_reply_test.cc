@@ -43,5 +43,29 @@ TEST(InfoText, NamedSectionsOnlyAndUnknownOnesLeftOut) {
   EXPECT_EQ(info_text({"server"}, kStats).find("# Server\r\n"), 0u);
 }
 
+TEST(InfoKeyspace, AskedByDefaultOrByName) {
+  EXPECT_TRUE(wants_keyspace({}));
+  EXPECT_TRUE(wants_keyspace({"all"}));
+  EXPECT_TRUE(wants_keyspace({"server", "keyspace"}));
+  EXPECT_FALSE(wants_keyspace({"server"}));
+  EXPECT_FALSE(wants_keyspace({"clients", "stats"}));
+}
+
+// Each db's counts added up over the servers; avg_ttl weighted by how many
+// keys expire on each; dbs in number order; lines that are not a db's left.
+TEST(InfoKeyspace, TheServersKeyspacesAddUp) {
+  EXPECT_EQ(keyspace_section({"# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=1000\r\n",
+                              "# Keyspace\r\ndb2:keys=1,expires=0,avg_ttl=0\r\n"
+                              "db0:keys=5,expires=3,avg_ttl=3000\r\n",
+                              "# Keyspace\r\n"}),
+            "# Keyspace\r\ndb0:keys=8,expires=4,avg_ttl=2500\r\n"
+            "db2:keys=1,expires=0,avg_ttl=0\r\n");
+  EXPECT_EQ(keyspace_section({}), "# Keyspace\r\n");
+  EXPECT_EQ(keyspace_section({"$-1\r\n", "garbage"}), "# Keyspace\r\n");
+  // Redis 7 adds fields after avg_ttl on some versions: still read.
+  EXPECT_EQ(keyspace_section({"db0:keys=2,expires=0,avg_ttl=0,subexpiry=0\r\n"}),
+            "# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\n");
+}
+
 }  // namespace
 }  // namespace walnut::redis
