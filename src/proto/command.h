@@ -32,6 +32,7 @@ enum class Merge : uint8_t {
   kAnyNonNull, // one part's reply that is not null, else null (RANDOMKEY)
   kCursor,     // the one part's [cursor, elements] with the pool's cursor (SCAN)
   kKeyspace,   // INFO: walnut's sections, then the servers' keyspaces added up
+  kSupported,  // COMMAND [INFO|DOCS|LIST]: one server's answer, kept to what walnut carries
 };
 
 struct CommandInfo {

@@ -114,6 +114,12 @@ class Protocol {
     part.command = parent.command;
     part.request.append(parent.request, 0, parent.request.size());
   }
+  // For a kAllServers request: true when its reply is made from the parts
+  // even over one server (a lone server's own reply will not do).
+  virtual bool merges_alone(const Msg& msg) const {
+    (void)msg;
+    return false;
+  }
   // After stats_reply(): true when the reply also needs every server's part
   // (INFO's Keyspace); the proxy then sends `msg` as kAllServers and
   // coalesce() adds the servers' parts to walnut's own.

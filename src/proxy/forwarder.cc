@@ -150,11 +150,10 @@ void Forwarder::forward_split(Request* msg) {
 
 void Forwarder::forward_everywhere(Request* msg) {
   const size_t n = servers_.size();
-  if (n == 1 && msg->reply.empty()) {
+  if (n == 1 && !protocol_.merges_alone(*msg)) {
     send_to(servers_[0].get(), msg);  // the server's own reply
     return;
   }
-  // (A reply already begun, INFO's, is merged with the servers' parts.)
   msg->join.wait_for(this, msg, static_cast<uint32_t>(n));
   for (size_t s = 0; s < n; ++s) protocol_.build_everywhere_part(*msg, *new_part(msg));
   counters_.fragments += n;

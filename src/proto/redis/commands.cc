@@ -24,4 +24,25 @@ const CommandInfo* find_command(std::string_view name) {
   return proto::find_by_name<kRows, name_of, true>(name);
 }
 
+namespace {
+// A command's own row (not a subcommand's "pubsub|numsub") that walnut
+// forwards or answers; PUBSUB is refused only for its subcommands walnut
+// has no row for.
+bool carried_row(const CommandInfo& row) {
+  return row.name.find('|') == std::string_view::npos &&
+         (row.kind != proto::CommandKind::kUnsupported || row.name == "pubsub");
+}
+}  // namespace
+
+bool carried(std::string_view name) {
+  const CommandInfo* row = find_command(name);
+  return row != nullptr && carried_row(*row);
+}
+
+size_t carried_count() {
+  size_t n = 0;
+  for (const CommandInfo& row : kRows) n += carried_row(row) ? 1 : 0;
+  return n;
+}
+
 }  // namespace walnut::redis

@@ -8,6 +8,7 @@
 #include "proto/command.h"
 #include "proto/parse_chain.h"
 #include "proto/scan_cursor.h"
+#include "proto/redis/commands.h"
 #include "proto/redis/info_reply.h"
 #include "proto/redis/redis_protocol.h"
 
@@ -272,6 +273,70 @@ void RedisProtocol::build_cursor_part(const Msg& parent, uint64_t cursor, Msg& p
   }
 }
 
+namespace {
+// The text of a bulk string "$<n>\r\n<text>\r\n" at the start of `bytes`;
+// empty when there is none there.
+std::string_view bulk_text(std::string_view bytes) {
+  const size_t end = bytes.find("\r\n");
+  size_t len = 0;
+  if (bytes.empty() || bytes[0] != '$' || end == std::string_view::npos ||
+      std::from_chars(bytes.data() + 1, bytes.data() + end, len).ec != std::errc() ||
+      end + 2 + len > bytes.size()) {
+    return {};
+  }
+  return bytes.substr(end + 2, len);
+}
+}  // namespace
+
+void RedisProtocol::merge_supported(Msg& parent) const {
+  // Every server runs the same commands: the first part's answer stands for
+  // all, kept to the commands walnut carries.
+  const Msg& part = *parent.fragments[0];
+  parent.reply.clear();
+  if (part.reply_is_error) {
+    parent.reply.append(part.reply, 0, part.reply.size());
+    parent.reply_is_error = true;
+    return;
+  }
+  MergeScratch& scratch = merge_scratch_;
+  scratch.items.clear();
+  if (!ArrayMerge::split_array(part, scratch)) {
+    parent.reply.append(part.reply, 0, part.reply.size());  // not a list: the server's words
+    return;
+  }
+  const std::string_view form = parent.command->name;  // "command", "command|info", ...
+  const bool pairs = form == "command|docs";  // name, docs, name, docs, ...
+  const bool named = form == "command|info";  // the client's names, a null for each unknown
+  std::string bytes;
+  std::vector<proto::Span> keep;
+  for (size_t i = 0; i < scratch.items.size(); i += pairs ? 2 : 1) {
+    const proto::Span& item = scratch.items[i];
+    std::string_view text = part.reply.view(item.offset, item.len, bytes);
+    // A command's entry is an array that opens with its name; LIST and
+    // DOCS give the bare name.
+    if (text.starts_with("*")) {
+      const size_t line = text.find("\r\n");
+      text = line == std::string_view::npos ? std::string_view() : text.substr(line + 2);
+    }
+    const bool carry = carried(bulk_text(text));
+    if (!carry && !named) continue;
+    if (!carry) {
+      keep.push_back({0, 0});  // a null in its place
+    } else {
+      keep.push_back(item);
+      if (pairs && i + 1 < scratch.items.size()) keep.push_back(scratch.items[i + 1]);
+    }
+  }
+  append_header(parent.reply, '*', static_cast<long long>(keep.size()), mbufs());
+  for (const proto::Span& item : keep) {
+    if (item.len == 0) {
+      parent.reply.append_copy(mbufs(), "*-1\r\n");
+    } else {
+      parent.reply.append(part.reply, item.offset, item.len);
+    }
+  }
+}
+
 void RedisProtocol::merge_keyspace(Msg& parent) const {
   // Walnut's own sections are in the reply already, as one bulk string.
   std::string body = parent.reply.to_string();
@@ -297,6 +362,10 @@ void RedisProtocol::merge_keyspace(Msg& parent) const {
 void RedisProtocol::coalesce(Msg& parent) const {
   if (parent.command->merge == proto::Merge::kKeyspace) {
     merge_keyspace(parent);
+    return;
+  }
+  if (parent.command->merge == proto::Merge::kSupported) {
+    merge_supported(parent);
     return;
   }
   parent.reply.clear();
@@ -329,6 +398,7 @@ void RedisProtocol::coalesce(Msg& parent) const {
       CursorMerge::merge(parent, merge_scratch_, mbufs());
       break;
     case proto::Merge::kKeyspace:  // merged above
+    case proto::Merge::kSupported:
     case proto::Merge::kNone:
       unexpected(parent, mbufs());
       break;

@@ -117,6 +117,9 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
     cmd = pubsub_subcommand(msg);
     if (cmd == nullptr) return Action::kReply;
   }
+  if (cmd != nullptr && cmd->name == "command" && msg.tokens.size() > 1) {
+    cmd = command_subcommand(msg);
+  }
   // Redis's own order: unknown command, then arity, then authentication.
   if (cmd == nullptr || cmd->kind == CommandKind::kUnsupported) {
     set_error(msg, "ERR unsupported command '" + lower(name) + "'", mbufs());
@@ -179,6 +182,18 @@ const proto::CommandInfo* RedisProtocol::pubsub_subcommand(Msg& msg) const {
     set_error(msg, "ERR unsupported command 'pubsub " + sub + "'", mbufs());
   }
   return nullptr;
+}
+
+const proto::CommandInfo* RedisProtocol::command_subcommand(const Msg& msg) const {
+  std::string scratch;
+  const proto::Span& t = msg.tokens[1];
+  const proto::CommandInfo* row = find_command("command|" + lower(msg.request.view(t.offset, t.len, scratch)));
+  return row != nullptr ? row : find_command("command|help");  // the server's error
+}
+
+bool RedisProtocol::merges_alone(const Msg& msg) const {
+  return msg.command->merge == proto::Merge::kKeyspace ||
+         msg.command->merge == proto::Merge::kSupported;
 }
 
 bool RedisProtocol::allowed_when_subscribed(Msg& msg) const {
@@ -249,6 +264,8 @@ Action RedisProtocol::local_reply(Msg& msg, proto::ClientSession& session) const
     hello_reply(msg, session, {.password = options_.auth, .db = options_.db}, mbufs());
   } else if (name == "client") {
     client_reply(msg, session, options_.db, mbufs());
+  } else if (name == "command|count") {
+    Resp().integer(static_cast<long long>(carried_count())).into(msg, mbufs());
   } else if (name == "echo") {
     set_bulk(msg, msg.tokens[1], mbufs());
   } else if (msg.tokens.size() > 2) {  // ping

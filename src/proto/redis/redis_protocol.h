@@ -42,6 +42,7 @@ class RedisProtocol final
   void build_cursor_part(const proto::Msg&, uint64_t, proto::Msg&) const override;
   void build_everywhere_part(const proto::Msg&, proto::Msg&) const override;
   bool stats_need_servers(const proto::Msg&) const override;
+  bool merges_alone(const proto::Msg&) const override;
   void coalesce(proto::Msg&) const override;
   proto::TransactionStep transaction_step(const proto::Msg&) const override;
   // Pub/sub (pubsub.cc).
@@ -64,6 +65,11 @@ class RedisProtocol final
   // PUBSUB's row for its subcommand ("pubsub|channels"), or nullptr with
   // an error reply.
   const proto::CommandInfo* pubsub_subcommand(proto::Msg& msg) const;
+  // COMMAND's row for its subcommand ("command|info"); unknown ones go as
+  // they are (the server answers them).
+  const proto::CommandInfo* command_subcommand(const proto::Msg& msg) const;
+  // COMMAND's parts' answer, kept to the commands walnut carries.
+  void merge_supported(proto::Msg& parent) const;
   bool find_keys(proto::Msg& msg) const;
   // INFO's sections as the client named them, lower case.
   std::vector<std::string> info_sections(const proto::Msg& msg) const;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/redis/commands.h"
 #include "proto/redis/redis_protocol.h"
 #include "proto/scan_cursor.h"
 
@@ -136,6 +137,32 @@ class RedisEveryServer : public RedisFragments {
 
 TEST_F(RedisEveryServer, DbsizeAddsTheServersCounts) {
   EXPECT_EQ(merged_over("DBSIZE\r\n", {":3\r\n", ":0\r\n", ":12\r\n"}), ":15\r\n");
+}
+
+// COMMAND and its INFO, DOCS and LIST: the first server's answer, kept to
+// the commands walnut carries (MONITOR is not one).
+TEST_F(RedisEveryServer, CommandListsOnlyWhatWalnutCarries) {
+  const std::string get = "*3\r\n$3\r\nget\r\n:2\r\n*0\r\n";
+  const std::string monitor = "*3\r\n$7\r\nmonitor\r\n:1\r\n*0\r\n";
+  EXPECT_EQ(merged_over("COMMAND\r\n", {"*2\r\n" + get + monitor, "*0\r\n"}), "*1\r\n" + get);
+  // INFO keeps the client's order and a null where Redis or walnut has none.
+  EXPECT_EQ(merged_over("COMMAND INFO get monitor nosuch\r\n",
+                        {"*3\r\n" + get + monitor + "*-1\r\n"}),
+            "*3\r\n" + get + "*-1\r\n*-1\r\n");
+  EXPECT_EQ(merged_over("COMMAND LIST\r\n", {"*2\r\n$7\r\nmonitor\r\n$3\r\nGET\r\n"}),
+            "*1\r\n$3\r\nGET\r\n");
+  EXPECT_EQ(merged_over("COMMAND DOCS\r\n",
+                        {"*4\r\n$7\r\nmonitor\r\n*0\r\n$4\r\nmget\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n"}),
+            "*2\r\n$4\r\nmget\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  EXPECT_EQ(merged_over("COMMAND\r\n", {"-ERR no\r\n"}), "-ERR no\r\n");
+  // COMMAND COUNT is walnut's own; other subcommands go to a server as they are.
+  EXPECT_EQ(classify("COMMAND COUNT\r\n"), proto::Action::kReply);
+  EXPECT_EQ(parent_.reply.to_string(), ":" + std::to_string(carried_count()) + "\r\n");
+  EXPECT_GT(carried_count(), 150u);
+  EXPECT_TRUE(carried("GET") && carried("multi") && carried("pubsub"));
+  EXPECT_FALSE(carried("monitor") || carried("pubsub|numsub") || carried("nosuch"));
+  EXPECT_EQ(classify("COMMAND GETKEYS SET a b\r\n"), proto::Action::kForward);
+  EXPECT_EQ(classify("COMMAND FOO\r\n"), proto::Action::kForward);
 }
 
 TEST_F(RedisEveryServer, KeysPutsTheArraysOneAfterAnother) {
