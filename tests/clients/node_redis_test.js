@@ -138,6 +138,26 @@ const tests = {
     assert.deepStrictEqual(got, ['OK', 2, '2'], 'multi().exec()');
   },
 
+  async subscribe() {
+    // node-redis's subscriber is a duplicate connection in subscribed mode.
+    const publisher = await walnut(PORT);
+    const subscriber = await walnut(PORT);
+    const got = [];
+    let resolve;
+    const twoMessages = new Promise((r) => { resolve = r; });
+    await subscriber.subscribe(['node:chan:a', 'node:chan:b'], (message, channel) => {
+      got.push([channel, message]);
+      if (got.length === 2) resolve();
+    });
+    assert.strictEqual(await publisher.publish('node:chan:a', 'one'), 1, 'PUBLISH a');
+    assert.strictEqual(await publisher.publish('node:chan:b', 'two'), 1, 'PUBLISH b');
+    await twoMessages;
+    assert.deepStrictEqual(got.sort(), [['node:chan:a', 'one'], ['node:chan:b', 'two']]);
+    await subscriber.unsubscribe();
+    assert.strictEqual(await subscriber.set('node:after', 'ok'), 'OK', 'SET after UNSUBSCRIBE');
+    assert.strictEqual(await subscriber.get('node:after'), 'ok', 'GET after UNSUBSCRIBE');
+  },
+
   async blpop() {
     // A blocking command on a client of its own; another client pushes.
     const c = await walnut(PORT);

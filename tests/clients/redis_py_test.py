@@ -253,6 +253,46 @@ def test_blpop():
     assert got.get("v") == (b"py:queue", b"job"), f"BLPOP: {got!r}"
 
 
+def test_pubsub_thread():
+    # redis-py's pubsub with its worker thread: channels on both servers and
+    # a pattern, each message handled once, in publish order per channel.
+    import threading
+    import time
+
+    first, second = keys_on_two_servers("py:chan")
+    got = []
+    done = threading.Event()
+
+    def handler(message):
+        got.append((message["channel"], message["data"]))
+        if len(got) == 4:
+            done.set()
+
+    p = walnut().pubsub()
+    p.subscribe(**{first: handler, second: handler})
+    p.psubscribe(**{"py:news:*": handler})
+    worker = p.run_in_thread(sleep_time=0.05, daemon=True)
+    try:
+        publisher = walnut()
+        deadline = time.monotonic() + 5
+        # Subscribed once every server confirmed: then a publish is received.
+        while publisher.pubsub_numsub(first, second) != [(first.encode(), 1), (second.encode(), 1)]:
+            assert time.monotonic() < deadline, "the subscriptions never showed in NUMSUB"
+            time.sleep(0.05)
+        assert publisher.publish(first, "a") == 1
+        assert publisher.publish(second, "b") == 1
+        assert publisher.publish("py:news:x", "c") == 1
+        assert publisher.publish(first, "d") == 1
+        assert done.wait(5), f"4 messages expected, got {got!r}"
+        assert sorted(got) == sorted([(first.encode(), b"a"), (second.encode(), b"b"),
+                                      (b"py:news:x", b"c"), (first.encode(), b"d")]), got
+        assert [d for c, d in got if c == first.encode()] == [b"a", b"d"], "order on one channel"
+    finally:
+        worker.stop()
+        worker.join(5)
+        p.close()
+
+
 def main():
     tests = [(name, fn) for name, fn in globals().items() if name.startswith("test_") and callable(fn)]
     failed = 0
