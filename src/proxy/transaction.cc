@@ -1,6 +1,7 @@
 // The steps of a client's transaction.
 #include "proxy/transaction.h"
 
+#include "proto/command.h"
 #include "proxy/context.h"
 #include "proxy/forwarder.h"
 #include "proxy/server.h"
@@ -29,8 +30,13 @@ bool Transaction::take(Action action, Request* msg) {
       queue(action, msg);
       return true;
     default:
-      // Redis fails EXEC after a command it refused at queue time.
-      if (msg->reply_is_error) doom();
+      if (!msg->reply_is_error) return false;
+      if (msg->command != nullptr && msg->command->kind == proto::CommandKind::kTransaction &&
+          protocol_.transaction_step(*msg) == TransactionStep::kExec) {
+        abort();  // a malformed EXEC ends the transaction (its answer says so)
+      } else {
+        doom();  // Redis fails EXEC after a command it refused at queue time
+      }
       return false;
   }
 }
@@ -58,7 +64,13 @@ void Transaction::queue(Action action, Request* msg) {
   }
   if (msg->keys.empty()) {
     if (server_ == nullptr) {
-      held_.push_back(msg);  // goes where the first key says
+      // It goes where the first key says, later; the client may wait for
+      // this answer before it sends that key, so it gets Redis's now.
+      Request* copy = ctx_.requests().get();
+      copy->kind = RequestKind::transaction;  // the server's QUEUED is dropped
+      copy->request.append(msg->request, 0, msg->request.size());  // shared, not copied
+      held_.push_back(copy);
+      answer(msg, protocol_.transaction().queued);
       return;
     }
   } else {
@@ -89,8 +101,7 @@ void Transaction::queue(Action action, Request* msg) {
 ServerConn* Transaction::start(std::string* error) {
   ServerConn* conn = pins_.get(*server_, error);
   if (conn == nullptr) {
-    for (Request* held : held_) forwarder_.answer_error(held, *error);
-    held_.clear();
+    drop_held();
     return nullptr;
   }
   if (!multi_sent_) {
@@ -111,11 +122,11 @@ void Transaction::exec(Request* msg) {
   if (!doomed_ && server_ == nullptr) server_ = forwarder_.route(*msg, &error);  // keyless: any
   ServerConn* conn = doomed_ || server_ == nullptr ? nullptr : start(&error);
   if (doomed_) {
-    if (multi_sent_) {
-      if (ServerConn* own = pins_.find(server_->index())) send_own(own, protocol_.transaction().discard);
-    }
     answer(msg, protocol_.transaction().exec_abort);
-  } else if (conn == nullptr) {
+    abort();
+    return;
+  }
+  if (conn == nullptr) {
     forwarder_.answer_error(msg, error);
   } else {
     conn->enqueue(msg);
@@ -129,9 +140,7 @@ void Transaction::discard(Request* msg) {
     return;
   }
   if (server_ == nullptr) {
-    // Nothing reached a server: Redis would have queued the held commands.
-    doom();
-    answer(msg, protocol_.transaction().ok);
+    answer(msg, protocol_.transaction().ok);  // nothing reached a server
   } else {
     // The server drops its queue and its watches.
     std::string error;
@@ -190,8 +199,21 @@ void Transaction::send_own(ServerConn* conn, const std::string& request) {
 
 void Transaction::doom() {
   doomed_ = true;
-  for (Request* held : held_) answer(held, protocol_.transaction().queued);
+  drop_held();  // EXEC will fail: they need not reach the server
+}
+
+void Transaction::drop_held() {
+  for (Request* held : held_) ctx_.requests().put(held);
   held_.clear();
+}
+
+void Transaction::abort() {
+  if (multi_sent_) {
+    if (ServerConn* own = pins_.find(server_->index())) {
+      send_own(own, protocol_.transaction().discard);
+    }
+  }
+  end();
 }
 
 void Transaction::answer(Request* msg, const std::string& line) {
@@ -209,7 +231,7 @@ void Transaction::end() {
   server_ = nullptr;
   multi_sent_ = false;
   doomed_ = false;
-  held_.clear();
+  drop_held();
   session_.in_transaction = false;
 }
 

@@ -3,8 +3,8 @@
 //
 // A transaction runs on one server. Walnut answers MULTI itself and learns
 // the server from the first command with keys; keyless commands before it
-// wait (held) and follow MULTI there. WATCH picks the server before MULTI
-// does. A command whose keys live on another server, or that walnut refuses
+// are answered +QUEUED at once (a client may wait for that before it sends
+// more) and follow MULTI there. WATCH picks the server before MULTI does. A command whose keys live on another server, or that walnut refuses
 // at queue time, gets an error then, and EXEC fails as Redis's does after an
 // error at queue time (EXECABORT), with the server's queue discarded.
 //
@@ -38,8 +38,8 @@ class Transaction final : private NonCopyable {
   // MULTI: true when taken (sent, held or answered). A local answer (kReply)
   // is not taken, but an error among them fails the transaction.
   bool take(proto::Action action, Request* msg);
-  // The client leaves: its held requests are its own to free.
-  void forget() { held_.clear(); }
+  // The client leaves: the held copies go with it.
+  void forget() { drop_held(); }
 
   // The client's connection to this server closed.
   void on_pin_lost(uint32_t server_index);
@@ -59,8 +59,11 @@ class Transaction final : private NonCopyable {
   // it) when it cannot be opened.
   ServerConn* start(std::string* error);
   void send_own(ServerConn* conn, const std::string& request);
-  // EXEC will fail; held commands get the answer Redis gives them.
+  // EXEC will fail: an error at queue time, a lost watch or connection.
   void doom();
+  void drop_held();
+  // Ends the transaction here and on its server (DISCARD, when MULTI went).
+  void abort();
   void answer(Request* msg, const std::string& line);
   void refuse(Request* msg, const std::string& cause);  // an error, then doom()
   void end();  // after EXEC or DISCARD: back to no transaction, no watch
@@ -75,7 +78,9 @@ class Transaction final : private NonCopyable {
   Server* server_ = nullptr;  // where it runs (or watches), once known
   bool multi_sent_ = false;   // the server was sent MULTI
   bool doomed_ = false;       // EXEC will fail: an error at queue time, a lost watch
-  std::vector<Request*> held_;  // keyless commands before the server is known
+  // Copies of the keyless commands sent before the server was known (their
+  // clients' requests answered +QUEUED), to follow MULTI there.
+  std::vector<Request*> held_;
 };
 
 }  // namespace walnut::proxy

@@ -3,6 +3,7 @@
 // same-server.
 #include "tests/e2e/redis_command_script.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -460,6 +461,126 @@ std::vector<Step> single_key_script(const std::string& dump_payload) {
   return x.steps;
 }
 
+namespace {
+
+// Transactions, on the server of their keys (the hash tag keeps them on one
+// server of three). Errors at queue time doom EXEC in both.
+void transactions_script(Script& x) {
+  x({"MULTI"});
+  x({"SET", "{t}a", "1"});
+  x({"INCR", "{t}a"});
+  x({"GET", "{t}a"});
+  x({"PING"});
+  x({"ECHO", "in"});
+  x({"EXEC"});
+  x({"MULTI"});
+  x({"SET", "{t}a", "2"});
+  x({"DISCARD"});
+  x({"GET", "{t}a"});
+  x({"EXEC"});
+  x({"DISCARD"});
+  x({"MULTI"});
+  x({"MULTI"});
+  x({"INCR", "{t}a"});
+  x({"EXEC"});
+  x({"MULTI"});
+  x({"GET"});
+  x({"SET", "{t}a", "3"});
+  x({"EXEC"});
+  x({"GET", "{t}a"});
+  x({"WATCH", "{t}a", "{t}b"});
+  x({"MULTI"});
+  x({"INCR", "{t}a"});
+  x({"EXEC"});
+  x({"WATCH", "{t}a"});
+  x({"UNWATCH"});
+  x({"UNWATCH"});
+  x({"MULTI"});
+  x({"WATCH", "{t}a"});
+  x({"UNWATCH"});
+  x({"DISCARD"});
+  x({"MULTI"});
+  x({"EXEC"});
+  x({"MULTI"});
+  x({"PING"});
+  x({"ECHO", "keyless"});
+  x({"EXEC"});
+  x({"MULTI"});
+  x({"BLPOP", "{t}list", "0"});
+  x({"RPUSH", "{t}list", "x"});
+  x({"BLPOP", "{t}list", "0"});
+  x({"EXEC"});
+  x({"EXEC", "extra"});
+}
+
+// Blocking commands that do not block for long: data present, or a
+// timeout of 10 ms. Their keys share a server by hash tag.
+void blocking_script(Script& x) {
+  x({"RPUSH", "{b}l", "a", "b", "c"});
+  x({"BLPOP", "{b}l", "0"});
+  x({"BRPOP", "{b}nothing", "{b}l", "1"});
+  x({"BLMOVE", "{b}l", "{b}m", "LEFT", "RIGHT", "0"});
+  x({"BLPOP", "{b}l", "0.01"});
+  // Its keys are "{b}l" and "0.01": over three servers walnut refuses them
+  // before Redis can refuse the timeout "x".
+  x({"BLPOP", "{b}l", "0.01", "x"}, kShape);
+  x({"BLMOVE", "{b}l", "{b}m", "LEFT", "RIGHT", "0.01"});
+  x({"RPUSH", "{b}l", "d"});
+  x({"BRPOPLPUSH", "{b}l", "{b}m", "0"});
+  x({"LRANGE", "{b}m", "0", "-1"});
+  x({"BLMPOP", "0.01", "2", "{b}l", "{b}m", "LEFT", "COUNT", "5"});
+  x({"BLMPOP", "0.01", "1", "{b}l", "LEFT"});
+  x({"ZADD", "{b}z", "1", "a", "2", "b", "3", "c"});
+  x({"BZPOPMIN", "{b}z", "0"});
+  x({"BZPOPMAX", "{b}z", "0"});
+  x({"BZMPOP", "0", "1", "{b}z", "MIN"});
+  x({"BZPOPMIN", "{b}z", "0.01"});
+  x({"BLPOP", "{b}l", "soon"});
+  x({"BLPOP", "{b}l", "-1"});
+  x({"XADD", "{b}s", "1-1", "f", "v"});
+  x({"XADD", "{b}s", "1-2", "f", "w"});
+  x({"XREAD", "COUNT", "1", "STREAMS", "{b}s", "0"});
+  x({"XREAD", "BLOCK", "0", "STREAMS", "{b}s", "0"});
+  x({"XREAD", "BLOCK", "10", "STREAMS", "{b}s", "$"});
+  x({"XREAD", "STREAMS", "{b}s"});
+  x({"XREAD", "COUNT", "1"});
+  x({"XGROUP", "CREATE", "{b}s", "g", "0"});
+  x({"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "{b}s", ">"});
+  x({"XREADGROUP", "GROUP", "g", "c", "BLOCK", "10", "STREAMS", "{b}s", ">"});
+  x({"XPENDING", "{b}s", "g"});
+  x({"XACK", "{b}s", "g", "1-1"});
+  x({"XINFO", "GROUPS", "{b}s"}, kShape);
+}
+
+// Pub/sub without subscribers, and subscribed mode on this connection
+// (one name per command: each gets one confirmation).
+void pubsub_script(Script& x, const std::function<std::string(const std::string&)>& name) {
+  x({"PUBLISH", name("ch"), "hi"});
+  x({"SPUBLISH", name("ch"), "hi"});
+  x({"PUBSUB", "CHANNELS"});
+  x({"PUBSUB", "CHANNELS", "*"});
+  x({"PUBSUB", "NUMSUB", name("a"), name("b"), name("c")});
+  x({"PUBSUB", "SHARDNUMSUB", name("a")});
+  x({"PUBSUB", "SHARDCHANNELS"});
+  x({"UNSUBSCRIBE"});
+  x({"PUNSUBSCRIBE"});
+  x({"SUBSCRIBE", name("c1")});
+  x({"PSUBSCRIBE", "p:*"});
+  x({"SUBSCRIBE", name("c1")});
+  x({"PING"});
+  x({"PING", "x"});
+  x({"GET", name("c1")});
+  x({"SSUBSCRIBE", name("s1")});
+  x({"PUNSUBSCRIBE", "p:*"});
+  x({"UNSUBSCRIBE", name("c1")});
+  x({"UNSUBSCRIBE", name("never")});
+  x({"SUNSUBSCRIBE", name("s1")});
+  x({"PING"});
+  x({"GET", name("c1")});
+}
+
+}  // namespace
+
 std::vector<Step> multi_key_script() {
   Script x;
   // Untagged keys vary in front and share a tail, as spread_key's do.
@@ -614,6 +735,12 @@ std::vector<Step> multi_key_script() {
   x({"RANDOMKEY"}, kShape);
   x({"DBSIZE", "extra"});
   x({"KEYS"});
+
+  // Transactions, blocking commands and pub/sub: over three servers too.
+  transactions_script(x);
+  blocking_script(x);
+  pubsub_script(x, K);
+  x({"COMMAND", "INFO", "get", "mget", "blpop"});
   return x.steps;
 }
 

@@ -306,7 +306,9 @@ void RedisProtocol::merge_supported(Msg& parent) const {
   }
   const std::string_view form = parent.command->name;  // "command", "command|info", ...
   const bool pairs = form == "command|docs";  // name, docs, name, docs, ...
-  const bool named = form == "command|info";  // the client's names, a null for each unknown
+  // COMMAND INFO with names: one entry per name, a null for each unknown
+  // (without names it lists every command, as COMMAND does).
+  const bool named = form == "command|info" && parent.tokens.size() > 2;
   std::string bytes;
   std::vector<proto::Span> keep;
   for (size_t i = 0; i < scratch.items.size(); i += pairs ? 2 : 1) {

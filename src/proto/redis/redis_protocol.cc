@@ -127,9 +127,13 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
   }
   msg.command = cmd;
   if (!arity_ok(*cmd, msg.tokens.size())) {
+    const std::string why = "wrong number of arguments for '" + std::string(cmd->name) + "' command";
+    // A bad EXEC ends any transaction, in Redis's words, in MULTI or not
+    // (the proxy, seeing the EXEC row fail, discards it).
     set_error(msg,
-              "ERR wrong number of arguments for '" + std::string(cmd->name) +
-                  "' command",
+              cmd->name == "exec"
+                  ? "EXECABORT Transaction discarded because of: " + why
+                  : "ERR " + why,
               mbufs());
     return Action::kReply;
   }

@@ -216,7 +216,12 @@ TEST_F(RedisProtocolTest, TransactionCommandsGoToTheProxyWithTheirStep) {
   EXPECT_EQ(protocol_.transaction_step(msg_), TransactionStep::kWatch);
   EXPECT_EQ(keys(), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(classify("*2\r\n$4\r\nEXEC\r\n$1\r\nx\r\n"), Action::kReply);
-  EXPECT_EQ(msg_.reply.to_string(), "-ERR wrong number of arguments for 'exec' command\r\n");
+  // Redis's words for a malformed EXEC, in MULTI or not.
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' "
+            "command\r\n");
+  EXPECT_EQ(classify("*2\r\n$7\r\nDISCARD\r\n$1\r\nx\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR wrong number of arguments for 'discard' command\r\n");
 }
 
 // Inside MULTI the server must queue what walnut answers itself elsewhere:
