@@ -99,6 +99,9 @@ void ClientConn::on_readable() {
     // deliver them, then close.
     ++pool_.counters().client_eof;
     stop_reading();
+    // Its blocking commands end with it, as they do when a client leaves
+    // Redis: a blocked one must not take an element nobody will read.
+    if (pins_.any()) pins_.close_blocking("its client left while blocked");
     if (queue_.empty()) close("client closed the connection");
   } else if (status == StreamReader::ReadStatus::kError) {
     ++pool_.counters().client_err;
@@ -148,11 +151,13 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
   proto::Action action = pool_.protocol().classify(*msg, session_);
   if (ctx_.totals().metrics && msg->command != nullptr) ++pool_.metrics().commands[msg->command->name];
   if (pins_.any()) msg->pins = &pins_;
+  pins_.set_barrier(msg);  // a connection of its own opened now waits for what came before
   // Inside MULTI every request belongs to the transaction.
   if (!(session_.in_transaction || action == proto::Action::kTransaction) ||
       !transaction_.take(action, msg)) {
     dispatch(action, msg);
   }
+  if (pins_.gated()) pins_.open_gates(queue_);
   // Forwarding stops, not only reading: the requests already read wait in
   // the buffer, so their replies cannot pile up past the limit.
   pause_if_over_limit();
@@ -286,6 +291,7 @@ void ClientConn::reply_ready(Request* msg) {
   learn_reply_size(msg->reply.size());
   if (paused_) resume_if_under_limit();
   if (msg->arrived_us != 0) pool_.metrics().latency.observe(monotonic_us() - msg->arrived_us);
+  if (pins_.gated()) pins_.open_gates(queue_);
   Request* head = queue_.front();
   if (head != nullptr && head->done) ctx_.schedule_flush(this);
 }

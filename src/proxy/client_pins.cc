@@ -1,6 +1,8 @@
 // Opening, finding and closing a client's own server connections.
 #include "proxy/client_pins.h"
 
+#include <algorithm>
+
 #include "proxy/server.h"
 
 namespace walnut::proxy {
@@ -13,7 +15,33 @@ ServerConn* ClientPins::get(Server& server, std::string* error) {
   if (conns_.size() <= i) conns_.resize(i + 1, nullptr);
   conns_[i] = conn;
   ++open_;
+  conn->hold_writes(true);
+  gates_.push_back({i, barrier_});
   return conn;
+}
+
+void ClientPins::open_gates(const ClientQueue& queue) {
+  for (auto gate = gates_.begin(); gate != gates_.end();) {
+    bool earlier_pending = false;
+    for (Request* m = queue.front(); m != nullptr && m != gate->barrier; m = queue.next(m)) {
+      if (!m->done) {
+        earlier_pending = true;
+        break;
+      }
+    }
+    if (earlier_pending) {
+      ++gate;
+      continue;
+    }
+    if (ServerConn* conn = find(gate->server)) conn->hold_writes(false);
+    gate = gates_.erase(gate);
+  }
+}
+
+void ClientPins::close_blocking(const std::string& reason) {
+  for (ServerConn* conn : conns_) {
+    if (conn != nullptr && conn->blocking()) conn->close(reason);  // tells on_pin_closed
+  }
 }
 
 void ClientPins::close_all(const std::string& reason) {
@@ -32,6 +60,7 @@ void ClientPins::on_pin_closed(ServerConn* conn) {
     if (conns_[i] != conn) continue;
     conns_[i] = nullptr;
     --open_;
+    std::erase_if(gates_, [i](const Gate& g) { return g.server == i; });
     if (listener_ != nullptr) listener_->on_pin_lost(i);
     return;
   }

@@ -42,8 +42,21 @@ class ClientPins final : public PinHolder, private NonCopyable {
     return server_index < conns_.size() ? conns_[server_index] : nullptr;
   }
   // The client's connection to `server`, opened when it has none; nullptr
-  // with `error` when it cannot be.
+  // with `error` when it cannot be. A new one holds its writes until every
+  // request the client sent before the barrier (see below) is answered.
   ServerConn* get(Server& server, std::string* error);
+  // The request the client is sending now: a connection opened for it
+  // waits for the requests before it (they may be on shared connections to
+  // the same server).
+  void set_barrier(const Request* request) { barrier_ = request; }
+  bool gated() const { return !gates_.empty(); }
+  // Lets the held connections write once everything before their barrier
+  // in the client's queue is answered.
+  void open_gates(const ClientQueue& queue);
+  // The client is gone (EOF): closes the connections where a request may
+  // block, which would otherwise take what is pushed for a client that
+  // will never read it.
+  void close_blocking(const std::string& reason);
   // The client leaves: closes them all (their requests' waiters are gone).
   void close_all(const std::string& reason);
 
@@ -54,6 +67,12 @@ class ClientPins final : public PinHolder, private NonCopyable {
   Listener* listener_ = nullptr;
   std::vector<ServerConn*> conns_;  // by server index; nullptr for none
   uint32_t open_ = 0;
+  const Request* barrier_ = nullptr;
+  struct Gate {
+    uint32_t server;
+    const Request* barrier;
+  };
+  std::vector<Gate> gates_;
 };
 
 }  // namespace walnut::proxy

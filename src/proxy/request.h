@@ -99,6 +99,12 @@ struct RequestState {
   // command with several channels (one confirmation each), gathered into
   // `reply` in order; an error reply ends it at once.
   uint32_t replies_expected = 1;
+  // What a subscription part does to its server connection's push mode,
+  // in the order the server answers: kStarts when it subscribes (messages
+  // may follow its first confirmation), kEnds when it leaves the
+  // connection with no subscription (no message after its last).
+  enum class Push : uint8_t { kNone, kStarts, kEnds };
+  Push push = Push::kNone;
   uint64_t request_sent = 0;  // bytes of `request` written to the server
   uint64_t reply_sent = 0;    // bytes of `reply` written to the client
   FragmentJoin join;          // a split request's wait for its fragments

@@ -60,16 +60,19 @@ void ServerConn::enqueue(Request* msg) {
 }
 
 uint64_t ServerConn::pinned_deadline(const Request& msg, uint64_t now) const {
-  // The pool's timeout counts from when the server may answer: after the
-  // command blocked as long as its client asked (BLPOP's timeout), and
-  // after the requests before it on this connection were answered, so
-  // deadlines still grow in queue order (arm_timer relies on it).
-  uint64_t deadline = Request::kNoDeadline;
-  if (msg.block_ms != proto::Msg::kBlockForever) {
-    deadline = now + static_cast<uint64_t>(timeout_ms_) + msg.block_ms;
-  }
+  // The server answers a request once those before it on this connection
+  // are answered, and a blocking one only after its own block (BLPOP's
+  // timeout): the pool's timeout counts from then. So the deadline is the
+  // one before it (or now plus the timeout) plus its block, and deadlines
+  // still grow in queue order (arm_timer relies on it).
   const Request* before = !to_send_.empty() ? to_send_.back() : awaiting_.back();
-  return before != nullptr ? std::max(deadline, before->deadline) : deadline;
+  const uint64_t base = std::max(now + static_cast<uint64_t>(timeout_ms_),
+                                 before != nullptr ? before->deadline : 0);
+  if (base == Request::kNoDeadline || msg.block_ms == proto::Msg::kBlockForever ||
+      msg.block_ms >= Request::kNoDeadline - base) {
+    return Request::kNoDeadline;
+  }
+  return base + msg.block_ms;
 }
 
 void ServerConn::add_queue_stats(stats::ServerCounters* c) const {
@@ -197,6 +200,7 @@ void ServerConn::time_out(ServerQueue& queue, Request* msg, uint64_t now) {
     placeholder->request = std::move(msg->request);
     placeholder->request_sent = msg->request_sent;
     placeholder->replies_expected = msg->replies_expected;  // as many late replies
+    placeholder->push = msg->push;  // which still set the push mode
     placeholder->deadline = now + static_cast<uint64_t>(timeout_ms_);
     placeholder->server_reads = reads_;
     queue.replace(msg, placeholder);
@@ -219,8 +223,22 @@ void ServerConn::on_writable() {
   flush();
 }
 
+void ServerConn::hold_writes(bool on) {
+  writes_held_ = on;
+  if (!on && !closed_) ctx_.schedule_flush(this);
+}
+
+bool ServerConn::blocking() const {
+  for (const ServerQueue* q : {&awaiting_, &to_send_}) {
+    for (Request* m = q->front(); m != nullptr; m = q->next(m)) {
+      if (m->block_ms != 0) return true;
+    }
+  }
+  return false;
+}
+
 void ServerConn::flush() {
-  if (connecting_ || closed_) return;
+  if (connecting_ || closed_ || writes_held_) return;
   struct iovec iov[kMaxIov];
   // Bounded: each round writes up to kMaxIov slices.
   for (int round = 0; round < 64 && !to_send_.empty(); ++round) {
@@ -305,12 +323,14 @@ bool ServerConn::read_responses() {
     }
     const bool is_error = parser_->is_error_reply();
     parser_->reset();
+    if (m->push == Request::Push::kStarts && !is_error) push_mode_ = true;
     if (m->replies_expected > 1 && !is_error) {
       --m->replies_expected;  // one of several: gathered, the request waits on
       m->reply.append(chain, 0, chain.size());
       return true;
     }
     awaiting_.pop_front();
+    if (m->push == Request::Push::kEnds) push_mode_ = false;
     if (m->reply.empty() || is_error) {
       m->reply = std::move(chain);
     } else {

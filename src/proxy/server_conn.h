@@ -70,9 +70,13 @@ class ServerConn final : public Conn {
   ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder* holder = nullptr);
 
   bool pinned() const { return pinned_; }
-  // Push mode, on a pinned connection subscribed to channels: a published
-  // message goes to the holder; answers still pair with requests.
-  void set_push_mode(bool on) { push_mode_ = on; }
+  // A new pinned connection holds its writes until the client's earlier
+  // requests to the server (on shared connections) are answered, so that
+  // nothing sent here overtakes them.
+  void hold_writes(bool on);
+  // True while a request that may block is queued here.
+  bool blocking() const;
+
   // The holder is going away (closing this connection itself).
   void detach_holder() { holder_ = nullptr; }
 
@@ -114,7 +118,13 @@ class ServerConn final : public Conn {
   stats::ServerCounters& counters_;  // the owner's, asked for once
   PinHolder* holder_;
   const bool pinned_;
+  // Push mode, while the server holds subscriptions of this (pinned)
+  // connection: a published message goes to the holder, answers still pair
+  // with requests. Set and cleared by the replies to subscription parts
+  // (Request::push), in the stream's order, so that no earlier answer is
+  // taken for a message.
   bool push_mode_ = false;
+  bool writes_held_ = false;
   bool connecting_ = true;
   ServerQueue to_send_;
   ServerQueue awaiting_;

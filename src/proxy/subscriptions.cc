@@ -1,6 +1,8 @@
 // A client's (un)subscriptions, spread over servers and confirmed together.
 #include "proxy/subscriptions.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 #include "proxy/context.h"
 #include "proxy/forwarder.h"
@@ -20,6 +22,10 @@ std::set<std::string>& Subscriptions::names_of(Family family) {
 uint64_t Subscriptions::count(Family family) const {
   if (family == Family::kShard) return shard_channels_.size();
   return channels_.size() + patterns_.size();
+}
+
+void Subscriptions::update_session() {
+  session_.subscribed = !channels_.empty() || !patterns_.empty() || !shard_channels_.empty();
 }
 
 void Subscriptions::take(Request* msg) {
@@ -46,7 +52,7 @@ void Subscriptions::take(Request* msg) {
     }
     protocol_.subscription_reply(*msg, step, &name, count(step.family));
   }
-  session_.subscribed = !channels_.empty() || !patterns_.empty() || !shard_channels_.empty();
+  update_session();
 
   std::vector<std::vector<std::string>> parts = by_server(step.family, step.subscribe, args);
   std::vector<ServerConn*> conns(parts.size(), nullptr);
@@ -59,7 +65,7 @@ void Subscriptions::take(Request* msg) {
     } else if ((conns[s] = pins_.get(forwarder_.server(s), &error)) == nullptr) {
       // Nothing is sent: the client gets the error, subscribed as before.
       names = before;
-      session_.subscribed = !channels_.empty() || !patterns_.empty() || !shard_channels_.empty();
+      update_session();
       forwarder_.answer_error(msg, error);
       return;
     }
@@ -77,14 +83,25 @@ void Subscriptions::take(Request* msg) {
     Request* part = ctx_.requests().get();
     part->waiter = &msg->join;
     part->replies_expected = static_cast<uint32_t>(parts[s].size());  // one confirmation each
+    if (step.subscribe) {
+      part->push = Request::Push::kStarts;
+    } else if (!subscribed_on(s)) {
+      part->push = Request::Push::kEnds;  // the server's last subscription goes
+    }
     protocol_.subscription_request(step, parts[s], *part);
     msg->fragments.push_back(part);
+    if (step.subscribe && step.family != Family::kPattern) {
+      // What is new here is undone if this server does not confirm it.
+      Pending pending{part, s, step.family, {}};
+      for (const std::string& name : parts[s]) {
+        if (before.count(name) == 0) pending.fresh.push_back(name);
+      }
+      if (!pending.fresh.empty()) pending_.push_back(std::move(pending));
+    }
   }
   size_t f = 0;
   for (uint32_t s = 0; s < parts.size(); ++s) {
-    if (conns[s] == nullptr) continue;
-    if (step.subscribe) conns[s]->set_push_mode(true);
-    conns[s]->enqueue(msg->fragment(f++));
+    if (conns[s] != nullptr) conns[s]->enqueue(msg->fragment(f++));
   }
 }
 
@@ -112,11 +129,24 @@ std::vector<std::vector<std::string>> Subscriptions::by_server(
   return parts;
 }
 
+void Subscriptions::undo(const Pending& pending) {
+  std::set<std::string>& names = names_of(pending.family);
+  for (const std::string& name : pending.fresh) names.erase(name);
+  update_session();
+}
+
 void Subscriptions::fragments_joined(Request* parent) {
-  // A part that failed fails the whole request; else the confirmations
-  // made when it was taken stand.
+  // A part that failed fails the whole request, and what it would have
+  // added is not there; else the confirmations made when it was taken
+  // stand.
   for (size_t f = 0; f < parent->fragments.size(); ++f) {
     Request* part = parent->fragment(f);
+    auto it = std::find_if(pending_.begin(), pending_.end(),
+                           [part](const Pending& p) { return p.part == part; });
+    if (it != pending_.end()) {
+      if (part->reply_is_error) undo(*it);
+      pending_.erase(it);
+    }
     if (part->reply_is_error && !parent->reply_is_error) {
       parent->reply.clear();
       parent->reply.append(part->reply, 0, part->reply.size());
@@ -125,11 +155,6 @@ void Subscriptions::fragments_joined(Request* parent) {
   }
   for (size_t f = 0; f < parent->fragments.size(); ++f) ctx_.requests().put(parent->fragment(f));
   parent->fragments.clear();
-  // A server with no subscription left answers like any other again.
-  for (uint32_t s = 0; s < forwarder_.server_count(); ++s) {
-    ServerConn* conn = pins_.find(s);
-    if (conn != nullptr && !subscribed_on(s)) conn->set_push_mode(false);
-  }
   deliver(ctx_, parent);
 }
 
@@ -145,7 +170,17 @@ bool Subscriptions::subscribed_on(uint32_t server_index) const {
   return false;
 }
 
-bool Subscriptions::on_pin_lost(uint32_t server_index) const {
+bool Subscriptions::on_pin_lost(uint32_t server_index) {
+  // Subscriptions still unconfirmed there fail with the connection: only
+  // those the server had confirmed are lost.
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->server == server_index) {
+      undo(*it);
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   return subscribed_on(server_index);
 }
 

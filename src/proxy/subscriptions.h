@@ -41,14 +41,25 @@ class Subscriptions final : public JoinOwner, private NonCopyable {
   // The client's connection to this server closed: true when subscriptions
   // lived there (lost with it, silently for a subscriber: the client must
   // be closed, so that it reconnects and subscribes again).
-  bool on_pin_lost(uint32_t server_index) const;
+  bool on_pin_lost(uint32_t server_index);
 
   // Every server confirmed its part of `parent` (FragmentJoin).
   void fragments_joined(Request* parent) override;
 
  private:
   using Family = proto::SubscriptionStep::Family;
+  // A subscription part not confirmed yet, and the channels it adds that
+  // the client did not have: taken back if its server does not confirm.
+  struct Pending {
+    Request* part;
+    uint32_t server;
+    Family family;
+    std::vector<std::string> fresh;
+  };
+
   std::set<std::string>& names_of(Family family);
+  void update_session();
+  void undo(const Pending& pending);
   // Redis's count in a confirmation of `family`: shard channels count
   // apart from channels and patterns.
   uint64_t count(Family family) const;
@@ -68,6 +79,7 @@ class Subscriptions final : public JoinOwner, private NonCopyable {
   std::set<std::string> channels_;
   std::set<std::string> patterns_;
   std::set<std::string> shard_channels_;
+  std::vector<Pending> pending_;
 };
 
 }  // namespace walnut::proxy

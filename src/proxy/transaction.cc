@@ -139,8 +139,10 @@ void Transaction::discard(Request* msg) {
     answer(msg, protocol_.transaction().discard_without_multi);
     return;
   }
-  if (server_ == nullptr) {
-    answer(msg, protocol_.transaction().ok);  // nothing reached a server
+  ServerConn* own = server_ == nullptr ? nullptr : pins_.find(server_->index());
+  if (!multi_sent_ && own == nullptr) {
+    // Nothing reached a server, or what did went with the connection.
+    answer(msg, protocol_.transaction().ok);
   } else {
     // The server drops its queue and its watches.
     std::string error;

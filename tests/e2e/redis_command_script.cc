@@ -521,9 +521,6 @@ void blocking_script(Script& x) {
   x({"BRPOP", "{b}nothing", "{b}l", "1"});
   x({"BLMOVE", "{b}l", "{b}m", "LEFT", "RIGHT", "0"});
   x({"BLPOP", "{b}l", "0.01"});
-  // Its keys are "{b}l" and "0.01": over three servers walnut refuses them
-  // before Redis can refuse the timeout "x".
-  x({"BLPOP", "{b}l", "0.01", "x"}, kShape);
   x({"BLMOVE", "{b}l", "{b}m", "LEFT", "RIGHT", "0.01"});
   x({"RPUSH", "{b}l", "d"});
   x({"BRPOPLPUSH", "{b}l", "{b}m", "0"});

@@ -103,10 +103,12 @@ class ServerConnTest : public ::testing::Test {
     if (peer_ >= 0) ::close(peer_);
   }
 
-  void send(const std::string& request, uint64_t block_ms = 0, uint32_t replies = 1) {
+  void send(const std::string& request, uint64_t block_ms = 0, uint32_t replies = 1,
+            Request::Push push = Request::Push::kNone) {
     Request* r = ctx_.requests().get();
     r->block_ms = block_ms;
     r->replies_expected = replies;
+    r->push = push;
     r->request.append_copy(ctx_.mbufs(), request);
     r->waiter = &collector_;
     conn_->enqueue(r);
@@ -309,8 +311,7 @@ const char kPmessage[] = "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$1\r\na\r\n$2\r\nhi
 TEST_F(ServerConnTest, InPushModeMessagesGoToTheHolderAndConfirmationsPairUp) {
   Holder holder;
   start(0, &holder);
-  conn_->set_push_mode(true);
-  send(kSubscribeAb, 0, 2);
+  send(kSubscribeAb, 0, 2, Request::Push::kStarts);
   const std::string from_server = std::string(kConfirmA) + kMessage + kConfirmB + kPmessage;
   size_t fed = 0;
   ASSERT_TRUE(run(
@@ -328,8 +329,7 @@ TEST_F(ServerConnTest, InPushModeMessagesGoToTheHolderAndConfirmationsPairUp) {
 TEST_F(ServerConnTest, AnErrorEndsARequestThatExpectedSeveralReplies) {
   Holder holder;
   start(0, &holder);
-  conn_->set_push_mode(true);
-  send(kSubscribeAb, 0, 2);
+  send(kSubscribeAb, 0, 2, Request::Push::kStarts);
   send(kPing);
   bool answered = false;
   ASSERT_TRUE(run(
@@ -344,8 +344,8 @@ TEST_F(ServerConnTest, AnErrorEndsARequestThatExpectedSeveralReplies) {
   EXPECT_EQ(collector_.replies[1], "+PONG\r\n");
 }
 
-// Out of push mode, a reply that looks like a message is an answer (LRANGE
-// of a list that holds "message", "a", "hi").
+// Out of push mode (no subscription), a reply that looks like a message is
+// an answer (LRANGE of a list that holds "message", "a", "hi").
 TEST_F(ServerConnTest, OutOfPushModeAMessageShapedReplyIsAnAnswer) {
   Holder holder;
   start(0, &holder);
@@ -361,6 +361,36 @@ TEST_F(ServerConnTest, OutOfPushModeAMessageShapedReplyIsAnAnswer) {
       [&] { return collector_.replies.size() == 1; }));
   EXPECT_EQ(collector_.replies[0], kMessage);
   EXPECT_TRUE(holder.pushed.empty());
+}
+
+// Push mode follows the stream: a message-shaped answer to a request sent
+// before the subscription, or after the last unsubscription, is an answer.
+TEST_F(ServerConnTest, PushModeStartsAndEndsWithTheSubscriptionsReplies) {
+  Holder holder;
+  start(0, &holder);
+  const std::string lrange = "*4\r\n$6\r\nLRANGE\r\n$1\r\nl\r\n$1\r\n0\r\n$2\r\n-1\r\n";
+  const std::string unsubscribe = "*2\r\n$11\r\nUNSUBSCRIBE\r\n$1\r\na\r\n";
+  const std::string confirm_unsubscribe = "*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n";
+  send(lrange);
+  send(kSubscribeAb, 0, 2, Request::Push::kStarts);
+  send(unsubscribe, 0, 1, Request::Push::kEnds);
+  send(lrange);
+  const std::string wire = lrange + kSubscribeAb + unsubscribe + lrange;
+  bool answered = false;
+  ASSERT_TRUE(run(
+      [&] {
+        if (!answered && received() == wire) {
+          answer(std::string(kMessage) + kConfirmA + kMessage + kConfirmB + confirm_unsubscribe +
+                 kMessage);
+          answered = true;
+        }
+      },
+      [&] { return collector_.replies.size() == 4; }));
+  EXPECT_EQ(collector_.replies[0], kMessage) << "the first LRANGE's answer";
+  EXPECT_EQ(collector_.replies[1], std::string(kConfirmA) + kConfirmB);
+  EXPECT_EQ(collector_.replies[2], confirm_unsubscribe);
+  EXPECT_EQ(collector_.replies[3], kMessage) << "the second LRANGE's answer";
+  EXPECT_EQ(holder.pushed, std::vector<std::string>{kMessage}) << "only the one between";
 }
 
 }  // namespace
