@@ -31,6 +31,7 @@ enum class Merge : uint8_t {
   kConcat,     // the parts' arrays one after another (KEYS)
   kAnyNonNull, // one part's reply that is not null, else null (RANDOMKEY)
   kCursor,     // the one part's [cursor, elements] with the pool's cursor (SCAN)
+  // The merges below come last: coalesce() tells them from the rest by order.
   kKeyspace,   // INFO: walnut's sections, then the servers' keyspaces added up
   kSupported,  // COMMAND [INFO|DOCS|LIST]: one server's answer, kept to what walnut carries
 };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -48,12 +49,21 @@ class NameIndex {
     for (size_t at = hash(name) & (kSlots - 1);; at = (at + 1) & (kSlots - 1)) {
       const Row* row = slots_[at];
       if (row == nullptr) return nullptr;
-      if (NameOf(*row) == name) return row;
+      if (same(NameOf(*row), name)) return row;
     }
   }
 
  private:
   static constexpr size_t kMaxName = 32;
+
+  // Names are short: a byte loop costs less than a call to memcmp.
+  static bool same(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
 
   // FNV-1a: names are short, so a simple byte loop is as fast as anything.
   static uint32_t hash(std::string_view name) {
@@ -74,7 +84,9 @@ class NameIndex {
 template <const auto& kTable, auto NameOf, bool kFoldCase>
 const auto* find_by_name(std::string_view name) {
   using Row = std::remove_cvref_t<decltype(kTable[0])>;
-  static const NameIndex<Row, NameOf, kFoldCase> index(kTable);
+  // A third full at most: most names are found in their first slot.
+  constexpr size_t kRows = std::extent_v<std::remove_reference_t<decltype(kTable)>>;
+  static const NameIndex<Row, NameOf, kFoldCase, std::bit_ceil(kRows * 3)> index(kTable);
   return index.find(name);
 }
 

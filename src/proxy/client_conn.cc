@@ -150,14 +150,14 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
 
   proto::Action action = pool_.protocol().classify(*msg, session_);
   if (ctx_.totals().metrics && msg->command != nullptr) ++pool_.metrics().commands[msg->command->name];
-  if (pins_.any()) msg->pins = &pins_;
-  pins_.set_barrier(msg);  // a connection of its own opened now waits for what came before
-  // Inside MULTI every request belongs to the transaction.
-  if (!(session_.in_transaction || action == proto::Action::kTransaction) ||
-      !transaction_.take(action, msg)) {
+  if ((action == proto::Action::kForward || action == proto::Action::kFragment) &&
+      !session_.in_transaction) {
+    // The common cases, straight to their servers.
+    if (pins_.any()) msg->pins = &pins_;
+    pool_.forwarder().forward(action, msg);
+  } else {
     dispatch(action, msg);
   }
-  if (pins_.gated()) pins_.open_gates(queue_);
   // Forwarding stops, not only reading: the requests already read wait in
   // the buffer, so their replies cannot pile up past the limit.
   pause_if_over_limit();
@@ -165,6 +165,19 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
 }
 
 void ClientConn::dispatch(proto::Action action, Request* msg) {
+  if (pins_.any()) msg->pins = &pins_;
+  pins_.set_barrier(msg);  // a connection of its own opened now waits for what came before
+  // Inside MULTI every request belongs to the transaction.
+  if ((session_.in_transaction || action == proto::Action::kTransaction) &&
+      transaction_.take(action, msg)) {
+    if (pins_.gated()) pins_.open_gates(queue_);
+    return;
+  }
+  answer_or_send(action, msg);
+  if (pins_.gated()) pins_.open_gates(queue_);
+}
+
+void ClientConn::answer_or_send(proto::Action action, Request* msg) {
   switch (action) {
     case proto::Action::kDiscard:
       queue_.remove(msg);

@@ -53,8 +53,10 @@ class ClientConn final : public Conn,
   // woken when the budget frees up).
   bool ready_to_read();
   bool on_request(buffer::MbufChain& chain);
-  // Answers or sends one request as classify() said.
+  // Answers or sends one request as classify() said (all but a plain
+  // forward or split outside a transaction, which on_request does itself).
   void dispatch(proto::Action action, Request* msg);
+  void answer_or_send(proto::Action action, Request* msg);
   void on_protocol_error();
   void stop_reading();
   // Reads only while nothing holds it back: QUIT or bad input, the output

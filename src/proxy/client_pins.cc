@@ -17,6 +17,7 @@ ServerConn* ClientPins::get(Server& server, std::string* error) {
   ++open_;
   conn->hold_writes(true);
   gates_.push_back({i, barrier_});
+  gated_ = true;
   return conn;
 }
 
@@ -36,6 +37,7 @@ void ClientPins::open_gates(const ClientQueue& queue) {
     if (ServerConn* conn = find(gate->server)) conn->hold_writes(false);
     gate = gates_.erase(gate);
   }
+  gated_ = !gates_.empty();
 }
 
 void ClientPins::close_blocking(const std::string& reason) {
@@ -53,6 +55,8 @@ void ClientPins::close_all(const std::string& reason) {
     closing->close(reason);
   }
   open_ = 0;
+  gates_.clear();
+  gated_ = false;
 }
 
 void ClientPins::on_pin_closed(ServerConn* conn) {
@@ -61,6 +65,7 @@ void ClientPins::on_pin_closed(ServerConn* conn) {
     conns_[i] = nullptr;
     --open_;
     std::erase_if(gates_, [i](const Gate& g) { return g.server == i; });
+    gated_ = !gates_.empty();
     if (listener_ != nullptr) listener_->on_pin_lost(i);
     return;
   }

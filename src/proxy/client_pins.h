@@ -49,7 +49,7 @@ class ClientPins final : public PinHolder, private NonCopyable {
   // waits for the requests before it (they may be on shared connections to
   // the same server).
   void set_barrier(const Request* request) { barrier_ = request; }
-  bool gated() const { return !gates_.empty(); }
+  bool gated() const { return gated_; }
   // Lets the held connections write once everything before their barrier
   // in the client's queue is answered.
   void open_gates(const ClientQueue& queue);
@@ -73,6 +73,7 @@ class ClientPins final : public PinHolder, private NonCopyable {
     const Request* barrier;
   };
   std::vector<Gate> gates_;
+  bool gated_ = false;  // !gates_.empty(), read after every reply
 };
 
 }  // namespace walnut::proxy

@@ -39,39 +39,48 @@ bool Forwarder::build_router(bool live_only, std::string* error) {
   return router_.init(spec_.hash, spec_.distribution, spec_.hash_tag, weights, error);
 }
 
-bool Forwarder::live(std::string* error) const {
-  if (!any_live_) *error = "no server left in pool '" + spec_.name + "': every one is ejected";
-  return any_live_;
+std::string Forwarder::all_ejected() const {
+  return "no server left in pool '" + spec_.name + "': every one is ejected";
 }
 
-uint32_t Forwarder::route_one(std::string_view key, std::string* error) {
-  const uint32_t idx = router_.route(key);
-  if (idx == Router::kNoServer) {
-    *error = "no server named '" + std::string(router_.routing_part(key)) + "' in pool '" +
-             spec_.name + "'";
-  }
-  return idx;
+std::string Forwarder::no_server_for(std::string_view key) const {
+  return "no server named '" + std::string(router_.routing_part(key)) + "' in pool '" +
+         spec_.name + "'";
 }
 
 bool Forwarder::route_keys(const Request& msg, std::string* error) {
   key_servers_.clear();
-  if (!live(error)) return false;
+  if (!any_live_) {
+    *error = all_ejected();
+    return false;
+  }
   if (msg.keys.empty()) {
     key_servers_.push_back(router_.route_keyless());
     return true;
   }
   for (const proto::Span& k : msg.keys) {
-    const uint32_t idx = route_one(msg.request.view(k.offset, k.len, key_scratch_), error);
-    if (idx == Router::kNoServer) return false;
+    std::string_view key = msg.request.view(k.offset, k.len, key_scratch_);
+    uint32_t idx = router_.route(key);
+    if (idx == Router::kNoServer) {
+      *error = no_server_for(key);
+      return false;
+    }
     key_servers_.push_back(idx);
   }
   return true;
 }
 
 Server* Forwarder::route_key(std::string_view key, std::string* error) {
-  if (!live(error)) return nullptr;
-  const uint32_t idx = route_one(key, error);
-  return idx == Router::kNoServer ? nullptr : servers_[idx].get();
+  if (!any_live_) {
+    *error = all_ejected();
+    return nullptr;
+  }
+  const uint32_t idx = router_.route(key);
+  if (idx == Router::kNoServer) {
+    *error = no_server_for(key);
+    return nullptr;
+  }
+  return servers_[idx].get();
 }
 
 Server* Forwarder::route(const Request& msg, std::string* error) {
@@ -93,6 +102,16 @@ void Forwarder::forward_other(proto::Action action, Request* msg) {
     case proto::Action::kCursor: return forward_by_cursor(msg);
     default: return forward_one(msg);
   }
+}
+
+// Inlined (GCC's attribute: it declined): every fragment of every split
+// request is made here.
+[[gnu::always_inline]] inline Request* Forwarder::new_part(Request* parent) {
+  Request* part = ctx_.requests().get();
+  part->waiter = &parent->join;
+  part->pins = parent->pins;
+  parent->fragments.push_back(part);
+  return part;
 }
 
 void Forwarder::forward_one(Request* msg) {
@@ -181,13 +200,6 @@ void Forwarder::forward_by_cursor(Request* msg) {
   send_to(servers_[server].get(), part);
 }
 
-Request* Forwarder::new_part(Request* parent) {
-  Request* part = ctx_.requests().get();
-  part->waiter = &parent->join;
-  part->pins = parent->pins;
-  parent->fragments.push_back(part);
-  return part;
-}
 
 void Forwarder::forward_blocking(Request* msg, ClientPins& pins) {
   std::string error;

@@ -80,10 +80,10 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // Fills key_servers_ with the server index of every key of `msg`; false
   // with `error` when none can be picked.
   bool route_keys(const Request& msg, std::string* error);
-  // False with `error` while every server is ejected.
-  bool live(std::string* error) const;
-  // The index of the server of `key`, or Router::kNoServer with `error`.
-  uint32_t route_one(std::string_view key, std::string* error);
+  // Why a key has no server: every server is ejected, or (server_name)
+  // no server has the name it gives.
+  std::string all_ejected() const;
+  std::string no_server_for(std::string_view key) const;
   void send_to(Server* server, Request* msg);
   // A fragment of `parent`, to be filled in, answered to its join.
   Request* new_part(Request* parent);

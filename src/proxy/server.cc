@@ -84,8 +84,6 @@ ServerConn* Server::conn(std::string* error) {
   return nullptr;
 }
 
-bool Server::backing_off() const { return backoff_until_ != 0 && now_ms() < backoff_until_; }
-
 ServerConn* Server::open_pinned(PinHolder& holder, std::string* error) {
   if (backing_off()) {
     *error = last_error_.empty() ? "Connection refused" : last_error_;

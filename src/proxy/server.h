@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/non_copyable.h"
 #include "config/config.h"
 #include "event/loop.h"
@@ -65,7 +66,7 @@ class Server final : private ServerConnOwner, private NonCopyable {
   void on_conn_closed(ServerConn* conn) override;
 
   ServerConn* open(std::string* error, PinHolder* holder = nullptr);
-  bool backing_off() const;
+  bool backing_off() const { return backoff_until_ != 0 && now_ms() < backoff_until_; }
   // Resolves the address again (a host's address may change, or appear).
   bool resolve(std::string* error);
   void count_failure(const std::string& cause);

@@ -308,47 +308,34 @@ void ServerConn::on_readable() {
   }
 }
 
+// Inline: the shared path reads every reply through it.
+inline void ServerConn::answered(Request* m) {
+  server_.on_reply();
+  if (!m->internal()) {
+    stats::ServerCounters& c = counters_;
+    ++c.responses;
+    c.response_bytes += m->reply.size();
+  } else if (m->reply_is_error && m->kind == RequestKind::setup) {
+    log_refused_setup(*m);
+  }
+  complete(m);
+}
+
 bool ServerConn::read_responses() {
   bool unexpected = false;
   bool ok = reader_.parse(*parser_, [&](buffer::MbufChain& chain) {
-    if (push_mode_ && server_.protocol().is_push_message(chain)) {
-      parser_->reset();
-      if (holder_ != nullptr) holder_->on_push(this, chain);
-      return true;
-    }
-    Request* m = awaiting_.front();
+    // A client's own connection (push mode, several replies to one
+    // request) apart, so that a shared one pays one test for it.
+    if (pinned_) return pinned_reply(chain, &unexpected);
+    Request* m = awaiting_.pop_front();
     if (m == nullptr) {
       unexpected = true;
       return false;
     }
-    const bool is_error = parser_->is_error_reply();
+    m->reply = std::move(chain);
+    m->reply_is_error = parser_->is_error_reply();
     parser_->reset();
-    if (m->push == Request::Push::kStarts && !is_error) push_mode_ = true;
-    if (m->replies_expected > 1 && !is_error) {
-      --m->replies_expected;  // one of several: gathered, the request waits on
-      m->reply.append(chain, 0, chain.size());
-      return true;
-    }
-    awaiting_.pop_front();
-    if (m->push == Request::Push::kEnds) push_mode_ = false;
-    if (m->reply.empty() || is_error) {
-      m->reply = std::move(chain);
-    } else {
-      m->reply.append(chain, 0, chain.size());
-    }
-    m->reply_is_error = is_error;
-    server_.on_reply();
-    if (!m->internal()) {
-      stats::ServerCounters& c = counters_;
-      ++c.responses;
-      c.response_bytes += m->reply.size();
-    } else if (m->reply_is_error && m->kind == RequestKind::setup) {
-      log_refused_setup(*m);
-    }
-    complete(m);
-    // A request that could block forever armed no timer: the one behind it
-    // may need one now.
-    if (pinned_ && timeout_ms_ > 0 && !timer_.pending()) arm_timer(now_ms());
+    answered(m);
     return true;
   });
   if (!ok) {
@@ -363,6 +350,41 @@ bool ServerConn::read_responses() {
     fail_connection("Unexpected response from server");
     return false;
   }
+  return true;
+}
+
+
+bool ServerConn::pinned_reply(buffer::MbufChain& chain, bool* unexpected) {
+  if (push_mode_ && server_.protocol().is_push_message(chain)) {
+    parser_->reset();
+    if (holder_ != nullptr) holder_->on_push(this, chain);
+    return true;
+  }
+  Request* m = awaiting_.front();
+  if (m == nullptr) {
+    *unexpected = true;
+    return false;
+  }
+  const bool is_error = parser_->is_error_reply();
+  parser_->reset();
+  if (m->push == Request::Push::kStarts && !is_error) push_mode_ = true;
+  if (m->replies_expected > 1 && !is_error) {
+    --m->replies_expected;  // one of several: gathered, the request waits on
+    m->reply.append(chain, 0, chain.size());
+    return true;
+  }
+  awaiting_.pop_front();
+  if (m->push == Request::Push::kEnds) push_mode_ = false;
+  if (m->reply.empty() || is_error) {
+    m->reply = std::move(chain);  // an error ends the request whole
+  } else {
+    m->reply.append(chain, 0, chain.size());
+  }
+  m->reply_is_error = is_error;
+  answered(m);
+  // A request that could block forever armed no timer: the one behind it
+  // may need one now.
+  if (timeout_ms_ > 0 && !timer_.pending()) arm_timer(now_ms());
   return true;
 }
 

@@ -94,6 +94,11 @@ class ServerConn final : public Conn {
 
  private:
   bool read_responses();  // false once the connection was closed
+  // One reply on a pinned connection: a published message for the holder,
+  // one of several replies to a request, or a request's (last) reply.
+  bool pinned_reply(buffer::MbufChain& chain, bool* unexpected);
+  // `m` has its reply: counted, then completed.
+  void answered(Request* m);
   void complete(Request* msg);
   void log_refused_setup(const Request& msg);
   void fail(Request* msg, const std::string& cause);

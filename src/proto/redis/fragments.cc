@@ -81,24 +81,28 @@ void unexpected(Msg& parent, buffer::MbufPool& pool) {
 // protocol between merges so that merging allocates nothing.
 // PUBSUB NUMSUB: the same with `width` elements per key (channel, count).
 struct ArrayMerge {
-  static void merge(Msg& parent, MergeScratch& scratch, buffer::MbufPool& pool,
-                    uint32_t width = 1) {
+  template <uint32_t kWidth = 1>  // a constant: MGET's loop stays as tight as it was
+  static void merge(Msg& parent, MergeScratch& scratch, buffer::MbufPool& pool) {
     if (!split_arrays(parent, scratch)) {
       unexpected(parent, pool);
       return;
     }
-    append_header(parent.reply, '*', static_cast<long long>(parent.key_places.size() * width),
+    append_header(parent.reply, '*', static_cast<long long>(parent.key_places.size() * kWidth),
                   pool);
     for (const Msg::KeyPlace& place : parent.key_places) {
-      const uint32_t at = scratch.first[place.fragment] + place.position * width;
-      if (at + width > scratch.first[place.fragment + 1]) {
+      const uint32_t at = scratch.first[place.fragment] + place.position * kWidth;
+      if (at + kWidth > scratch.first[place.fragment + 1]) {
         parent.reply.clear();
         unexpected(parent, pool);
         return;
       }
-      for (uint32_t e = at; e < at + width; ++e) {
-        const proto::Span& item = scratch.items[e];
-        parent.reply.append(parent.fragments[place.fragment]->reply, item.offset, item.len);
+      const buffer::MbufChain& from = parent.fragments[place.fragment]->reply;
+      if constexpr (kWidth == 1) {
+        parent.reply.append(from, scratch.items[at].offset, scratch.items[at].len);
+      } else {
+        for (uint32_t e = at; e < at + kWidth; ++e) {
+          parent.reply.append(from, scratch.items[e].offset, scratch.items[e].len);
+        }
       }
     }
   }
@@ -299,11 +303,11 @@ void RedisProtocol::merge_supported(Msg& parent) const {
     return;
   }
   MergeScratch& scratch = merge_scratch_;
-  scratch.items.clear();
-  if (!ArrayMerge::split_array(part, scratch)) {
+  if (!ArrayMerge::split_arrays(parent, scratch)) {
     parent.reply.append(part.reply, 0, part.reply.size());  // not a list: the server's words
     return;
   }
+  scratch.items.resize(scratch.first[1]);  // the first part's
   const std::string_view form = parent.command->name;  // "command", "command|info", ...
   const bool pairs = form == "command|docs";  // name, docs, name, docs, ...
   // COMMAND INFO with names: one entry per name, a null for each unknown
@@ -362,12 +366,12 @@ void RedisProtocol::merge_keyspace(Msg& parent) const {
 }
 
 void RedisProtocol::coalesce(Msg& parent) const {
-  if (parent.command->merge == proto::Merge::kKeyspace) {
-    merge_keyspace(parent);
-    return;
-  }
-  if (parent.command->merge == proto::Merge::kSupported) {
-    merge_supported(parent);
+  if (parent.command->merge >= proto::Merge::kKeyspace) {  // merges of their own
+    if (parent.command->merge == proto::Merge::kKeyspace) {
+      merge_keyspace(parent);
+    } else {
+      merge_supported(parent);
+    }
     return;
   }
   parent.reply.clear();
@@ -379,7 +383,7 @@ void RedisProtocol::coalesce(Msg& parent) const {
   }
   switch (parent.command->merge) {
     case proto::Merge::kOrderedPairs:
-      ArrayMerge::merge(parent, merge_scratch_, mbufs(), 2);
+      ArrayMerge::merge<2>(parent, merge_scratch_, mbufs());
       break;
     case proto::Merge::kOrdered:
       ArrayMerge::merge(parent, merge_scratch_, mbufs());

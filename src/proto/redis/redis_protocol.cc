@@ -113,17 +113,15 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
   const proto::Span& first = msg.tokens[0];
   std::string_view name = msg.request.view(first.offset, first.len, scratch);
   const proto::CommandInfo* cmd = find_command(name);
-  if (cmd != nullptr && cmd->name == "pubsub" && msg.tokens.size() > 1) {
-    cmd = pubsub_subcommand(msg);
-    if (cmd == nullptr) return Action::kReply;
-  }
-  if (cmd != nullptr && cmd->name == "command" && msg.tokens.size() > 1) {
-    cmd = command_subcommand(msg);
-  }
   // Redis's own order: unknown command, then arity, then authentication.
   if (cmd == nullptr || cmd->kind == CommandKind::kUnsupported) {
-    set_error(msg, "ERR unsupported command '" + lower(name) + "'", mbufs());
-    return Action::kReply;
+    // PUBSUB has a row for each subcommand walnut carries.
+    if (cmd == nullptr || cmd->name != "pubsub" || msg.tokens.size() < 2) {
+      set_error(msg, "ERR unsupported command '" + lower(name) + "'", mbufs());
+      return Action::kReply;
+    }
+    cmd = pubsub_subcommand(msg);
+    if (cmd == nullptr) return Action::kReply;
   }
   msg.command = cmd;
   if (!arity_ok(*cmd, msg.tokens.size())) {
@@ -146,6 +144,7 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
   if (cmd->kind == CommandKind::kLocal) return local_reply(msg, session);
   if (cmd->kind == CommandKind::kCursor) return cursor_request(msg);
   if (cmd->kind == CommandKind::kAllServers) {
+    if (cmd->name == "command" && msg.tokens.size() > 1) return command_request(msg, session);
     if (cmd->name.starts_with("flush") && !options_.allow_flush) {
       set_error(msg,
                 "ERR " + ascii_case(cmd->name, true) +
@@ -157,6 +156,7 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
     return Action::kAllServers;
   }
   if (!find_keys(msg)) return Action::kReply;
+  if (cmd->kind <= CommandKind::kWrite) return Action::kForward;  // the common case
   switch (cmd->kind) {
     case CommandKind::kMultiKey: return Action::kFragment;
     case CommandKind::kTransaction: return Action::kTransaction;
@@ -188,11 +188,24 @@ const proto::CommandInfo* RedisProtocol::pubsub_subcommand(Msg& msg) const {
   return nullptr;
 }
 
-const proto::CommandInfo* RedisProtocol::command_subcommand(const Msg& msg) const {
+Action RedisProtocol::command_request(Msg& msg, proto::ClientSession& session) const {
+  // COMMAND has a row for each subcommand; one walnut does not know goes
+  // to a server as it is, for the server's own answer.
   std::string scratch;
   const proto::Span& t = msg.tokens[1];
-  const proto::CommandInfo* row = find_command("command|" + lower(msg.request.view(t.offset, t.len, scratch)));
-  return row != nullptr ? row : find_command("command|help");  // the server's error
+  const proto::CommandInfo* row =
+      find_command("command|" + lower(msg.request.view(t.offset, t.len, scratch)));
+  msg.command = row != nullptr ? row : find_command("command|help");
+  if (!arity_ok(*msg.command, msg.tokens.size())) {
+    set_error(msg, "ERR wrong number of arguments for '" + std::string(msg.command->name) + "' command",
+              mbufs());
+    return Action::kReply;
+  }
+  switch (msg.command->kind) {
+    case CommandKind::kLocal: return local_reply(msg, session);
+    case CommandKind::kAllServers: return Action::kAllServers;
+    default: msg.keys.clear(); return Action::kForward;  // keyless: any server
+  }
 }
 
 bool RedisProtocol::merges_alone(const Msg& msg) const {

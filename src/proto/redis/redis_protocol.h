@@ -65,9 +65,8 @@ class RedisProtocol final
   // PUBSUB's row for its subcommand ("pubsub|channels"), or nullptr with
   // an error reply.
   const proto::CommandInfo* pubsub_subcommand(proto::Msg& msg) const;
-  // COMMAND's row for its subcommand ("command|info"); unknown ones go as
-  // they are (the server answers them).
-  const proto::CommandInfo* command_subcommand(const proto::Msg& msg) const;
+  // COMMAND with a subcommand, by the subcommand's row ("command|info").
+  proto::Action command_request(proto::Msg& msg, proto::ClientSession& session) const;
   // COMMAND's parts' answer, kept to the commands walnut carries.
   void merge_supported(proto::Msg& parent) const;
   bool find_keys(proto::Msg& msg) const;
