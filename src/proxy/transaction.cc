@@ -118,20 +118,29 @@ void Transaction::exec(Request* msg) {
     answer(msg, protocol_.transaction().exec_without_multi);
     return;
   }
-  std::string error;
-  if (!doomed_ && server_ == nullptr) server_ = forwarder_.route(*msg, &error);  // keyless: any
-  ServerConn* conn = doomed_ || server_ == nullptr ? nullptr : start(&error);
   if (doomed_) {
     answer(msg, protocol_.transaction().exec_abort);
     abort();
     return;
   }
+  std::string error;
+  if (server_ == nullptr) server_ = forwarder_.route(*msg, &error);  // keyless: any server
+  if (server_ == nullptr) {
+    forwarder_.answer_error(msg, error);
+  } else {
+    send_started(msg);
+  }
+  end();
+}
+
+void Transaction::send_started(Request* msg) {
+  std::string error;
+  ServerConn* conn = start(&error);
   if (conn == nullptr) {
     forwarder_.answer_error(msg, error);
   } else {
     conn->enqueue(msg);
   }
-  end();
 }
 
 void Transaction::discard(Request* msg) {
@@ -144,14 +153,7 @@ void Transaction::discard(Request* msg) {
     // Nothing reached a server, or what did went with the connection.
     answer(msg, protocol_.transaction().ok);
   } else {
-    // The server drops its queue and its watches.
-    std::string error;
-    ServerConn* conn = start(&error);
-    if (conn == nullptr) {
-      forwarder_.answer_error(msg, error);
-    } else {
-      conn->enqueue(msg);
-    }
+    send_started(msg);  // the server drops its queue and its watches
   }
   end();
 }

@@ -58,6 +58,8 @@ class Transaction final : private NonCopyable {
   // held commands sent; nullptr with `error` (the held ones answered with
   // it) when it cannot be opened.
   ServerConn* start(std::string* error);
+  // Sends `msg` after start(), or answers it with why it cannot go.
+  void send_started(Request* msg);
   void send_own(ServerConn* conn, const std::string& request);
   // EXEC will fail: an error at queue time, a lost watch or connection.
   void doom();
