@@ -96,7 +96,7 @@ TEST_F(RedisCommandsLocal, UnsupportedCommandsAreRefusedAndTheConnectionStays) {
   Client c(walnut_->port());
   ASSERT_EQ(c.call({"SET", "keep", "me"}), "+OK\r\n");
   std::vector<Args> refused = {
-      {"CLUSTER", "INFO"},  {"WAIT", "1", "0"},     {"SWAPDB", "0", "1"},
+      {"CLUSTER", "INFO"},  {"SWAPDB", "0", "1"},
       {"CONFIG", "GET", "maxmemory"},
       {"MONITOR"},
       {"SHUTDOWN"},         {"ShutDown", "NOSAVE"},

@@ -116,6 +116,13 @@ Action RedisProtocol::classify(Msg& msg, proto::ClientSession& session) const {
   // Redis's own order: unknown command, then arity, then authentication.
   if (cmd == nullptr || cmd->kind == CommandKind::kUnsupported) {
     // PUBSUB has a row for each subcommand walnut carries.
+    if (cmd != nullptr && cmd->name == "wait") {
+      set_error(msg,
+                "ERR unsupported command 'wait': a client's writes share walnut's server "
+                "connections with other clients' writes, so no server can tell which are its",
+                mbufs());
+      return Action::kReply;
+    }
     if (cmd == nullptr || cmd->name != "pubsub" || msg.tokens.size() < 2) {
       set_error(msg, "ERR unsupported command '" + lower(name) + "'", mbufs());
       return Action::kReply;

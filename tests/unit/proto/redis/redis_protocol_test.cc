@@ -74,6 +74,10 @@ TEST_F(RedisProtocolTest, WrongArityGivesRedisError) {
 TEST_F(RedisProtocolTest, UnknownAndUnsupportedCommandsSaySo) {
   EXPECT_EQ(classify("*1\r\n$7\r\nMONITOR\r\n"), Action::kReply);
   EXPECT_EQ(msg_.reply.to_string(), "-ERR unsupported command 'monitor'\r\n");
+  // WAIT says why: no server connection carries only this client's writes.
+  EXPECT_EQ(classify("*3\r\n$4\r\nWAIT\r\n$1\r\n1\r\n$1\r\n0\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string().rfind("-ERR unsupported command 'wait': a client's writes", 0),
+            0u);
   EXPECT_EQ(classify("*2\r\n$7\r\nFOOBARZ\r\n$1\r\nx\r\n"), Action::kReply);
   EXPECT_EQ(msg_.reply.to_string(), "-ERR unsupported command 'foobarz'\r\n");
 }
