@@ -38,11 +38,20 @@ ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder*
 
 void ServerConn::enqueue(Request* msg) {
   WALNUT_DCHECK(!msg->server_hook.linked() && msg->server == nullptr);
-  msg->server = this;
   if (!msg->internal()) {  // walnut's own requests are not the clients'
     stats::ServerCounters& c = counters_;
     ++c.requests;
     c.request_bytes += msg->request.size();
+  }
+  enqueue_counted(msg);
+}
+
+void ServerConn::enqueue_counted(Request* msg) {
+  msg->server = this;
+  if (writes_held_ && msg->kind != RequestKind::setup) {
+    // Not the server's to answer yet: no deadline until released.
+    held_.push_back(msg);
+    return;
   }
   if (timeout_ms_ <= 0) {
     to_send_.push_back(msg);
@@ -52,20 +61,25 @@ void ServerConn::enqueue(Request* msg) {
     // it. A pending timer is due no later than this deadline, which is the
     // latest of all.
     uint64_t now = now_ms();
-    msg->deadline = pinned_ ? pinned_deadline(*msg, now) : now + static_cast<uint64_t>(timeout_ms_);
+    msg->deadline = pinned_ ? pinned_deadline(*msg, last_queued(), now)
+                            : now + static_cast<uint64_t>(timeout_ms_);
     to_send_.push_back(msg);
     if (!timer_.pending()) arm_timer(now);
   }
   if (!connecting_) ctx_.schedule_flush(this);
 }
 
-uint64_t ServerConn::pinned_deadline(const Request& msg, uint64_t now) const {
+const Request* ServerConn::last_queued() const {
+  return !to_send_.empty() ? to_send_.back() : awaiting_.back();
+}
+
+uint64_t ServerConn::pinned_deadline(const Request& msg, const Request* before,
+                                     uint64_t now) const {
   // The server answers a request once those before it on this connection
   // are answered, and a blocking one only after its own block (BLPOP's
   // timeout): the pool's timeout counts from then. So the deadline is the
   // one before it (or now plus the timeout) plus its block, and deadlines
   // still grow in queue order (arm_timer relies on it).
-  const Request* before = !to_send_.empty() ? to_send_.back() : awaiting_.back();
   const uint64_t base = std::max(now + static_cast<uint64_t>(timeout_ms_),
                                  before != nullptr ? before->deadline : 0);
   if (base == Request::kNoDeadline || msg.block_ms == proto::Msg::kBlockForever ||
@@ -76,10 +90,12 @@ uint64_t ServerConn::pinned_deadline(const Request& msg, uint64_t now) const {
 }
 
 void ServerConn::add_queue_stats(stats::ServerCounters* c) const {
-  for (Request* m = to_send_.front(); m != nullptr; m = to_send_.next(m)) {
-    if (m->internal()) continue;
-    ++c->in_queue;
-    c->in_queue_bytes += m->request.size() - m->request_sent;
+  for (const ServerQueue* q : {&to_send_, &held_}) {
+    for (Request* m = q->front(); m != nullptr; m = q->next(m)) {
+      if (m->internal()) continue;
+      ++c->in_queue;
+      c->in_queue_bytes += m->request.size() - m->request_sent;
+    }
   }
   for (Request* m = awaiting_.front(); m != nullptr; m = awaiting_.next(m)) {
     if (m->internal()) continue;
@@ -225,11 +241,14 @@ void ServerConn::on_writable() {
 
 void ServerConn::hold_writes(bool on) {
   writes_held_ = on;
-  if (!on && !closed_) ctx_.schedule_flush(this);
+  if (on || closed_) return;
+  // Queued in their order, each with its deadline from now on, as if the
+  // client had sent them now.
+  while (Request* m = held_.pop_front()) enqueue_counted(m);
 }
 
 bool ServerConn::blocking() const {
-  for (const ServerQueue* q : {&awaiting_, &to_send_}) {
+  for (const ServerQueue* q : {&awaiting_, &to_send_, &held_}) {
     for (Request* m = q->front(); m != nullptr; m = q->next(m)) {
       if (m->block_ms != 0) return true;
     }
@@ -238,7 +257,7 @@ bool ServerConn::blocking() const {
 }
 
 void ServerConn::flush() {
-  if (connecting_ || closed_ || writes_held_) return;
+  if (connecting_ || closed_) return;
   struct iovec iov[kMaxIov];
   // Bounded: each round writes up to kMaxIov slices.
   for (int round = 0; round < 64 && !to_send_.empty(); ++round) {
@@ -381,11 +400,29 @@ bool ServerConn::pinned_reply(buffer::MbufChain& chain, bool* unexpected) {
     m->reply.append(chain, 0, chain.size());
   }
   m->reply_is_error = is_error;
+  const bool unbounded = m->deadline == Request::kNoDeadline;
   answered(m);
-  // A request that could block forever armed no timer: the one behind it
-  // may need one now.
-  if (timeout_ms_ > 0 && !timer_.pending()) arm_timer(now_ms());
+  if (unbounded && timeout_ms_ > 0) restart_deadlines(now_ms());
   return true;
+}
+
+void ServerConn::restart_deadlines(uint64_t now) {
+  // The requests behind a block with no end had no deadline either (the
+  // server answers them after it); now that it ended, theirs count from
+  // now, up to the next such block.
+  const Request* before = nullptr;
+  bool endless = false;  // another block with no end: the rest waits for it
+  for (ServerQueue* q : {&awaiting_, &to_send_}) {
+    for (Request* m = q->front(); m != nullptr && !endless; m = q->next(m)) {
+      if (m->kind == RequestKind::placeholder) continue;  // its own patience
+      if (m->deadline == Request::kNoDeadline) {
+        m->deadline = pinned_deadline(*m, before, now);
+        endless = m->deadline == Request::kNoDeadline;
+      }
+      before = m;
+    }
+  }
+  arm_timer(now);
 }
 
 void ServerConn::log_refused_setup(const Request& msg) {
@@ -434,7 +471,7 @@ void ServerConn::close(const std::string& reason) {
   timer_.reset();
   // One line for the connection, however many requests it held.
   size_t requests = 0;
-  for (ServerQueue* q : {&awaiting_, &to_send_}) {
+  for (ServerQueue* q : {&awaiting_, &to_send_, &held_}) {
     for (Request* m = q->front(); m != nullptr; m = q->next(m)) {
       if (!m->internal()) ++requests;
     }
@@ -454,6 +491,7 @@ void ServerConn::close(const std::string& reason) {
   server_.on_conn_closed(this);
   while (Request* m = awaiting_.pop_front()) fail(m, reason);
   while (Request* m = to_send_.pop_front()) fail(m, reason);
+  while (Request* m = held_.pop_front()) fail(m, reason);
 }
 
 }  // namespace walnut::proxy

@@ -1,12 +1,15 @@
-// ServerConn: one connection to a backend, shared by many clients.
+// ServerConn: one connection to a backend, shared by many clients, or one
+// client's own (pinned, see client_pins.h).
 //
 // Requests wait in `to_send_` until written (many clients' requests leave in
 // one writev), then in `awaiting_` until their response arrives; responses
 // pair with requests strictly first-in first-out. When the connection fails,
 // every request it holds is answered with an error naming the cause.
 //
-// Every request has a deadline from the moment it is queued. A request not
-// answered within the pool's timeout gets an error at once, and a
+// Every request has a deadline from the moment it is queued (on a client's
+// own connection, from when the server can start on it: see hold_writes and
+// pinned_deadline). A request not answered within the pool's timeout gets
+// an error at once, and a
 // placeholder takes its place in the queue: the late reply, when it comes,
 // pairs with the placeholder and is dropped, so a connection to a slow
 // server stays in step and usable. A connection that is dead (reset,
@@ -70,9 +73,11 @@ class ServerConn final : public Conn {
   ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder* holder = nullptr);
 
   bool pinned() const { return pinned_; }
-  // A new pinned connection holds its writes until the client's earlier
-  // requests to the server (on shared connections) are answered, so that
-  // nothing sent here overtakes them.
+  // A new pinned connection holds the client's requests until the client's
+  // earlier requests to the server (on shared connections) are answered, so
+  // that nothing sent here overtakes them. Held requests have no deadline:
+  // their timeout counts from their release. walnut's own set-up (AUTH,
+  // SELECT) is not held.
   void hold_writes(bool on);
   // True while a request that may block is queued here.
   bool blocking() const;
@@ -93,6 +98,9 @@ class ServerConn final : public Conn {
   void close(const std::string& reason) override;
 
  private:
+  // Queues `msg`, counted in the stats already, behind the others (or with
+  // the held ones).
+  void enqueue_counted(Request* msg);
   bool read_responses();  // false once the connection was closed
   // One reply on a pinned connection: a published message for the holder,
   // one of several replies to a request, or a request's (last) reply.
@@ -116,8 +124,12 @@ class ServerConn final : public Conn {
   // Counts as timed out every client request due at or before `now`.
   void count_timeouts(uint64_t now);
 
-  // A pinned connection's deadline for `msg`, queued at `now`.
-  uint64_t pinned_deadline(const Request& msg, uint64_t now) const;
+  // A pinned connection's deadline for `msg`, queued at `now` behind
+  // `before` (nullptr: nothing before it).
+  uint64_t pinned_deadline(const Request& msg, const Request* before, uint64_t now) const;
+  const Request* last_queued() const;  // in to_send_ or else awaiting_
+  // An endless block was answered: the requests behind it get deadlines.
+  void restart_deadlines(uint64_t now);
 
   ServerConnOwner& server_;
   stats::ServerCounters& counters_;  // the owner's, asked for once
@@ -131,6 +143,7 @@ class ServerConn final : public Conn {
   bool push_mode_ = false;
   bool writes_held_ = false;
   bool connecting_ = true;
+  ServerQueue held_;  // the client's requests while writes are held
   ServerQueue to_send_;
   ServerQueue awaiting_;
   StreamReader reader_;

@@ -920,6 +920,29 @@ TEST_F(RedisBlocking, PipelinedBlocksOnOneServerEachGetTheirWholeBlock) {
   EXPECT_EQ(r, (std::vector<std::string>{kNullArray, kNullArray, "+PONG\r\n"}));
 }
 
+// A block on a second server, pipelined behind a longer block on a first,
+// waits for the first to end before it is sent (the client's order), and
+// its block and the pool's timeout count from then: walnut once started
+// them when the client sent it, answered it "timed out" while it had not
+// been sent, and charged the healthy server with the failure.
+TEST_F(RedisBlocking, BlockBehindAnotherServersLongerBlockGetsItsWholeBlock) {
+  Client c(walnut_->port());
+  std::vector<std::string> r =
+      pipeline(c, {{"BLPOP", keys_[0][0], "1.2"}, {"BLPOP", keys_[1][0], "0.3"}, {"PING"}});
+  EXPECT_EQ(r, (std::vector<std::string>{kNullArray, kNullArray, "+PONG\r\n"}));
+}
+
+// The same for a transaction: its MULTI waits behind the block on another
+// server, and is not taken for a set-up that timed out.
+TEST_F(RedisBlocking, TransactionBehindAnotherServersLongerBlockRuns) {
+  const std::string& k = keys_[1][0];
+  Client c(walnut_->port());
+  std::vector<std::string> r = pipeline(
+      c, {{"BLPOP", keys_[0][0], "1.2"}, {"MULTI"}, {"SET", k, "v"}, {"GET", k}, {"EXEC"}});
+  EXPECT_EQ(r, (std::vector<std::string>{kNullArray, "+OK\r\n", "+QUEUED\r\n", "+QUEUED\r\n",
+                                         "*2\r\n+OK\r\n" + bulk("v")}));
+}
+
 // A block with an end still has a deadline: the pool's timeout after it. A
 // server that stops answering (paused) does not keep the client for ever.
 TEST_F(RedisBlocking, BlockOnAServerThatStopsAnsweringTimesOut) {

@@ -44,9 +44,16 @@ class Collector final : public ReplyWaiter {
 // Stands in for the Server: the connection's whole view of the world above.
 class Owner final : public ServerConnOwner {
  public:
-  explicit Owner(Context& ctx) : protocol_(ctx.mbufs()) {}
+  explicit Owner(Context& ctx) : ctx_(ctx), protocol_(std::make_unique<redis::RedisProtocol>(ctx.mbufs())) {}
 
-  const proto::Protocol& protocol() const override { return protocol_; }
+  // Connections made from now on SELECT `db` first (their set-up).
+  void select_db(int db) {
+    redis::PoolOptions options;
+    options.db = db;
+    protocol_ = std::make_unique<redis::RedisProtocol>(ctx_.mbufs(), options);
+  }
+
+  const proto::Protocol& protocol() const override { return *protocol_; }
   int timeout_ms() const override { return timeout_ms_; }
   const std::string& label() const override { return label_; }
   stats::ServerCounters& counters() override { return counters_; }
@@ -62,7 +69,8 @@ class Owner final : public ServerConnOwner {
   std::vector<std::string> failures;
 
  private:
-  redis::RedisProtocol protocol_;
+  Context& ctx_;
+  std::unique_ptr<redis::RedisProtocol> protocol_;
   std::string label_ = "test-server";
   stats::ServerCounters counters_;
 };
@@ -264,6 +272,74 @@ TEST_F(ServerConnTest, APinnedRequestBlockingForeverNeverTimesOutNorWhatFollowsI
   send(kPing);
   ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 3; }));
   EXPECT_EQ(collector_.replies[2], "-ERR Connection timed out\r\n");
+}
+
+// Once a block with no end is answered, the request that waited behind it
+// counts the pool's timeout from then: a reply that never comes for it is
+// a timeout like any other.
+TEST_F(ServerConnTest, TheRequestBehindAnEndedForeverBlockGetsADeadline) {
+  Holder holder;
+  start(50, &holder);
+  send(kBlpop, proto::Msg::kBlockForever);
+  send(kPing);
+  bool answered = false;
+  ASSERT_TRUE(run(
+      [&] {
+        if (!answered && received() == std::string(kBlpop) + kPing) {
+          answer("*2\r\n$1\r\nq\r\n$1\r\nv\r\n");  // the block ends; PING gets nothing
+          answered = true;
+        }
+      },
+      [&] { return collector_.replies.size() == 2; }));
+  EXPECT_EQ(collector_.replies[0], "*2\r\n$1\r\nq\r\n$1\r\nv\r\n");
+  EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
+}
+
+// A client's new own connection holds its requests until the client's
+// earlier ones (elsewhere) are answered. Held requests are not the
+// server's to answer yet: they do not time out, and the server is not
+// charged with a failure, however long the hold; their timeout counts from
+// their release.
+TEST_F(ServerConnTest, HeldRequestsDoNotTimeOutAndTheirTimeoutStartsAtTheRelease) {
+  Holder holder;
+  start(50, &holder);
+  conn_->hold_writes(true);
+  send(kPing);
+  EXPECT_FALSE(run([] {}, [&] { return !collector_.replies.empty(); }, 200));
+  EXPECT_EQ(received(), "");
+  EXPECT_TRUE(owner_.failures.empty());
+  EXPECT_EQ(owner_.counters().server_timedout, 0u);
+  conn_->hold_writes(false);
+  ctx_.after_iteration();  // its flush
+  ASSERT_EQ(received(), kPing);
+  answer("+PONG\r\n");
+  ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 1; }));
+  EXPECT_EQ(collector_.replies[0], "+PONG\r\n");
+  EXPECT_TRUE(owner_.failures.empty());
+}
+
+// walnut's own connection set-up (AUTH, SELECT) is not a client's request:
+// it goes out while the client's requests are held, and an answered set-up
+// is no failure of the server however long the hold.
+TEST_F(ServerConnTest, AHeldConnectionStillSendsItsSetUp) {
+  Holder holder;
+  owner_.select_db(1);
+  start(50, &holder);
+  const std::string set_up = owner_.protocol().handshake().at(0);
+  conn_->hold_writes(true);
+  send(kPing);
+  bool answered = false;
+  EXPECT_FALSE(run(
+      [&] {
+        if (!answered && received() == set_up) {
+          answer("+OK\r\n");
+          answered = true;
+        }
+      },
+      [&] { return !collector_.replies.empty(); }, 200));
+  EXPECT_TRUE(answered) << "the set-up waited for the client's hold";
+  EXPECT_TRUE(owner_.failures.empty());
+  EXPECT_EQ(owner_.closed, 0);
 }
 
 // A shared connection does not read block_ms: blocking commands never go
