@@ -1,6 +1,7 @@
 // ClientPins: a client's own server connections, at most one per server,
 // for what cannot share a connection with other clients: its transaction
-// (MULTI ... EXEC, WATCH) and its blocking commands (BLPOP, XREAD BLOCK).
+// (MULTI ... EXEC, WATCH), its blocking commands (BLPOP, XREAD BLOCK) and
+// its subscriptions (SUBSCRIBE and the like: see subscriptions.h).
 //
 // Once a client has its own connection to a server, every request of it to
 // that server goes there (Request::pins), behind what it sent there before,
