@@ -293,21 +293,29 @@ std::string_view bulk_text(std::string_view bytes) {
 }  // namespace
 
 void RedisProtocol::merge_supported(Msg& parent) const {
-  // Every server runs the same commands: the first part's answer stands for
-  // all, kept to the commands walnut carries.
-  const Msg& part = *parent.fragments[0];
+  // Every server runs the same commands: the first server that answered
+  // stands for all (one down or refusing must not fail COMMAND), kept to
+  // the commands walnut carries.
+  const Msg* answered = parent.fragments[0];
+  for (const Msg* part : parent.fragments) {
+    if (!part->reply_is_error) {
+      answered = part;
+      break;
+    }
+  }
+  const Msg& part = *answered;
   parent.reply.clear();
-  if (part.reply_is_error) {
+  if (part.reply_is_error) {  // every server failed: the first one's error
     parent.reply.append(part.reply, 0, part.reply.size());
     parent.reply_is_error = true;
     return;
   }
   MergeScratch& scratch = merge_scratch_;
-  if (!ArrayMerge::split_arrays(parent, scratch)) {
+  scratch.items.clear();
+  if (!ArrayMerge::split_array(part, scratch)) {
     parent.reply.append(part.reply, 0, part.reply.size());  // not a list: the server's words
     return;
   }
-  scratch.items.resize(scratch.first[1]);  // the first part's
   const std::string_view form = parent.command->name;  // "command", "command|info", ...
   const bool pairs = form == "command|docs";  // name, docs, name, docs, ...
   // COMMAND INFO with names: one entry per name, a null for each unknown

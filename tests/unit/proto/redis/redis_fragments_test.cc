@@ -139,8 +139,8 @@ TEST_F(RedisEveryServer, DbsizeAddsTheServersCounts) {
   EXPECT_EQ(merged_over("DBSIZE\r\n", {":3\r\n", ":0\r\n", ":12\r\n"}), ":15\r\n");
 }
 
-// COMMAND and its INFO, DOCS and LIST: the first server's answer, kept to
-// the commands walnut carries (MONITOR is not one).
+// COMMAND and its INFO, DOCS and LIST: the first answering server's answer,
+// kept to the commands walnut carries (MONITOR is not one).
 TEST_F(RedisEveryServer, CommandListsOnlyWhatWalnutCarries) {
   const std::string get = "*3\r\n$3\r\nget\r\n:2\r\n*0\r\n";
   const std::string monitor = "*3\r\n$7\r\nmonitor\r\n:1\r\n*0\r\n";
@@ -155,6 +155,12 @@ TEST_F(RedisEveryServer, CommandListsOnlyWhatWalnutCarries) {
                         {"*4\r\n$7\r\nmonitor\r\n*0\r\n$4\r\nmget\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n"}),
             "*2\r\n$4\r\nmget\r\n*2\r\n$1\r\na\r\n$1\r\nb\r\n");
   EXPECT_EQ(merged_over("COMMAND\r\n", {"-ERR no\r\n"}), "-ERR no\r\n");
+  // A server down or refusing does not fail COMMAND while another answers,
+  // and does not let the answer through unfiltered.
+  const std::string down = "-ERR Connection refused\r\n";
+  EXPECT_EQ(merged_over("COMMAND\r\n", {down, "*2\r\n" + get + monitor}), "*1\r\n" + get);
+  EXPECT_EQ(merged_over("COMMAND\r\n", {"*2\r\n" + get + monitor, down}), "*1\r\n" + get);
+  EXPECT_EQ(merged_over("COMMAND\r\n", {down, "-ERR no\r\n"}), down);
   // COMMAND COUNT is walnut's own; other subcommands go to a server as they are.
   EXPECT_EQ(classify("COMMAND COUNT\r\n"), proto::Action::kReply);
   EXPECT_EQ(parent_.reply.to_string(), ":" + std::to_string(carried_count()) + "\r\n");
