@@ -90,7 +90,7 @@ ServerConn* Server::open_pinned(PinHolder& holder, std::string* error) {
     return nullptr;
   }
   ServerConn* conn = open(error, &holder);
-  if (conn != nullptr) pinned_.push_back(conn);
+  if (conn != nullptr) pinned_.insert(conn);
   return conn;
 }
 
@@ -122,7 +122,7 @@ void Server::preconnect() {
 
 void Server::on_conn_closed(ServerConn* conn) {
   if (conn->pinned()) {
-    std::erase(pinned_, conn);
+    pinned_.erase(conn);
     return;
   }
   for (auto& slot : slots_) {
@@ -201,13 +201,13 @@ void Server::on_health_check(bool ok) {
 
 stats::ServerCounters Server::snapshot() const {
   stats::ServerCounters c = counters_;
-  for (const auto* conns : {&slots_, &pinned_}) {
-    for (const ServerConn* conn : *conns) {
-      if (conn == nullptr || conn->closed()) continue;
-      ++c.server_connections;
-      conn->add_queue_stats(&c);
-    }
-  }
+  const auto count = [&c](const ServerConn* conn) {
+    if (conn == nullptr || conn->closed()) return;
+    ++c.server_connections;
+    conn->add_queue_stats(&c);
+  };
+  for (const ServerConn* conn : slots_) count(conn);
+  for (const ServerConn* conn : pinned_) count(conn);
   return c;
 }
 
@@ -218,8 +218,8 @@ void Server::close_all(const std::string& reason) {
     if (conn != nullptr && !conn->closed()) conn->close(reason);
   }
   while (!pinned_.empty()) {
-    ServerConn* conn = pinned_.back();
-    pinned_.pop_back();
+    ServerConn* conn = *pinned_.begin();
+    pinned_.erase(pinned_.begin());
     if (!conn->closed()) conn->close(reason);
   }
 }

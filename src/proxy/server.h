@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/clock.h"
@@ -81,7 +82,9 @@ class Server final : private ServerConnOwner, private NonCopyable {
   bool numeric_host_ = false;  // an IP address, not a name to look up again
   std::vector<ServerConn*> slots_;
   size_t next_slot_ = 0;
-  std::vector<ServerConn*> pinned_;  // the clients' own connections
+  // The clients' own connections: a set, as thousands of subscribers may
+  // come and go.
+  std::unordered_set<ServerConn*> pinned_;
 
   uint32_t failures_ = 0;       // consecutive
   uint32_t backoff_ms_ = 0;     // grows while connects keep failing
