@@ -310,12 +310,15 @@ void RedisProtocol::merge_supported(Msg& parent) const {
     parent.reply_is_error = true;
     return;
   }
-  MergeScratch& scratch = merge_scratch_;
-  scratch.items.clear();
-  if (!ArrayMerge::split_array(part, scratch)) {
+  ResponseParser& parser = merge_scratch_.parser;
+  parser.reset();
+  parser.set_record_elements(true);
+  if (proto::parse_chain(parser, part.reply).status != proto::ParseStatus::kDone ||
+      parser.type() != '*') {
     parent.reply.append(part.reply, 0, part.reply.size());  // not a list: the server's words
     return;
   }
+  const std::vector<proto::Span>& items = parser.elements();
   const std::string_view form = parent.command->name;  // "command", "command|info", ...
   const bool pairs = form == "command|docs";  // name, docs, name, docs, ...
   // COMMAND INFO with names: one entry per name, a null for each unknown
@@ -323,8 +326,8 @@ void RedisProtocol::merge_supported(Msg& parent) const {
   const bool named = form == "command|info" && parent.tokens.size() > 2;
   std::string bytes;
   std::vector<proto::Span> keep;
-  for (size_t i = 0; i < scratch.items.size(); i += pairs ? 2 : 1) {
-    const proto::Span& item = scratch.items[i];
+  for (size_t i = 0; i < items.size(); i += pairs ? 2 : 1) {
+    const proto::Span& item = items[i];
     std::string_view text = part.reply.view(item.offset, item.len, bytes);
     // A command's entry is an array that opens with its name; LIST and
     // DOCS give the bare name.
@@ -338,7 +341,7 @@ void RedisProtocol::merge_supported(Msg& parent) const {
       keep.push_back({0, 0});  // a null in its place
     } else {
       keep.push_back(item);
-      if (pairs && i + 1 < scratch.items.size()) keep.push_back(scratch.items[i + 1]);
+      if (pairs && i + 1 < items.size()) keep.push_back(items[i + 1]);
     }
   }
   append_header(parent.reply, '*', static_cast<long long>(keep.size()), mbufs());
