@@ -39,6 +39,17 @@ class IntrusiveList : private NonCopyable {
     head_.prev = h;
     ++size_;
   }
+  // Puts `item` right before `pos`, which is on the list.
+  void insert_before(T* pos, T* item) {
+    ListHook* at = &(pos->*Hook);
+    ListHook* h = &(item->*Hook);
+    h->owner = item;
+    h->prev = at->prev;
+    h->next = at;
+    at->prev->next = h;
+    at->prev = h;
+    ++size_;
+  }
   // Puts `item` where `pos` is, and takes `pos` off the list.
   void replace(T* pos, T* item) {
     ListHook* old = &(pos->*Hook);

@@ -14,6 +14,7 @@
 #include "net/socket.h"
 #include "proto/command.h"
 #include "proxy/context.h"
+#include "proxy/message_place.h"
 #include "proxy/pool_stats.h"
 #include "proxy/server_pool.h"
 
@@ -231,12 +232,19 @@ void ClientConn::on_pin_lost(uint32_t server_index) {
   }
 }
 
-void ClientConn::on_message(buffer::MbufChain& message) {
+void ClientConn::on_message(ServerConn* from, buffer::MbufChain& message) {
   if (closed_) return;
-  // A reply nobody asked for, in its turn among the replies.
+  // A reply nobody asked for, in its turn among the replies: before those
+  // its server has not sent yet (message_place.h). With no reply pending,
+  // at the end at once.
   Request* m = ctx_.requests().get();
   m->reply = std::move(message);
-  queue_.push_back(m);
+  Request* before = replies_pending_ > 0 ? message_place(queue_, from) : nullptr;
+  if (before != nullptr) {
+    queue_.insert_before(before, m);
+  } else {
+    queue_.push_back(m);
+  }
   ++replies_pending_;
   m->done = true;
   reply_ready(m);

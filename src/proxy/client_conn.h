@@ -79,7 +79,7 @@ class ClientConn final : public Conn,
   // Its own server connections (ClientPins::Listener): one closed, a
   // message published to its subscriptions.
   void on_pin_lost(uint32_t server_index) override;
-  void on_message(buffer::MbufChain& message) override;
+  void on_message(ServerConn* from, buffer::MbufChain& message) override;
   void pause();
   void resume_if_under_limit();
   void learn_reply_size(uint64_t bytes);

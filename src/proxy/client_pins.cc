@@ -72,8 +72,7 @@ void ClientPins::on_pin_closed(ServerConn* conn) {
 }
 
 void ClientPins::on_push(ServerConn* conn, buffer::MbufChain& message) {
-  (void)conn;  // whichever server published it, it goes to the client
-  if (listener_ != nullptr) listener_->on_message(message);
+  if (listener_ != nullptr) listener_->on_message(conn, message);
 }
 
 }  // namespace walnut::proxy

@@ -28,7 +28,8 @@ class ClientPins final : public PinHolder, private NonCopyable {
   class Listener {
    public:
     virtual void on_pin_lost(uint32_t server_index) = 0;
-    virtual void on_message(buffer::MbufChain& message) = 0;
+    // `from`: the connection it came on, whose replies it must not overtake.
+    virtual void on_message(ServerConn* from, buffer::MbufChain& message) = 0;
 
    protected:
     ~Listener() = default;

@@ -49,5 +49,22 @@ TEST(IntrusiveList, ReplaceKeepsThePlace) {
   EXPECT_EQ(l.pop_front()->value, 3);
 }
 
+TEST(IntrusiveList, InsertBeforeTakesThePlaceInFront) {
+  Item items[4] = {{1, {}, {}}, {2, {}, {}}, {8, {}, {}}, {9, {}, {}}};
+  IntrusiveList<Item, &Item::a> l;
+  l.push_back(&items[0]);
+  l.push_back(&items[1]);
+  l.insert_before(&items[1], &items[2]);  // in the middle
+  l.insert_before(&items[0], &items[3]);  // at the front
+  EXPECT_EQ(l.size(), 4u);
+  EXPECT_EQ(l.front()->value, 9);
+  EXPECT_EQ(l.back()->value, 2);
+  EXPECT_EQ(l.pop_front()->value, 9);
+  EXPECT_EQ(l.pop_front()->value, 1);
+  EXPECT_EQ(l.pop_front()->value, 8);
+  EXPECT_EQ(l.pop_front()->value, 2);
+  EXPECT_TRUE(l.empty());
+}
+
 }  // namespace
 }  // namespace walnut
