@@ -158,12 +158,12 @@ void ServerConn::on_timer() {
         }
       } else if (m->deadline > now) {
         break;  // the requests after it are due later still
-      } else if (connecting_ || m->internal()) {
-        // A connect that did not complete in time, or walnut's own set-up
-        // (AUTH, SELECT) or health check not answered in time: the
-        // connection is no good. Closing it answers everything queued with
-        // the timeout, and the next request opens a fresh one that redoes
-        // the set-up.
+      } else if (connecting_ || m->internal() || subscribes_late(*q, *m)) {
+        // A connect that did not complete in time, walnut's own set-up
+        // (AUTH, SELECT) or health check not answered in time, or a
+        // subscription the server may still take: the connection is no
+        // good. Closing it answers everything queued with the timeout, and
+        // the next request opens a fresh one that redoes the set-up.
         count_timeouts(now);
         fail_connection("Connection timed out");
         return;
@@ -185,6 +185,13 @@ void ServerConn::on_timer() {
     return;
   }
   if (!closed_) arm_timer(now);
+}
+
+bool ServerConn::subscribes_late(const ServerQueue& queue, const Request& msg) const {
+  // Sent, a subscription's late confirmation would start push mode and the
+  // server would push messages for a subscription its client was told
+  // failed; a placeholder cannot undo that, closing the connection does.
+  return msg.push == Request::Push::kStarts && (&queue == &awaiting_ || msg.request_sent > 0);
 }
 
 bool ServerConn::still_reading(Request* placeholder, uint64_t now) {
@@ -218,7 +225,7 @@ void ServerConn::time_out(ServerQueue& queue, Request* msg, uint64_t now) {
     placeholder->request = std::move(msg->request);
     placeholder->request_sent = msg->request_sent;
     placeholder->replies_expected = msg->replies_expected;  // as many late replies
-    placeholder->push = msg->push;  // which still set the push mode
+    placeholder->push = msg->push;  // an unsubscription's still ends push mode
     placeholder->deadline = now + static_cast<uint64_t>(timeout_ms_);
     placeholder->server_reads = reads_;
     queue.replace(msg, placeholder);

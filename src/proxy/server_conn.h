@@ -16,7 +16,9 @@
 // closed, unreadable) is closed; so is one that owes a late reply and has
 // sent nothing at all for a further timeout (a server that sent half a
 // reply and vanished): waiting longer on it would fail every request sent
-// there, where a fresh connection may work.
+// there, where a fresh connection may work. A subscription that times out
+// closes its connection at once: the server may still take it when it
+// catches up, for a client that was told it failed.
 #pragma once
 
 #include <memory>
@@ -117,6 +119,9 @@ class ServerConn final : public Conn {
   // Answers `msg` with a timeout error and leaves a placeholder (when a
   // reply may still come) in its place in `queue`.
   void time_out(ServerQueue& queue, Request* msg, uint64_t now);
+  // True when `msg`, in `queue`, is a subscription that reached the server
+  // (or began to): timed out, its connection is closed, not kept.
+  bool subscribes_late(const ServerQueue& queue, const Request& msg) const;
   // A placeholder's patience ran out: true (and a further timeout of
   // patience) when the connection read something since it was last asked.
   bool still_reading(Request* placeholder, uint64_t now);
