@@ -103,6 +103,14 @@ class Protocol {
     (void)reply;
     return false;
   }
+  // What a message (is_push_message) was published to: the family and
+  // name of the subscription it came by (a pattern's message: the
+  // pattern). False when `message` is none.
+  virtual bool push_subject(const buffer::MbufChain& message, SubscriptionStep::Family* family,
+                            std::string* name) const {
+    (void)message, (void)family, (void)name;
+    return false;
+  }
 
   // Fills `fragment.request` with a request for the keys of `parent` whose
   // indexes (into parent.keys) are given, in that order.

@@ -60,19 +60,55 @@ void RedisProtocol::subscription_reply(Msg& msg, SubscriptionStep step, const st
   resp.append_to(msg, mbufs());
 }
 
-bool RedisProtocol::is_push_message(const buffer::MbufChain& reply) const {
-  // "*3 message", "*4 pmessage", "*3 smessage": the first bytes tell.
-  static constexpr std::string_view kKinds[] = {"*3\r\n$7\r\nmessage\r\n",
-                                                "*4\r\n$8\r\npmessage\r\n",
-                                                "*3\r\n$8\r\nsmessage\r\n"};
+namespace {
+
+// "*3 message", "*4 pmessage", "*3 smessage": the first bytes tell, and
+// the family of the subscription the message came by.
+struct PushKind {
+  std::string_view head;
+  Family family;
+};
+constexpr PushKind kPushKinds[] = {{"*3\r\n$7\r\nmessage\r\n", Family::kChannel},
+                                   {"*4\r\n$8\r\npmessage\r\n", Family::kPattern},
+                                   {"*3\r\n$8\r\nsmessage\r\n", Family::kShard}};
+
+const PushKind* push_kind(const buffer::MbufChain& reply) {
   char head[19];
   const uint64_t n = std::min<uint64_t>(reply.size(), sizeof head);
   reply.copy_out(0, n, head);
   const std::string_view got(head, static_cast<size_t>(n));
-  for (std::string_view kind : kKinds) {
-    if (got.starts_with(kind)) return true;
+  for (const PushKind& kind : kPushKinds) {
+    if (got.starts_with(kind.head)) return &kind;
   }
-  return false;
+  return nullptr;
+}
+
+}  // namespace
+
+bool RedisProtocol::is_push_message(const buffer::MbufChain& reply) const {
+  return push_kind(reply) != nullptr;
+}
+
+bool RedisProtocol::push_subject(const buffer::MbufChain& message, Family* family,
+                                 std::string* name) const {
+  const PushKind* kind = push_kind(message);
+  if (kind == nullptr) return false;
+  // The kind's head, then the name's bulk string: "$<length>\r\n<name>\r\n".
+  const uint64_t at = kind->head.size();
+  char line[24];
+  const uint64_t n = std::min<uint64_t>(message.size() - at, sizeof line);
+  message.copy_out(at, n, line);
+  if (n < 4 || line[0] != '$') return false;
+  uint64_t length = 0;
+  uint64_t i = 1;
+  for (; i < n && line[i] >= '0' && line[i] <= '9'; ++i) length = length * 10 + (line[i] - '0');
+  if (i + 1 >= n || line[i] != '\r' || line[i + 1] != '\n') return false;
+  const uint64_t start = at + i + 2;
+  if (length > message.size() - start) return false;
+  std::string scratch;
+  *name = std::string(message.view(start, length, scratch));
+  *family = kind->family;
+  return true;
 }
 
 }  // namespace walnut::redis

@@ -52,6 +52,8 @@ class RedisProtocol final
   void subscription_reply(proto::Msg&, proto::SubscriptionStep, const std::string*,
                           uint64_t) const override;
   bool is_push_message(const buffer::MbufChain&) const override;
+  bool push_subject(const buffer::MbufChain&, proto::SubscriptionStep::Family*,
+                    std::string*) const override;
 
  private:
   proto::Action local_reply(proto::Msg& msg, proto::ClientSession& session) const;

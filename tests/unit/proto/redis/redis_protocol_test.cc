@@ -365,6 +365,29 @@ TEST_F(RedisProtocolTest, PublishedMessagesAreToldFromAnswers) {
   EXPECT_FALSE(push(""));
 }
 
+// What a message was published to, by the subscription it came by: the
+// channel, or for a pattern's message the pattern.
+TEST_F(RedisProtocolTest, PublishedMessagesNameTheirSubscription) {
+  using Family = proto::SubscriptionStep::Family;
+  auto subject = [this](const std::string& bytes) {
+    buffer::MbufChain chain;
+    chain.append_copy(pool_, bytes);
+    Family family = Family::kShard;
+    std::string name = "unset";
+    if (!protocol_.push_subject(chain, &family, &name)) return std::string("none");
+    return std::to_string(static_cast<int>(family)) + ":" + name;
+  };
+  EXPECT_EQ(subject("*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$1\r\nb\r\n"), "0:news");
+  EXPECT_EQ(subject("*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$1\r\nb\r\n"), "1:n*");
+  EXPECT_EQ(subject("*3\r\n$8\r\nsmessage\r\n$0\r\n\r\n$1\r\nb\r\n"), "2:");
+  const std::string long_name(300, 'x');
+  EXPECT_EQ(subject("*3\r\n$7\r\nmessage\r\n$300\r\n" + long_name + "\r\n$1\r\nb\r\n"),
+            "0:" + long_name);
+  EXPECT_EQ(subject("*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n"), "none");
+  EXPECT_EQ(subject("*3\r\n$7\r\nmessage\r\n$9\r\nshort\r\n"), "none") << "cut short";
+  EXPECT_EQ(subject("*3\r\n$7\r\nmessage\r\n"), "none");
+}
+
 // Redis's subscribed mode: the subscription commands, PING (as an array)
 // and QUIT; everything else refused with Redis's words.
 TEST_F(RedisProtocolTest, ASubscribedClientMaySendOnlyWhatRedisAllows) {
