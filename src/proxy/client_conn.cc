@@ -35,7 +35,7 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
     : Conn(ctx, fd),
       pool_(pool),
       transaction_(ctx, pool.forwarder(), pool.protocol(), pins_, session_),
-      subscriptions_(ctx, pool.forwarder(), pool.protocol(), pins_, session_),
+      subscriptions_(ctx, pool.forwarder(), pool.protocol(), pins_, session_, *this),
       reader_(ctx.mbufs()),
       output_limit_(static_cast<uint64_t>(pool.spec().client_output_limit)),
       reply_estimate_(output_limit_ / kFirstWindow) {
@@ -234,10 +234,13 @@ void ClientConn::on_pin_lost(uint32_t server_index) {
 
 void ClientConn::on_message(ServerConn* from, buffer::MbufChain& message) {
   if (closed_) return;
+  // For a subscription the client was told failed: it never had it.
+  if (subscriptions_.withdrawing() && subscriptions_.withdrawn(message)) return;
   // A reply nobody asked for, in its turn among the replies: before those
   // its server has not sent yet (message_place.h). With no reply pending,
   // at the end at once.
   Request* m = ctx_.requests().get();
+  m->kind = RequestKind::message;
   m->reply = std::move(message);
   Request* before = replies_pending_ > 0 ? message_place(queue_, from) : nullptr;
   if (before != nullptr) {
@@ -258,6 +261,22 @@ void ClientConn::on_message(ServerConn* from, buffer::MbufChain& message) {
     overflowed_ = true;
     stop_reading();
     ctx_.schedule_flush(this);
+  }
+}
+
+void ClientConn::drop_withdrawn_messages(const Request* request) {
+  // Behind `request`, not answered yet: none of them was written. A client
+  // closing has emptied its queue already.
+  if (closed_ || !request->client_hook.linked()) return;
+  Request* m = queue_.next(const_cast<Request*>(request));
+  while (m != nullptr) {
+    Request* next = queue_.next(m);
+    if (m->kind == RequestKind::message && subscriptions_.withdrawn(m->reply)) {
+      queue_.remove(m);
+      reply_bytes_ -= m->reply.size();
+      ctx_.requests().put(m);
+    }
+    m = next;
   }
 }
 

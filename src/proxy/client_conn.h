@@ -27,7 +27,8 @@ class ServerPool;
 class ClientConn final : public Conn,
                          public RequestBudget::Holder,
                          public ReplyWaiter,
-                         private ClientPins::Listener {
+                         private ClientPins::Listener,
+                         private Subscriptions::Client {
  public:
   ClientConn(Context& ctx, ServerPool& pool, int fd);
 
@@ -80,6 +81,8 @@ class ClientConn final : public Conn,
   // message published to its subscriptions.
   void on_pin_lost(uint32_t server_index) override;
   void on_message(ServerConn* from, buffer::MbufChain& message) override;
+  // Its subscriptions took names back (Subscriptions::Client).
+  void drop_withdrawn_messages(const Request* request) override;
   void pause();
   void resume_if_under_limit();
   void learn_reply_size(uint64_t bytes);

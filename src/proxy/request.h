@@ -39,6 +39,8 @@ enum class RequestKind : uint8_t {
   health_check,  // the probe of an ejected server
   placeholder,   // stands where a timed-out request stood, for its late reply
   transaction,   // MULTI or DISCARD walnut sends for a client's transaction
+  take_back,     // UNSUBSCRIBE walnut sends for names of a client's failed subscription
+  message,       // a published message in its client's queue (on no server connection)
 };
 
 class ClientPins;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <stdexcept>
 
 #include "tests/e2e/redis_pool_helpers.h"
 #include "tests/e2e/resp_reply.h"
@@ -70,6 +71,23 @@ long long numsub_on(int port, const std::string& channel) {
   Reply r = parse(c.call({"PUBSUB", "NUMSUB", channel}));
   if (r.type != '*' || r.items.size() != 2) return -1;
   return std::atoll(r.items[1].c_str() + 1);
+}
+
+PubSubPool::PubSubPool(size_t servers, const std::string& family, const std::string& settings,
+                       size_t per_server) {
+  for (size_t i = 0; i < servers; ++i) servers_.push_back(std::make_unique<RedisServer>(dir_));
+  walnut_ = std::make_unique<Walnut>(dir_, pool_yaml(family, ports(), settings));
+  if (per_server == 0) return;
+  names_ = names_by_server(walnut_->port(), ports(), family, per_server);
+  for (const std::vector<std::string>& on_server : names_) {
+    if (on_server.size() < per_server) throw std::runtime_error("too few names of " + family);
+  }
+}
+
+std::vector<int> PubSubPool::ports() const {
+  std::vector<int> out;
+  for (const auto& s : servers_) out.push_back(s->port());
+  return out;
 }
 
 }  // namespace walnut::e2e

@@ -3,6 +3,7 @@
 // chosen server.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,5 +37,26 @@ std::vector<std::vector<std::string>> names_by_server(int walnut_port,
 // A channel's subscriber count on one server, asked directly (-1 when the
 // answer is not one).
 long long numsub_on(int port, const std::string& channel);
+
+// Redis-servers behind one walnut (a pool with `settings`), and
+// `per_server` channel names of `family` that walnut places on each
+// (throws when it finds too few).
+class PubSubPool {
+ public:
+  PubSubPool(size_t servers, const std::string& family, const std::string& settings,
+             size_t per_server);
+  int port() const { return walnut_->port(); }
+  Walnut& walnut() { return *walnut_; }
+  RedisServer& server(size_t i) { return *servers_[i]; }
+  std::vector<int> ports() const;
+  // The i-th name that lives on `server`.
+  const std::string& name(size_t server, size_t i = 0) const { return names_[server][i]; }
+
+ private:
+  TempDir dir_;
+  std::vector<std::unique_ptr<RedisServer>> servers_;
+  std::unique_ptr<Walnut> walnut_;
+  std::vector<std::vector<std::string>> names_;
+};
 
 }  // namespace walnut::e2e
