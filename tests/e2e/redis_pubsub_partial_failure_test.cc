@@ -121,5 +121,26 @@ TEST(RedisPubSubPartialTimeout, TimedOutPartFailsTheWholeSubscribeAndNothingStay
   EXPECT_EQ(c.read_reply(), message(ch[1], "now"));
 }
 
+// The client leaves while a part waits on a stopped server: walnut still
+// takes the answers it is owed, then closes the client's connections, and
+// nothing of the subscription stays on either server.
+TEST(RedisPubSubPartialTimeout, AClientLeavingMidSubscriptionLeavesNothingBehind) {
+  PubSubPool pool(2, "leave", kSharded, 1);
+  RedisServer& fast = pool.server(0);
+  RedisServer& slow = pool.server(1);
+  {
+    Paused paused(slow.process().pid());
+    ASSERT_TRUE(paused.stopped());
+    Client c(pool.port());
+    c.send({"SUBSCRIBE", pool.name(0), pool.name(1)});
+    ASSERT_TRUE(wait_until([&] { return numsub_on(fast.port(), pool.name(0)) == 1; }, 5s));
+  }  // the client leaves, then the slow server reads what it was sent
+  EXPECT_TRUE(wait_until([&] { return numsub_on(fast.port(), pool.name(0)) == 0; }, 5s));
+  EXPECT_TRUE(wait_until([&] { return numsub_on(slow.port(), pool.name(1)) == 0; }, 5s));
+  Client other(pool.port());
+  EXPECT_EQ(other.call({"SUBSCRIBE", pool.name(1)}), confirm("subscribe", pool.name(1), 1));
+  EXPECT_TRUE(pool.walnut().process().running());
+}
+
 }  // namespace
 }  // namespace walnut::e2e
