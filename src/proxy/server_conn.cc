@@ -80,15 +80,17 @@ uint64_t ServerConn::pinned_deadline(const Request& msg, const Request* before,
   // The server answers a request once those before it on this connection
   // are answered, and a blocking one only after its own block (BLPOP's
   // timeout): the pool's timeout counts from then. So the deadline is the
-  // one before it (or now plus the timeout) plus its block, and deadlines
-  // still grow in queue order (arm_timer relies on it).
+  // one before it (or now plus the timeout) plus its block (and Redis's
+  // lateness in ending a block), and deadlines still grow in queue order
+  // (arm_timer relies on it).
   const uint64_t base = std::max(now + static_cast<uint64_t>(timeout_ms_),
                                  before != nullptr ? before->deadline : 0);
+  if (msg.block_ms == 0) return base;
   if (base == Request::kNoDeadline || msg.block_ms == proto::Msg::kBlockForever ||
-      msg.block_ms >= Request::kNoDeadline - base) {
+      msg.block_ms >= Request::kNoDeadline - base - kBlockExpirySlackMs) {
     return Request::kNoDeadline;
   }
-  return base + msg.block_ms;
+  return base + msg.block_ms + kBlockExpirySlackMs;
 }
 
 void ServerConn::add_queue_stats(stats::ServerCounters* c) const {
@@ -158,12 +160,19 @@ void ServerConn::on_timer() {
         }
       } else if (m->deadline > now) {
         break;  // the requests after it are due later still
-      } else if (connecting_ || m->internal() || subscribes_late(*q, *m)) {
+      } else if (connecting_ || m->internal() || pinned_) {
         // A connect that did not complete in time, walnut's own set-up
         // (AUTH, SELECT) or health check not answered in time, or a
-        // subscription the server may still take: the connection is no
-        // good. Closing it answers everything queued with the timeout, and
-        // the next request opens a fresh one that redoes the set-up.
+        // client's own connection: the connection is no good. Closing it
+        // answers everything queued with the timeout, and the next request
+        // opens a fresh one that redoes the set-up. A client's own
+        // connection carries its state (a transaction, a block, its
+        // subscriptions), which a placeholder would leave running on the
+        // server behind the client's back: a BLPOP that pops an element
+        // for nobody, a command queued in MULTI that EXEC runs although
+        // the client was told it failed, a subscription it was told failed.
+        // Closed, the server drops them all, and the client hears of it
+        // (ClientPins).
         count_timeouts(now);
         fail_connection("Connection timed out");
         return;
@@ -185,13 +194,6 @@ void ServerConn::on_timer() {
     return;
   }
   if (!closed_) arm_timer(now);
-}
-
-bool ServerConn::subscribes_late(const ServerQueue& queue, const Request& msg) const {
-  // Sent, a subscription's late confirmation would start push mode and the
-  // server would push messages for a subscription its client was told
-  // failed; a placeholder cannot undo that, closing the connection does.
-  return msg.push == Request::Push::kStarts && (&queue == &awaiting_ || msg.request_sent > 0);
 }
 
 bool ServerConn::still_reading(Request* placeholder, uint64_t now) {
@@ -409,29 +411,29 @@ bool ServerConn::pinned_reply(buffer::MbufChain& chain, bool* unexpected) {
     m->reply.append(chain, 0, chain.size());
   }
   m->reply_is_error = is_error;
-  const bool unbounded = m->deadline == Request::kNoDeadline;
+  const bool blocked = m->block_ms != 0;
   answered(m);
-  if (unbounded && timeout_ms_ > 0) restart_deadlines(now_ms());
+  if (blocked && timeout_ms_ > 0) restart_deadlines(now_ms());
   return true;
 }
 
 void ServerConn::restart_deadlines(uint64_t now) {
-  // The requests behind a block with no end had no deadline either (the
-  // server answers them after it); now that it ended, theirs count from
-  // now, up to the next such block.
+  // The requests behind a block were given deadlines as if it took all its
+  // time (or none, behind a block with no end); it ended now, so the server
+  // starts on them now: their deadlines count from here, and the timer,
+  // armed for the block's, follows.
   const Request* before = nullptr;
-  bool endless = false;  // another block with no end: the rest waits for it
   for (ServerQueue* q : {&awaiting_, &to_send_}) {
-    for (Request* m = q->front(); m != nullptr && !endless; m = q->next(m)) {
-      if (m->kind == RequestKind::placeholder) continue;  // its own patience
-      if (m->deadline == Request::kNoDeadline) {
-        m->deadline = pinned_deadline(*m, before, now);
-        endless = m->deadline == Request::kNoDeadline;
-      }
+    for (Request* m = q->front(); m != nullptr; m = q->next(m)) {
+      m->deadline = pinned_deadline(*m, before, now);
       before = m;
     }
   }
-  arm_timer(now);
+  if (before == nullptr) {
+    timer_.stop();  // nothing left to time
+  } else {
+    arm_timer(now);
+  }
 }
 
 void ServerConn::log_refused_setup(const Request& msg) {
@@ -463,7 +465,11 @@ void ServerConn::fail_connection(const std::string& cause, bool eof) {
   }
   if (connecting_) {
     server_.on_connect_failed(cause);
-  } else {
+  } else if (!(eof && pinned_ && !push_mode_ && awaiting_.empty() && to_send_.empty() &&
+               held_.empty())) {
+    // A client's own connection that owes nothing and is closed by the
+    // server (Redis's idle `timeout`) is no failure of the server: with one
+    // such connection per client, counting them would eject a healthy one.
     server_.on_failure(cause);
   }
   close(cause);

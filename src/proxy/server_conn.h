@@ -119,9 +119,6 @@ class ServerConn final : public Conn {
   // Answers `msg` with a timeout error and leaves a placeholder (when a
   // reply may still come) in its place in `queue`.
   void time_out(ServerQueue& queue, Request* msg, uint64_t now);
-  // True when `msg`, in `queue`, is a subscription that reached the server
-  // (or began to): timed out, its connection is closed, not kept.
-  bool subscribes_late(const ServerQueue& queue, const Request& msg) const;
   // A placeholder's patience ran out: true (and a further timeout of
   // patience) when the connection read something since it was last asked.
   bool still_reading(Request* placeholder, uint64_t now);
@@ -129,11 +126,16 @@ class ServerConn final : public Conn {
   // Counts as timed out every client request due at or before `now`.
   void count_timeouts(uint64_t now);
 
+  // Redis ends a block when its cron or event loop comes round to it, up
+  // to 1000/hz ms (100 ms by default) after the block's own end: a block's
+  // deadline allows for that on top of the pool's timeout, which may be
+  // shorter.
+  static constexpr uint64_t kBlockExpirySlackMs = 200;
   // A pinned connection's deadline for `msg`, queued at `now` behind
   // `before` (nullptr: nothing before it).
   uint64_t pinned_deadline(const Request& msg, const Request* before, uint64_t now) const;
   const Request* last_queued() const;  // in to_send_ or else awaiting_
-  // An endless block was answered: the requests behind it get deadlines.
+  // A block was answered: the requests behind it get deadlines from now.
   void restart_deadlines(uint64_t now);
 
   ServerConnOwner& server_;

@@ -953,15 +953,44 @@ TEST_F(RedisBlocking, BlockOnAServerThatStopsAnsweringTimesOut) {
   {
     Paused paused(servers_[0]->process().pid());
     ASSERT_TRUE(paused.stopped());
-    EXPECT_EQ(c.call({"BLPOP", q, "0.2"}), "-ERR Connection timed out\r\n");
+    EXPECT_EQ(c.call({"BLPOP", q, "1"}), "-ERR Connection timed out\r\n");
   }
   const long long waited = ms_since(sent);
-  std::cout << "BLPOP 0.2 on a paused server: timed out after " << waited << " ms" << std::endl;
-  EXPECT_GE(waited, 200 + kTimeoutMs - 50) << "cut before its block and the timeout passed";
+  std::cout << "BLPOP 1 on a paused server: timed out after " << waited << " ms" << std::endl;
+  EXPECT_GE(waited, 1000 + kTimeoutMs - 50) << "cut before its block and the timeout passed";
   EXPECT_LT(waited, 10000) << "a generous bound: it must not wait for ever";
-  // Resumed, the server serves the client again (on a new connection).
+  // Resumed, the server must not run the BLPOP the client was told timed
+  // out: an element pushed now stays (walnut once kept the connection, and
+  // the late BLPOP popped it for nobody).
+  Client d(servers_[0]->port());
+  ASSERT_EQ(d.call({"LPUSH", q, "precious"}), ":1\r\n");
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(d.call({"LLEN", q}), ":1\r\n") << "the element went to a block nobody waits for";
+  ASSERT_EQ(d.call({"DEL", q}), ":1\r\n");
+  // The server serves the client again (on a new connection).
   EXPECT_EQ(c.call({"RPUSH", q, "x"}), ":1\r\n");
   EXPECT_EQ(c.call({"BLPOP", q, "1"}), "*2\r\n" + bulk(q) + bulk("x"));
+}
+
+// A command queued in MULTI that times out was answered with the timeout:
+// EXEC must not run it (nor the rest) behind the client's back. walnut
+// once kept the connection, and EXEC answered [OK, OK].
+TEST_F(RedisBlocking, CommandTimingOutInsideMultiAbortsTheTransaction) {
+  const std::string& a = keys_[1][0];
+  const std::string& b = keys_[1][1];
+  Client c(walnut_->port());
+  ASSERT_EQ(c.call({"MULTI"}), "+OK\r\n");
+  ASSERT_EQ(c.call({"SET", a, "1"}), "+QUEUED\r\n");
+  {
+    Paused paused(servers_[1]->process().pid());
+    ASSERT_TRUE(paused.stopped());
+    EXPECT_EQ(c.call({"SET", b, "1"}), "-ERR Connection timed out\r\n");
+  }
+  const std::string exec = c.call({"EXEC"});
+  EXPECT_EQ(exec.rfind("-EXECABORT", 0), 0u) << exec;
+  EXPECT_EQ(direct_get(1, a), "$-1\r\n");
+  EXPECT_EQ(direct_get(1, b), "$-1\r\n");
+  EXPECT_EQ(c.call({"SET", a, "2"}), "+OK\r\n") << "the client goes on";
 }
 
 TEST_F(RedisBlocking, XreadWithoutBlockIsAPlainRead) {

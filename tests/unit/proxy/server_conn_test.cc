@@ -486,16 +486,104 @@ TEST_F(ServerConnTest, ASubscriptionNotConfirmedInTimeClosesItsConnection) {
   conn_ = nullptr;  // closed and retired by the timeout
 }
 
-// An unsubscription's late confirmation still ends push mode in its turn:
-// a placeholder keeps the connection, as for any request.
-TEST_F(ServerConnTest, AnUnsubscriptionNotConfirmedInTimeLeavesAPlaceholder) {
+// A client's own connection carries the client's state (its transaction,
+// its blocks, its subscriptions): a timeout there closes it, so that the
+// server drops what the client was told failed (a placeholder would let
+// the server go on: a BLPOP popping an element for nobody, a command
+// queued in MULTI that EXEC still runs). Everything it held gets the
+// timeout; the holder hears of it first.
+TEST_F(ServerConnTest, ATimeoutOnAClientsOwnConnectionClosesIt) {
   Holder holder;
   start(50, &holder);
   send("*2\r\n$11\r\nUNSUBSCRIBE\r\n$1\r\na\r\n", 0, 1, Request::Push::kEnds);
-  ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 1; }));
+  send(kPing);
+  ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 2; }));
   EXPECT_EQ(collector_.replies[0], "-ERR Connection timed out\r\n");
-  EXPECT_TRUE(holder.closed.empty());
-  EXPECT_EQ(owner_.closed, 0);
+  EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
+  EXPECT_EQ(holder.closed.size(), 1u);
+  EXPECT_EQ(owner_.closed, 1);
+  EXPECT_EQ(owner_.counters().server_timedout, 2u);
+  conn_ = nullptr;  // closed and retired by the timeout
+}
+
+// A block that ends early (an element came) lets the server start on what
+// follows at once: the pool's timeout for the requests behind it counts
+// from then, not from where the block would have ended.
+TEST_F(ServerConnTest, ABlockAnsweredEarlyRestartsTheTimeoutOfWhatFollows) {
+  Holder holder;
+  start(50, &holder);
+  send(kBlpop, 5000);
+  send(kPing);
+  bool answered = false;
+  ASSERT_TRUE(run(
+      [&] {
+        if (!answered && received() == std::string(kBlpop) + kPing) {
+          answer("*2\r\n$1\r\nq\r\n$1\r\nv\r\n");  // PING then gets nothing
+          answered = true;
+        }
+      },
+      [&] { return collector_.replies.size() == 2; }, 2000));
+  EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
+}
+
+// The same for a request sent after the block was answered: the timer,
+// armed for the block's deadline, follows the new request's.
+TEST_F(ServerConnTest, ARequestAfterABlockAnsweredEarlyTimesOutInTime) {
+  Holder holder;
+  start(50, &holder);
+  send(kBlpop, 5000);
+  bool answered = false;
+  ASSERT_TRUE(run(
+      [&] {
+        if (!answered && received() == kBlpop) {
+          answer("*-1\r\n");
+          answered = true;
+        }
+      },
+      [&] { return collector_.replies.size() == 1; }));
+  send(kPing);
+  ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 2; }, 2000));
+  EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
+}
+
+// Redis ends a block when its loop comes round to it, up to 100 ms late
+// at its default hz: with a pool timeout shorter than that, a block
+// answered that late is still its answer, not a timeout.
+TEST_F(ServerConnTest, ABlockEndedALittleLateIsNoTimeout) {
+  Holder holder;
+  start(20, &holder);
+  send(kBlpop, 200);
+  // 80 ms past the block and the timeout, as a busy Redis may be.
+  event::Timer late;
+  late.init(loop_, [&] { answer("*-1\r\n"); });
+  late.start(300);
+  ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 1; }));
+  EXPECT_EQ(collector_.replies[0], "*-1\r\n");
+  EXPECT_TRUE(owner_.failures.empty());
+}
+
+// Redis's idle `timeout` closes a client's own connection that owes
+// nothing: not a failure of the server (one such connection per client
+// would eject a healthy server).
+TEST_F(ServerConnTest, AnIdleOwnConnectionClosedByTheServerIsNoFailure) {
+  Holder holder;
+  start(1000, &holder);
+  send(kPing);
+  bool answered = false;
+  ASSERT_TRUE(run(
+      [&] {
+        if (!answered && received() == kPing) {
+          answer("+PONG\r\n");
+          answered = true;
+        }
+      },
+      [&] { return collector_.replies.size() == 1; }));
+  ::close(peer_);
+  peer_ = -1;
+  ASSERT_TRUE(run([] {}, [&] { return holder.closed.size() == 1; }));
+  EXPECT_TRUE(owner_.failures.empty());
+  EXPECT_EQ(owner_.counters().server_eof, 1u);
+  conn_ = nullptr;  // closed and retired by the EOF
 }
 
 }  // namespace
