@@ -52,6 +52,7 @@ enum class TransactionStep : uint8_t { kMulti, kExec, kDiscard, kWatch, kUnwatch
 struct TransactionWords {
   std::string multi;    // the request that opens a transaction on a server
   std::string discard;  // the request that drops it there
+  std::string unwatch;  // the request that drops the watches there
   std::string ok;                     // MULTI's answer
   std::string queued;                 // a command's answer inside MULTI
   std::string nested;                 // MULTI inside MULTI

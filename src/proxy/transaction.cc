@@ -212,10 +212,12 @@ void Transaction::drop_held() {
 }
 
 void Transaction::abort() {
-  if (multi_sent_) {
-    if (ServerConn* own = pins_.find(server_->index())) {
-      send_own(own, protocol_.transaction().discard);
-    }
+  // The server drops the queue (DISCARD), or the watches when MULTI never
+  // reached it (UNWATCH): a WATCH left there would fail the client's next
+  // EXEC, which walnut told nothing is watched.
+  ServerConn* own = server_ == nullptr ? nullptr : pins_.find(server_->index());
+  if (own != nullptr) {
+    send_own(own, multi_sent_ ? protocol_.transaction().discard : protocol_.transaction().unwatch);
   }
   end();
 }

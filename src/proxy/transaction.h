@@ -64,7 +64,8 @@ class Transaction final : private NonCopyable {
   // EXEC will fail: an error at queue time, a lost watch or connection.
   void doom();
   void drop_held();
-  // Ends the transaction here and on its server (DISCARD, when MULTI went).
+  // Ends the transaction here and on its server: DISCARD when MULTI went,
+  // else UNWATCH (the server may hold its WATCH).
   void abort();
   void answer(Request* msg, const std::string& line);
   void refuse(Request* msg, const std::string& cause);  // an error, then doom()

@@ -324,6 +324,35 @@ TEST_F(RedisTransactionOneServer, StepsOutOfPlaceGetRedisErrors) {
   EXPECT_EQ(c.call({"EXEC"}), "-ERR EXEC without MULTI\r\n") << "DISCARD ended it";
 }
 
+// A transaction that ends in EXECABORT (an error at queue time, a
+// malformed EXEC) before MULTI reached the server ends its WATCH there
+// too, as on Redis: walnut once left it, and the client's next
+// transaction failed (a null EXEC) when another client touched the key.
+TEST_F(RedisTransactionOneServer, AbortedTransactionLeavesNoWatchBehind) {
+  const std::vector<std::pair<std::string, Args>> endings = {
+      {"wk1", {"NOSUCHCMD"}},  // refused at queue time; EXEC then aborts
+      {"wk2", {"EXEC", "x"}},  // a malformed EXEC aborts at once
+  };
+  for (const auto& [key, wrong] : endings) {
+    SCOPED_TRACE(show(wrong));
+    std::vector<std::string> last;
+    for (int port : {walnut_->port(), oracle_->port()}) {
+      Client c(port);
+      Client other(port);
+      c.call({"WATCH", key});
+      c.call({"MULTI"});
+      c.call(wrong);
+      if (wrong[0] != "EXEC") c.call({"EXEC"});
+      EXPECT_EQ(other.call({"SET", key, "changed"}), "+OK\r\n");
+      EXPECT_EQ(c.call({"MULTI"}), "+OK\r\n");
+      EXPECT_EQ(c.call({"SET", key, "mine"}), "+QUEUED\r\n");
+      last.push_back(c.call({"EXEC"}));
+    }
+    EXPECT_EQ(last[1], "*1\r\n+OK\r\n") << "Redis's answer";
+    EXPECT_EQ(last[0], last[1]) << "walnut's, then Redis's";
+  }
+}
+
 // A client's own server connections are set up as the pool's others are
 // (here SELECT of the pool's db): its transaction and its block work in that
 // db, where its other commands and other clients' are.

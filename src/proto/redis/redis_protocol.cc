@@ -85,6 +85,7 @@ RedisProtocol::RedisProtocol(buffer::MbufPool& mbufs, const PoolOptions& options
                            .transaction = {
                                .multi = "*1\r\n$5\r\nMULTI\r\n",
                                .discard = "*1\r\n$7\r\nDISCARD\r\n",
+                               .unwatch = "*1\r\n$7\r\nUNWATCH\r\n",
                                .ok = "+OK\r\n",
                                .queued = "+QUEUED\r\n",
                                .nested = "-ERR MULTI calls can not be nested\r\n",
