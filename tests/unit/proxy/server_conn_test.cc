@@ -133,6 +133,18 @@ class ServerConnTest : public ::testing::Test {
     ASSERT_EQ(::write(peer_, reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
   }
 
+  // A backend's part for run(): once the backend has received `expected`,
+  // it answers `reply`, once.
+  std::function<void()> answer_when(const std::string& expected, const std::string& reply) {
+    auto answered = std::make_shared<bool>(false);
+    return [this, expected, reply, answered] {
+      if (!*answered && received() == expected) {
+        answer(reply);
+        *answered = true;
+      }
+    };
+  }
+
   // Runs the loop until `done` says so after an iteration, for at most
   // `limit_ms`; `step` runs after every iteration first (the backend's part).
   bool run(const std::function<void()>& step, const std::function<bool()>& done,
@@ -164,15 +176,7 @@ class ServerConnTest : public ::testing::Test {
 TEST_F(ServerConnTest, OneRequestOneReplyReachesItsWaiter) {
   start(0);
   send(kPing);
-  bool answered = false;
-  ASSERT_TRUE(run(
-      [&] {
-        if (!answered && received() == kPing) {
-          answer("+PONG\r\n");
-          answered = true;
-        }
-      },
-      [&] { return collector_.replies.size() == 1; }))
+  ASSERT_TRUE(run(answer_when(kPing, "+PONG\r\n"), [&] { return collector_.replies.size() == 1; }))
       << "received: " << received();
   EXPECT_EQ(collector_.replies[0], "+PONG\r\n");
   EXPECT_EQ(owner_.counters().requests, 1u);
@@ -282,15 +286,9 @@ TEST_F(ServerConnTest, TheRequestBehindAnEndedForeverBlockGetsADeadline) {
   start(50, &holder);
   send(kBlpop, proto::Msg::kBlockForever);
   send(kPing);
-  bool answered = false;
-  ASSERT_TRUE(run(
-      [&] {
-        if (!answered && received() == std::string(kBlpop) + kPing) {
-          answer("*2\r\n$1\r\nq\r\n$1\r\nv\r\n");  // the block ends; PING gets nothing
-          answered = true;
-        }
-      },
-      [&] { return collector_.replies.size() == 2; }));
+  // the block ends; PING gets nothing
+  ASSERT_TRUE(run(answer_when(std::string(kBlpop) + kPing, "*2\r\n$1\r\nq\r\n$1\r\nv\r\n"),
+                  [&] { return collector_.replies.size() == 2; }));
   EXPECT_EQ(collector_.replies[0], "*2\r\n$1\r\nq\r\n$1\r\nv\r\n");
   EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
 }
@@ -328,16 +326,9 @@ TEST_F(ServerConnTest, AHeldConnectionStillSendsItsSetUp) {
   const std::string set_up = owner_.protocol().handshake().at(0);
   conn_->hold_writes(true);
   send(kPing);
-  bool answered = false;
   EXPECT_FALSE(run(
-      [&] {
-        if (!answered && received() == set_up) {
-          answer("+OK\r\n");
-          answered = true;
-        }
-      },
-      [&] { return !collector_.replies.empty(); }, 200));
-  EXPECT_TRUE(answered) << "the set-up waited for the client's hold";
+      answer_when(set_up, "+OK\r\n"), [&] { return !collector_.replies.empty(); }, 200));
+  EXPECT_EQ(received(), set_up) << "the set-up goes out, the held PING waits";
   EXPECT_TRUE(owner_.failures.empty());
   EXPECT_EQ(owner_.closed, 0);
 }
@@ -452,16 +443,9 @@ TEST_F(ServerConnTest, PushModeStartsAndEndsWithTheSubscriptionsReplies) {
   send(unsubscribe, 0, 1, Request::Push::kEnds);
   send(lrange);
   const std::string wire = lrange + kSubscribeAb + unsubscribe + lrange;
-  bool answered = false;
-  ASSERT_TRUE(run(
-      [&] {
-        if (!answered && received() == wire) {
-          answer(std::string(kMessage) + kConfirmA + kMessage + kConfirmB + confirm_unsubscribe +
-                 kMessage);
-          answered = true;
-        }
-      },
-      [&] { return collector_.replies.size() == 4; }));
+  ASSERT_TRUE(run(answer_when(wire, std::string(kMessage) + kConfirmA + kMessage + kConfirmB +
+                                        confirm_unsubscribe + kMessage),
+                  [&] { return collector_.replies.size() == 4; }));
   EXPECT_EQ(collector_.replies[0], kMessage) << "the first LRANGE's answer";
   EXPECT_EQ(collector_.replies[1], std::string(kConfirmA) + kConfirmB);
   EXPECT_EQ(collector_.replies[2], confirm_unsubscribe);
@@ -514,14 +498,9 @@ TEST_F(ServerConnTest, ABlockAnsweredEarlyRestartsTheTimeoutOfWhatFollows) {
   start(50, &holder);
   send(kBlpop, 5000);
   send(kPing);
-  bool answered = false;
+  // PING then gets nothing
   ASSERT_TRUE(run(
-      [&] {
-        if (!answered && received() == std::string(kBlpop) + kPing) {
-          answer("*2\r\n$1\r\nq\r\n$1\r\nv\r\n");  // PING then gets nothing
-          answered = true;
-        }
-      },
+      answer_when(std::string(kBlpop) + kPing, "*2\r\n$1\r\nq\r\n$1\r\nv\r\n"),
       [&] { return collector_.replies.size() == 2; }, 2000));
   EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
 }
@@ -532,15 +511,7 @@ TEST_F(ServerConnTest, ARequestAfterABlockAnsweredEarlyTimesOutInTime) {
   Holder holder;
   start(50, &holder);
   send(kBlpop, 5000);
-  bool answered = false;
-  ASSERT_TRUE(run(
-      [&] {
-        if (!answered && received() == kBlpop) {
-          answer("*-1\r\n");
-          answered = true;
-        }
-      },
-      [&] { return collector_.replies.size() == 1; }));
+  ASSERT_TRUE(run(answer_when(kBlpop, "*-1\r\n"), [&] { return collector_.replies.size() == 1; }));
   send(kPing);
   ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 2; }, 2000));
   EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
@@ -569,15 +540,7 @@ TEST_F(ServerConnTest, AnIdleOwnConnectionClosedByTheServerIsNoFailure) {
   Holder holder;
   start(1000, &holder);
   send(kPing);
-  bool answered = false;
-  ASSERT_TRUE(run(
-      [&] {
-        if (!answered && received() == kPing) {
-          answer("+PONG\r\n");
-          answered = true;
-        }
-      },
-      [&] { return collector_.replies.size() == 1; }));
+  ASSERT_TRUE(run(answer_when(kPing, "+PONG\r\n"), [&] { return collector_.replies.size() == 1; }));
   ::close(peer_);
   peer_ = -1;
   ASSERT_TRUE(run([] {}, [&] { return holder.closed.size() == 1; }));
