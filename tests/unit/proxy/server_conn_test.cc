@@ -276,6 +276,8 @@ TEST_F(ServerConnTest, APinnedRequestBlockingForeverNeverTimesOutNorWhatFollowsI
   send(kPing);
   ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 3; }));
   EXPECT_EQ(collector_.replies[2], "-ERR Connection timed out\r\n");
+  EXPECT_EQ(holder.closed.size(), 1u) << "a timeout closes a client's own connection";
+  conn_ = nullptr;  // closed and retired by the timeout
 }
 
 // Once a block with no end is answered, the request that waited behind it
@@ -291,6 +293,8 @@ TEST_F(ServerConnTest, TheRequestBehindAnEndedForeverBlockGetsADeadline) {
                   [&] { return collector_.replies.size() == 2; }));
   EXPECT_EQ(collector_.replies[0], "*2\r\n$1\r\nq\r\n$1\r\nv\r\n");
   EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
+  EXPECT_EQ(holder.closed.size(), 1u) << "a timeout closes a client's own connection";
+  conn_ = nullptr;  // closed and retired by the timeout
 }
 
 // A client's new own connection holds its requests until the client's
@@ -489,6 +493,8 @@ TEST_F(ServerConnTest, ABlockAnsweredEarlyRestartsTheTimeoutOfWhatFollows) {
       answer_when(std::string(kBlpop) + kPing, "*2\r\n$1\r\nq\r\n$1\r\nv\r\n"),
       [&] { return collector_.replies.size() == 2; }, 2000));
   EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
+  EXPECT_EQ(holder.closed.size(), 1u) << "a timeout closes a client's own connection";
+  conn_ = nullptr;  // closed and retired by the timeout
 }
 
 // The same for a request sent after the block was answered: the timer,
@@ -501,6 +507,8 @@ TEST_F(ServerConnTest, ARequestAfterABlockAnsweredEarlyTimesOutInTime) {
   send(kPing);
   ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 2; }, 2000));
   EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
+  EXPECT_EQ(holder.closed.size(), 1u) << "a timeout closes a client's own connection";
+  conn_ = nullptr;  // closed and retired by the timeout
 }
 
 // Redis ends a block when its loop comes round to it, up to 100 ms late
