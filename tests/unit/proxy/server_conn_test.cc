@@ -133,6 +133,13 @@ class ServerConnTest : public ::testing::Test {
     ASSERT_EQ(::write(peer_, reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
   }
 
+  // A timeout closed the client's own connection: its holder heard of it,
+  // and the connection is retired (TearDown must not touch it).
+  void expect_closed_by_timeout(const Holder& holder) {
+    EXPECT_EQ(holder.closed.size(), 1u) << "a timeout closes a client's own connection";
+    conn_ = nullptr;
+  }
+
   // A backend's part for run(): once the backend has received `expected`,
   // it answers `reply`, once.
   std::function<void()> answer_when(const std::string& expected, const std::string& reply) {
@@ -276,8 +283,7 @@ TEST_F(ServerConnTest, APinnedRequestBlockingForeverNeverTimesOutNorWhatFollowsI
   send(kPing);
   ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 3; }));
   EXPECT_EQ(collector_.replies[2], "-ERR Connection timed out\r\n");
-  EXPECT_EQ(holder.closed.size(), 1u) << "a timeout closes a client's own connection";
-  conn_ = nullptr;  // closed and retired by the timeout
+  expect_closed_by_timeout(holder);
 }
 
 // Once a block with no end is answered, the request that waited behind it
@@ -293,8 +299,7 @@ TEST_F(ServerConnTest, TheRequestBehindAnEndedForeverBlockGetsADeadline) {
                   [&] { return collector_.replies.size() == 2; }));
   EXPECT_EQ(collector_.replies[0], "*2\r\n$1\r\nq\r\n$1\r\nv\r\n");
   EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
-  EXPECT_EQ(holder.closed.size(), 1u) << "a timeout closes a client's own connection";
-  conn_ = nullptr;  // closed and retired by the timeout
+  expect_closed_by_timeout(holder);
 }
 
 // A client's new own connection holds its requests until the client's
@@ -474,10 +479,9 @@ TEST_F(ServerConnTest, ATimeoutOnAClientsOwnConnectionClosesIt) {
   // The subscription was sent: its late confirmation would subscribe a
   // client that was told it failed.
   EXPECT_EQ(received(), std::string(kSubscribeAb) + kPing);
-  EXPECT_EQ(holder.closed.size(), 1u);
   EXPECT_EQ(owner_.closed, 1);
   EXPECT_EQ(owner_.counters().server_timedout, 2u);
-  conn_ = nullptr;  // closed and retired by the timeout
+  expect_closed_by_timeout(holder);
 }
 
 // A block that ends early (an element came) lets the server start on what
@@ -493,8 +497,7 @@ TEST_F(ServerConnTest, ABlockAnsweredEarlyRestartsTheTimeoutOfWhatFollows) {
       answer_when(std::string(kBlpop) + kPing, "*2\r\n$1\r\nq\r\n$1\r\nv\r\n"),
       [&] { return collector_.replies.size() == 2; }, 2000));
   EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
-  EXPECT_EQ(holder.closed.size(), 1u) << "a timeout closes a client's own connection";
-  conn_ = nullptr;  // closed and retired by the timeout
+  expect_closed_by_timeout(holder);
 }
 
 // The same for a request sent after the block was answered: the timer,
@@ -507,8 +510,7 @@ TEST_F(ServerConnTest, ARequestAfterABlockAnsweredEarlyTimesOutInTime) {
   send(kPing);
   ASSERT_TRUE(run([] {}, [&] { return collector_.replies.size() == 2; }, 2000));
   EXPECT_EQ(collector_.replies[1], "-ERR Connection timed out\r\n");
-  EXPECT_EQ(holder.closed.size(), 1u) << "a timeout closes a client's own connection";
-  conn_ = nullptr;  // closed and retired by the timeout
+  expect_closed_by_timeout(holder);
 }
 
 // Redis ends a block when its loop comes round to it, up to 100 ms late
