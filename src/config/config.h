@@ -65,6 +65,16 @@ struct PoolSpec {
   // FLUSHDB and FLUSHALL empty every server of the pool: refused unless
   // the pool says so (walnut-only).
   bool redis_allow_flush = false;
+  // A Redis Cluster behind the pool (walnut-only): `servers` are seed
+  // nodes, keys go by their CRC16 slot to the slot's master, MOVED and ASK
+  // are followed.
+  bool redis_cluster = false;
+  // Redirects (MOVED, ASK, TRYAGAIN) one request may follow before the last
+  // one's error goes to the client.
+  int cluster_max_redirects = 5;
+  // ms between reads of the slot map when nothing asks for one sooner; 0 for
+  // only when a redirect or a failed node asks.
+  int cluster_refresh_interval = 10000;
   bool preconnect = false;
   bool auto_eject_hosts = false;
   int server_connections = 1;
