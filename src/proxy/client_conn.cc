@@ -420,7 +420,7 @@ void ClientConn::close(const std::string& reason) {
   reader_.release();
   ctx_.request_budget().release(*this);
   while (Request* m = queue_.pop_front()) {
-    if (m->server != nullptr || m->join.waiting()) {
+    if (m->server != nullptr || m->parked || m->join.waiting()) {
       m->waiter = nullptr;  // dropped when its reply (or last part) comes
     } else {
       ctx_.requests().put(m);

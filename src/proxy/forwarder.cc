@@ -2,7 +2,9 @@
 #include "proxy/forwarder.h"
 
 #include "common/log.h"
+#include "proto/redis/cluster.h"
 #include "proto/scan_cursor.h"
+#include "proxy/cluster.h"
 #include "proxy/client_pins.h"
 #include "proxy/context.h"
 #include "proxy/server.h"
@@ -48,8 +50,25 @@ std::string Forwarder::no_server_for(std::string_view key) const {
          spec_.name + "'";
 }
 
+bool Forwarder::route_slots(const Request& msg) {
+  key_groups_.clear();
+  if (msg.keys.empty()) {
+    key_servers_.push_back(cluster_->node_of(0));
+    key_groups_.push_back(0);
+    return true;
+  }
+  for (const proto::Span& k : msg.keys) {
+    const uint32_t slot =
+        redis::cluster::key_slot(msg.request.view(k.offset, k.len, key_scratch_));
+    key_groups_.push_back(slot);
+    key_servers_.push_back(cluster_->node_of(slot));
+  }
+  return true;
+}
+
 bool Forwarder::route_keys(const Request& msg, std::string* error) {
   key_servers_.clear();
+  if (cluster_ != nullptr) return route_slots(msg);
   if (!any_live_) {
     *error = all_ejected();
     return false;
@@ -75,6 +94,7 @@ Server* Forwarder::route_key(std::string_view key, std::string* error) {
     *error = all_ejected();
     return nullptr;
   }
+  if (cluster_ != nullptr) return servers_[cluster_->node_of(redis::cluster::key_slot(key))].get();
   const uint32_t idx = router_.route(key);
   if (idx == Router::kNoServer) {
     *error = no_server_for(key);
@@ -85,6 +105,16 @@ Server* Forwarder::route_key(std::string_view key, std::string* error) {
 
 Server* Forwarder::route(const Request& msg, std::string* error) {
   if (!route_keys(msg, error)) return nullptr;
+  if (cluster_ != nullptr) {
+    // Redis takes the keys of one command in one slot only.
+    for (uint32_t slot : key_groups_) {
+      if (slot != key_groups_[0]) {
+        *error = redis::cluster::kCrossSlotError;
+        return nullptr;
+      }
+    }
+    return servers_[key_servers_[0]].get();
+  }
   const uint32_t first = key_servers_[0];
   for (uint32_t i : key_servers_) {
     if (i != first) {
@@ -130,31 +160,36 @@ void Forwarder::forward_split(Request* msg) {
     answer_error(msg, error);
     return;
   }
-  const std::vector<uint32_t>& idx = key_servers_;
-  bool one_server = true;
-  for (uint32_t i : idx) one_server = one_server && i == idx[0];
-  if (one_server) {
-    send_to(servers_[idx[0]].get(), msg);  // no split: the server's own reply
+  // Cut by server, or in a cluster by slot.
+  const std::vector<uint32_t>& group = cluster_ != nullptr ? key_groups_ : key_servers_;
+  bool one_group = true;
+  for (uint32_t g : group) one_group = one_group && g == group[0];
+  if (one_group) {
+    send_to(servers_[key_servers_[0]].get(), msg);  // no split: the server's own reply
     return;
   }
-  // One fragment per server, in order of first appearance; each key
+  // One fragment per group, in order of first appearance; each key
   // remembers its fragment and its place there.
-  fragment_of_server_.assign(servers_.size(), -1);
+  const size_t groups = cluster_ != nullptr ? redis::cluster::kSlots : servers_.size();
+  if (fragment_of_group_.size() < groups) fragment_of_group_.resize(groups, -1);
   server_of_fragment_.clear();
+  group_of_fragment_.clear();
   size_t fragments = 0;
-  msg->key_places.resize(idx.size());
-  for (uint32_t k = 0; k < idx.size(); ++k) {
-    int& f = fragment_of_server_[idx[k]];
+  msg->key_places.resize(group.size());
+  for (uint32_t k = 0; k < group.size(); ++k) {
+    int& f = fragment_of_group_[group[k]];
     if (f < 0) {
       f = static_cast<int>(fragments++);
       if (keys_of_fragment_.size() < fragments) keys_of_fragment_.emplace_back();
       keys_of_fragment_[f].clear();
-      server_of_fragment_.push_back(idx[k]);
+      server_of_fragment_.push_back(key_servers_[k]);
+      group_of_fragment_.push_back(group[k]);
     }
     std::vector<uint32_t>& keys = keys_of_fragment_[f];
     msg->key_places[k] = {static_cast<uint32_t>(f), static_cast<uint32_t>(keys.size())};
     keys.push_back(k);
   }
+  for (uint32_t g : group_of_fragment_) fragment_of_group_[g] = -1;
   msg->join.wait_for(this, msg, static_cast<uint32_t>(fragments));
   for (size_t f = 0; f < fragments; ++f) {
     protocol_.build_fragment(*msg, keys_of_fragment_[f], *new_part(msg));
@@ -167,22 +202,33 @@ void Forwarder::forward_split(Request* msg) {
   }
 }
 
+const std::vector<uint32_t>& Forwarder::everywhere() {
+  if (cluster_ != nullptr) return cluster_->masters();
+  while (all_servers_.size() < servers_.size()) {
+    all_servers_.push_back(static_cast<uint32_t>(all_servers_.size()));
+  }
+  return all_servers_;
+}
+
 void Forwarder::forward_everywhere(Request* msg) {
-  const size_t n = servers_.size();
+  // A copy: a cluster's masters may change while the parts are sent.
+  const std::vector<uint32_t> targets = everywhere();
+  const size_t n = targets.size();
   if (n == 1 && !protocol_.merges_alone(*msg)) {
-    send_to(servers_[0].get(), msg);  // the server's own reply
+    send_to(servers_[targets[0]].get(), msg);  // the server's own reply
     return;
   }
   msg->join.wait_for(this, msg, static_cast<uint32_t>(n));
   for (size_t s = 0; s < n; ++s) protocol_.build_everywhere_part(*msg, *new_part(msg));
   counters_.fragments += n;
-  for (size_t s = 0; s < n; ++s) send_to(servers_[s].get(), msg->fragment(s));
+  for (size_t s = 0; s < n; ++s) send_to(servers_[targets[s]].get(), msg->fragment(s));
 }
 
 void Forwarder::forward_by_cursor(Request* msg) {
-  const auto n = static_cast<uint32_t>(servers_.size());
+  const std::vector<uint32_t>& targets = everywhere();
+  const auto n = static_cast<uint32_t>(targets.size());
   if (n == 1) {
-    send_to(servers_[0].get(), msg);
+    send_to(servers_[targets[0]].get(), msg);
     return;
   }
   const uint32_t server = proto::scan_server(msg->cursor.value, n);
@@ -197,7 +243,7 @@ void Forwarder::forward_by_cursor(Request* msg) {
   msg->join.wait_for(this, msg, 1);
   Request* part = new_part(msg);
   protocol_.build_cursor_part(*msg, proto::scan_server_cursor(msg->cursor.value, n), *part);
-  send_to(servers_[server].get(), part);
+  send_to(servers_[targets[server]].get(), part);
 }
 
 
@@ -222,28 +268,41 @@ bool Forwarder::send_pinned(Server& server, Request* msg, ClientPins& pins) {
   return true;
 }
 
-void Forwarder::send_to(Server* server, Request* msg) {
+// Inlined into send_to, which every request goes through.
+[[gnu::always_inline]] inline ServerConn* Forwarder::conn_for(Server* server, Request* msg) {
   if (msg->pins != nullptr) {
     // The client has connections of its own: to a server it has one to,
     // its requests follow what it sent there before.
-    if (ServerConn* own = msg->pins->find(server->index())) {
-      own->enqueue(msg);
-      return;
-    }
+    if (ServerConn* own = msg->pins->find(server->index())) return own;
   }
   std::string error;
   ServerConn* conn = server->conn(&error);
-  if (conn == nullptr) {
-    answer_error(msg, error);
-    return;
-  }
+  if (conn == nullptr) answer_error(msg, error);
+  return conn;
+}
+
+void Forwarder::send_to(Server* server, Request* msg) {
+  if (ServerConn* conn = conn_for(server, msg)) conn->enqueue(msg);
+}
+
+void Forwarder::send_asking(Server* server, Request* msg) {
+  ServerConn* conn = conn_for(server, msg);
+  if (conn == nullptr) return;
+  Request* asking = ctx_.requests().get();
+  asking->kind = RequestKind::asking;
+  asking->request.append_copy(ctx_.mbufs(), redis::cluster::kAskingRequest);
+  conn->enqueue(asking);
   conn->enqueue(msg);
 }
 
 void Forwarder::answer_error(Request* msg, const std::string& cause) {
   ++counters_.forward_error;
-  msg->reply.clear();
-  protocol_.error_reply(*msg, cause);
+  if (!cause.empty() && cause[0] == '-') {
+    protocol_.answer(*msg, cause);
+  } else {
+    msg->reply.clear();
+    protocol_.error_reply(*msg, cause);
+  }
   deliver(ctx_, msg);
 }
 

@@ -22,6 +22,7 @@
 
 namespace walnut::proxy {
 
+class Cluster;
 class Context;
 class Server;
 
@@ -36,6 +37,11 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // Rebuilds the routes over the servers not ejected, as nutcracker
   // rebuilds its ring.
   void rebuild_routes();
+  // Routes by a Redis Cluster's slot map instead: a key goes to its slot's
+  // master, a split request is cut per slot (Redis takes keys of one slot
+  // only), and the whole keyspace is the cluster's masters.
+  void use_cluster(Cluster* cluster) { cluster_ = cluster; }
+  bool in_cluster() const { return cluster_ != nullptr; }
 
   // Sends a request where classify()'s `action` (kForward, kFragment,
   // kAllServers or kCursor) says, or answers it with an error.
@@ -57,7 +63,15 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // needed; false (and `msg` answered with the cause) when it cannot be.
   bool send_pinned(Server& server, Request* msg, ClientPins& pins);
   // Answers `msg` with an error naming `cause`, counted as a forward error.
+  // A cause that opens like an error reply is the whole line (Redis
+  // Cluster's CROSSSLOT).
   void answer_error(Request* msg, const std::string& cause);
+  // Sends `msg` to `server`: on the client's own connection there when it
+  // has one, else on a shared one.
+  void send_to(Server* server, Request* msg);
+  // Sends ASKING then `msg`, back to back on one connection to `server`
+  // (an ASK redirect: the node takes the request for a slot it imports).
+  void send_asking(Server* server, Request* msg);
   size_t server_count() const { return servers_.size(); }
   Server& server(size_t index) const { return *servers_[index]; }
   // The server of one key (a pub/sub channel), or nullptr with `error`.
@@ -84,7 +98,14 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // no server has the name it gives.
   std::string all_ejected() const;
   std::string no_server_for(std::string_view key) const;
-  void send_to(Server* server, Request* msg);
+  // The connection `msg` goes on to `server` (see send_to), or nullptr with
+  // `msg` answered with the cause.
+  ServerConn* conn_for(Server* server, Request* msg);
+  // Fills key_servers_ and key_groups_ (the slot of each key) by the
+  // cluster's map.
+  bool route_slots(const Request& msg);
+  // The servers a command for the whole keyspace goes to.
+  const std::vector<uint32_t>& everywhere();
   // A fragment of `parent`, to be filled in, answered to its join.
   Request* new_part(Request* parent);
   bool build_router(bool live_only, std::string* error);
@@ -97,11 +118,19 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   Router router_;
   bool any_live_ = true;  // false while every server is ejected
 
+  Cluster* cluster_ = nullptr;
   std::vector<uint32_t> key_servers_;
+  // What a split request is cut by, per key: its server, or in a cluster
+  // its slot.
+  std::vector<uint32_t> key_groups_;
+  std::vector<uint32_t> all_servers_;  // 0..n-1, for everywhere()
   std::string key_scratch_;
-  std::vector<int> fragment_of_server_;
+  // The fragment of each group, -1 for none yet: reset after each split
+  // where it was set, as a cluster has 16384 groups.
+  std::vector<int> fragment_of_group_;
   std::vector<std::vector<uint32_t>> keys_of_fragment_;
   std::vector<uint32_t> server_of_fragment_;
+  std::vector<uint32_t> group_of_fragment_;
 };
 
 }  // namespace walnut::proxy

@@ -40,6 +40,8 @@ enum class RequestKind : uint8_t {
   placeholder,   // stands where a timed-out request stood, for its late reply
   transaction,   // MULTI or DISCARD walnut sends for a client's transaction
   take_back,     // UNSUBSCRIBE walnut sends for names of a client's failed subscription
+  asking,        // ASKING walnut sends before a request an ASK redirect sent on (Redis Cluster)
+  slot_map,      // CLUSTER SLOTS walnut sends to learn the cluster's slot map
   message,       // a published message in its client's queue (on no server connection)
 };
 
@@ -107,6 +109,11 @@ struct RequestState {
   // connection with no subscription (no message after its last).
   enum class Push : uint8_t { kNone, kStarts, kEnds };
   Push push = Push::kNone;
+  // Redirects (Redis Cluster's MOVED, ASK, TRYAGAIN) it followed so far.
+  uint32_t redirects = 0;
+  // Waiting, on no server connection, to be sent again (TRYAGAIN): its
+  // client must not free it when it leaves.
+  bool parked = false;
   uint64_t request_sent = 0;  // bytes of `request` written to the server
   uint64_t reply_sent = 0;    // bytes of `reply` written to the client
   FragmentJoin join;          // a split request's wait for its fragments

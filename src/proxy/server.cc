@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "proxy/cluster.h"
 #include "proxy/context.h"
 #include "proxy/server_conn.h"
 #include "proxy/server_pool.h"
@@ -149,9 +150,14 @@ void Server::on_failure(const std::string& cause) {
   count_failure(cause);
 }
 
+bool Server::follows_redirects() const { return pool_.cluster() != nullptr; }
+
+bool Server::redirected(Request* msg) { return pool_.cluster()->redirected(msg, *this); }
+
 void Server::count_failure(const std::string& cause) {
   last_error_ = cause;
   ++failures_;
+  if (Cluster* cluster = pool_.cluster()) cluster->on_node_failed(*this);
   const config::PoolSpec& p = pool_.spec();
   if (p.auto_eject_hosts && !ejected_ &&
       failures_ >= static_cast<uint32_t>(p.server_failure_limit)) {

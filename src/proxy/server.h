@@ -48,6 +48,8 @@ class Server final : private ServerConnOwner, private NonCopyable {
   void close_all(const std::string& reason);
 
   bool ejected() const { return ejected_; }
+  // Failed since it last answered.
+  bool failing() const { return failures_ > 0; }
   // The counters with the gauges (connections, queues) filled in.
   stats::ServerCounters snapshot() const;
 
@@ -65,6 +67,8 @@ class Server final : private ServerConnOwner, private NonCopyable {
   void on_failure(const std::string& cause) override;
   void on_health_check(bool ok) override;
   void on_conn_closed(ServerConn* conn) override;
+  bool follows_redirects() const override;
+  bool redirected(Request* msg) override;
 
   ServerConn* open(std::string* error, PinHolder* holder = nullptr);
   bool backing_off() const { return backoff_until_ != 0 && now_ms() < backoff_until_; }

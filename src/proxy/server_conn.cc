@@ -21,6 +21,7 @@ ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder*
       counters_(server.counters()),
       holder_(holder),
       pinned_(holder != nullptr),
+      follows_redirects_(server.follows_redirects()),
       reader_(ctx.mbufs()),
       parser_(server.protocol().new_response_parser()),
       timeout_ms_(server.timeout_ms()) {
@@ -299,7 +300,7 @@ void ServerConn::flush() {
         // A large request's bytes are not needed once written: give them
         // back now, not when its reply comes.
         ctx_.request_budget().discharge(&m->budget_charge);
-        m->request.clear();
+        if (!follows_redirects_) m->request.clear();
       }
       to_send_.remove(m);
       // A placeholder only pairs with the late reply: its bytes can go.
@@ -345,6 +346,12 @@ inline void ServerConn::answered(Request* m) {
     stats::ServerCounters& c = counters_;
     ++c.responses;
     c.response_bytes += m->reply.size();
+    // A client's own connection carries what must stay where it is (a
+    // transaction, a block): its redirects go to the client.
+    if (m->reply_is_error && follows_redirects_ && !pinned_) {
+      m->server = nullptr;
+      if (server_.redirected(m)) return;
+    }
   } else if (m->reply_is_error && m->kind == RequestKind::setup) {
     log_refused_setup(*m);
   }

@@ -48,6 +48,16 @@ class ServerConnOwner {
   virtual void on_failure(const std::string& cause) = 0;  // a timeout, a dead connection
   virtual void on_health_check(bool ok) = 0;
   virtual void on_conn_closed(ServerConn* conn) = 0;
+  // Whether a client's request answered with an error may be sent on
+  // elsewhere (a Redis Cluster's redirects): then its bytes are kept until
+  // it is done, and redirected() sees each such answer first.
+  virtual bool follows_redirects() const { return false; }
+  // `msg` (a client's, on a shared connection) was answered with an error:
+  // true when the owner took it to send on, rather than it being done.
+  virtual bool redirected(Request* msg) {
+    (void)msg;
+    return false;
+  }
 
  protected:
   ~ServerConnOwner() = default;
@@ -142,6 +152,7 @@ class ServerConn final : public Conn {
   stats::ServerCounters& counters_;  // the owner's, asked for once
   PinHolder* holder_;
   const bool pinned_;
+  const bool follows_redirects_;  // the owner's, asked for once
   // Push mode, while the server holds subscriptions of this (pinned)
   // connection: a published message goes to the holder, answers still pair
   // with requests. Set and cleared by the replies to subscription parts

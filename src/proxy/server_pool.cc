@@ -12,6 +12,7 @@
 #include "net/socket.h"
 #include "proto/memcache/memcache_protocol.h"
 #include "proto/redis/redis_protocol.h"
+#include "proxy/cluster.h"
 #include "proxy/context.h"
 #include "proxy/listener.h"
 #include "proxy/server_conn.h"
@@ -54,7 +55,25 @@ bool ServerPool::init(std::string* error) {
     if (!server->init(error)) return false;
     servers_.push_back(std::move(server));
   }
+  if (spec_.redis_cluster) {
+    cluster_ = std::make_unique<Cluster>(ctx_, *this, forwarder_, cluster_counters_);
+    forwarder_.use_cluster(cluster_.get());
+  }
   return forwarder_.init(error);
+}
+
+Server& ServerPool::add_node(const std::string& host, int port) {
+  config::ServerSpec spec;
+  spec.host = host;
+  spec.port = port;
+  spec.text = host + ":" + std::to_string(port);
+  spec.label = spec.text;
+  const auto index = static_cast<uint32_t>(servers_.size());
+  auto server = std::make_unique<Server>(ctx_, *this, spec, index);
+  std::string error;
+  server->init(&error);  // a TCP address: fails only to resolve, then logged and retried
+  servers_.push_back(std::move(server));
+  return *servers_.back();
 }
 
 bool ServerPool::start(std::string* error) {
@@ -80,10 +99,12 @@ bool ServerPool::start(std::string* error) {
   if (spec_.preconnect) {
     for (auto& s : servers_) s->preconnect();
   }
+  if (cluster_ != nullptr) cluster_->start();
   return true;
 }
 
 void ServerPool::stop() {
+  if (cluster_ != nullptr) cluster_->stop();
   if (listener_ != nullptr) {
     listener_->close("shutting down");
     listener_ = nullptr;
@@ -131,6 +152,8 @@ stats::PoolSnapshot ServerPool::snapshot() const {
   p.name = spec_.name;
   p.counters = counters_;
   p.counters.client_connections = clients_.size();
+  p.cluster = cluster_ != nullptr;
+  p.cluster_counters = cluster_counters_;
   p.started = started_;
   p.metrics = metrics_;
   std::vector<const Server*> order;

@@ -19,6 +19,7 @@
 
 namespace walnut::proxy {
 
+class Cluster;
 class Context;
 class Listener;
 
@@ -44,6 +45,13 @@ class ServerPool : private NonCopyable {
   const config::PoolSpec& spec() const { return spec_; }
   const proto::Protocol& protocol() const { return *protocol_; }
   Forwarder& forwarder() { return forwarder_; }
+  // The Redis Cluster behind the pool; nullptr for a pool of its own servers.
+  Cluster* cluster() { return cluster_.get(); }
+  size_t server_count() const { return servers_.size(); }
+  Server& server(uint32_t index) { return *servers_[index]; }
+  // A cluster node the configuration did not name (a master the slot map
+  // or a redirect names): a new server of the pool, "host:port" in the stats.
+  Server& add_node(const std::string& host, int port);
   stats::PoolCounters& counters() { return counters_; }
   stats::PoolMetrics& metrics() { return metrics_; }
   // The pool's stats now, servers in nutcracker's order.
@@ -56,6 +64,8 @@ class ServerPool : private NonCopyable {
   std::vector<std::unique_ptr<Server>> servers_;
   stats::PoolCounters counters_;
   Forwarder forwarder_;
+  stats::ClusterCounters cluster_counters_;
+  std::unique_ptr<Cluster> cluster_;
   stats::PoolMetrics metrics_;
   Listener* listener_ = nullptr;
   const time_t started_ = time(nullptr);

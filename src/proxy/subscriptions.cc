@@ -33,7 +33,10 @@ void Subscriptions::subscribe(Request* msg, proto::SubscriptionStep step,
   Parts parts(forwarder_.server_count());
   std::vector<uint32_t> where(names.size(), SubscribedNames::kEveryServer);
   for (size_t i = 0; i < names.size(); ++i) {
-    if (step.family == Family::kPattern) {
+    // Every node of a Redis Cluster hears every message: a pattern there
+    // goes to one node, as a channel does, or its messages would come once
+    // per node.
+    if (step.family == Family::kPattern && !forwarder_.in_cluster()) {
       for (std::vector<std::string>& part : parts) part.push_back(names[i]);
       continue;
     }

@@ -47,6 +47,10 @@ std::string to_json(const Snapshot& s) {
   for (const PoolSnapshot& p : s.pools) {
     out += ", \"" + json_string(p.name) + "\": {";
     fields(out, p.counters, kPoolFields);
+    if (p.cluster) {
+      out += ", ";
+      fields(out, p.cluster_counters, kClusterFields);
+    }
     for (size_t i = 0; i < p.servers.size(); ++i) {
       out += i == 0 ? ", " : ",";
       out += "\"" + json_string(p.servers[i].name) + "\": {";
@@ -62,6 +66,8 @@ std::string to_json(const Snapshot& s) {
 std::string describe() {
   std::string out = "pool stats:\n";
   describe_fields(out, kPoolFields);
+  out += "\nredis cluster pool stats (walnut):\n";
+  describe_fields(out, kClusterFields);
   out += "\nserver stats:\n";
   describe_fields(out, kServerFields);
   return out;

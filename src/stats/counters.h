@@ -20,6 +20,15 @@ struct PoolCounters {
   uint64_t fragments = 0;
 };
 
+// A Redis Cluster pool's own (walnut-only).
+struct ClusterCounters {
+  uint64_t moved = 0;
+  uint64_t ask = 0;
+  uint64_t tryagain = 0;
+  uint64_t refreshes = 0;
+  uint64_t refresh_failures = 0;
+};
+
 struct ServerCounters {
   uint64_t server_eof = 0;
   uint64_t server_err = 0;
@@ -45,6 +54,8 @@ struct PoolSnapshot {
   std::string name;
   int64_t started = 0;  // when the pool started, seconds since the epoch
   PoolCounters counters;
+  bool cluster = false;  // a Redis Cluster pool: cluster_counters apply
+  ClusterCounters cluster_counters;
   PoolMetrics metrics;
   std::vector<ServerSnapshot> servers;
 };

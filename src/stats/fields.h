@@ -26,6 +26,10 @@ inline constexpr CounterField<PoolCounters> kPoolFields[] = {
 #include "stats/pool_fields.def"
 };
 
+inline constexpr CounterField<ClusterCounters> kClusterFields[] = {
+#include "stats/cluster_fields.def"
+};
+
 inline constexpr CounterField<ServerCounters> kServerFields[] = {
 #include "stats/server_fields.def"
 };

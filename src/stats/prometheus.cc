@@ -1,6 +1,7 @@
 // The stats in Prometheus's text exposition format: every nutcracker counter
 // as a labelled series (pool, server), plus request latency histograms and
 // requests per command.
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -74,6 +75,16 @@ std::string to_prometheus(const Snapshot& s) {
     header(out, family_of(f));
     for (const PoolSnapshot& p : s.pools) {
       sample(out, f.series, "pool=\"" + label(p.name) + "\"", p.counters.*f.member);
+    }
+  }
+  const bool any_cluster =
+      std::any_of(s.pools.begin(), s.pools.end(), [](const PoolSnapshot& p) { return p.cluster; });
+  for (const CounterField<ClusterCounters>& f : kClusterFields) {
+    if (!any_cluster) break;
+    header(out, family_of(f));
+    for (const PoolSnapshot& p : s.pools) {
+      if (!p.cluster) continue;
+      sample(out, f.series, "pool=\"" + label(p.name) + "\"", p.cluster_counters.*f.member);
     }
   }
   for (const CounterField<ServerCounters>& f : kServerFields) {
