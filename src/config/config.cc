@@ -8,11 +8,14 @@
 #include "config/config.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <new>
 #include <utility>
+#include <vector>
 
 #include "config/address.h"
 #include "config/values.h"
@@ -45,7 +48,9 @@ Problem explain_continuation(Problem p, const YamlNode& value) {
 // Bookkeeping for the cross-key checks, which need lines that PoolSpec does
 // not keep.
 struct PoolState {
-  std::map<std::string, int> seen_keys;  // key -> line
+  // key -> line of every key of the pool, so that a check between keys can
+  // point at either, whichever order the file wrote them in.
+  std::map<std::string, int, std::less<>> seen_keys;
   int listen_line = 0;
   int redis_auth_line = 0;
   bool has_listen = false;
@@ -62,7 +67,13 @@ struct KeyRule {
   int PoolSpec::*int_field = nullptr;
   bool PoolSpec::*bool_field = nullptr;
   CustomSetter custom = nullptr;
+  int max = INT_MAX;  // integer keys only
 };
+
+// One request following redirects forever would hang its client on a
+// cluster whose nodes disagree about a slot; past a handful of hops the
+// cluster is broken, and a larger limit only delays the error.
+constexpr int kMaxClusterRedirects = 100;
 
 Problem set_listen(PoolSpec& pool, PoolState& state, const YamlNode& v) {
   std::string err = parse_listen(v.value, &pool.listen);
@@ -148,6 +159,10 @@ const KeyRule kRules[] = {
     {"redis_auth", KeyType::custom, nullptr, nullptr, set_redis_auth},
     {"redis_db", KeyType::non_negative, &PoolSpec::redis_db},
     {"redis_allow_flush", KeyType::boolean, nullptr, &PoolSpec::redis_allow_flush},
+    {"redis_cluster", KeyType::boolean, nullptr, &PoolSpec::redis_cluster},
+    {"cluster_max_redirects", KeyType::non_negative, &PoolSpec::cluster_max_redirects, nullptr,
+     nullptr, kMaxClusterRedirects},
+    {"cluster_refresh_interval", KeyType::non_negative, &PoolSpec::cluster_refresh_interval},
     {"preconnect", KeyType::boolean, nullptr, &PoolSpec::preconnect},
     {"auto_eject_hosts", KeyType::boolean, nullptr, &PoolSpec::auto_eject_hosts},
     {"server_connections", KeyType::positive, &PoolSpec::server_connections},
@@ -177,13 +192,17 @@ Problem apply_rule(const KeyRule& rule, PoolSpec& pool, PoolState& state, const 
     case KeyType::non_negative:
     case KeyType::positive: {
       int n = 0;
-      switch (parse_non_negative_int(value.value, &n)) {
+      IntParse parsed = parse_non_negative_int(value.value, &n);
+      // Past the key's own limit is refused as past INT_MAX is.
+      if (parsed == IntParse::ok && n > rule.max) parsed = IntParse::too_large;
+      switch (parsed) {
         case IntParse::ok:
           break;
         case IntParse::not_a_number:
           return {value.line, name + " must be a non-negative integer, got " + quoted(value.value)};
         case IntParse::too_large:
-          return {value.line, name + " must be at most 2147483647, got " + quoted(value.value)};
+          return {value.line, name + " must be at most " + std::to_string(rule.max) + ", got " +
+                                  quoted(value.value)};
       }
       if (rule.type == KeyType::positive && n == 0) {
         return {value.line, name + " must be at least 1, got " + quoted(value.value)};
@@ -202,13 +221,102 @@ Problem apply_rule(const KeyRule& rule, PoolSpec& pool, PoolState& state, const 
   return {key.line, "internal error: unhandled key " + name};
 }
 
+// The line of `key` in the pool; 0 when the pool does not have it.
+int line_of(const PoolState& state, std::string_view key) {
+  auto it = state.seen_keys.find(key);
+  return it == state.seen_keys.end() ? 0 : it->second;
+}
+
+// Of the problems one check found, the one the file shows first: the checks
+// between keys run after the whole pool was read, and should still report
+// as a reader of the file meets the problems.
+Problem first_in_file(std::vector<Problem> found) {
+  Problem first;
+  for (Problem& p : found) {
+    if (p && (!first || p.line < first.line)) first = std::move(p);
+  }
+  return first;
+}
+
+// `key` at `line` means nothing without `setting` (e.g. "redis: true").
+Problem needs_setting(int line, std::string_view key, std::string_view setting,
+                      const std::string& pool_name) {
+  return {line, quoted(key) + " requires " + quoted(setting) + " in pool " + pool_name};
+}
+
+// `what` at `line` cannot be in a Redis Cluster pool, for the reason `why`.
+Problem refused_in_cluster(int line, const std::string& what, const std::string& pool_name,
+                           std::string_view why) {
+  return {line,
+          what + " with 'redis_cluster: true' in pool " + pool_name + ": " + std::string(why)};
+}
+
+// The cluster's own keys in a pool that is no cluster are a mistake (a
+// forgotten redis_cluster, or keys left behind), not something to ignore.
+Problem check_cluster_keys_need_cluster(const PoolState& state, const std::string& pool_name) {
+  std::vector<Problem> found;
+  for (std::string_view key : {"cluster_max_redirects", "cluster_refresh_interval"}) {
+    if (int line = line_of(state, key)) {
+      found.push_back(needs_setting(line, key, "redis_cluster: true", pool_name));
+    }
+  }
+  return first_in_file(std::move(found));
+}
+
+// The first unix socket among the servers, or nullptr.
+const ServerSpec* first_unix_server(const PoolSpec& pool) {
+  for (const ServerSpec& s : pool.servers) {
+    if (s.is_unix) return &s;
+  }
+  return nullptr;
+}
+
+// A Redis Cluster decides where every key lives and which node serves it:
+// the pool's own placement and ejection would fight it, and it has one db.
+Problem check_cluster_pool(const PoolSpec& pool, const PoolState& state) {
+  const std::string name = quoted(pool.name);
+  std::vector<Problem> found;
+  if (!pool.redis) {
+    found.push_back(
+        needs_setting(line_of(state, "redis_cluster"), "redis_cluster", "redis: true", name));
+  }
+  for (std::string_view key : {"hash", "distribution", "hash_tag"}) {
+    if (int line = line_of(state, key)) {
+      found.push_back(refused_in_cluster(
+          line, quoted(key) + " cannot be set", name,
+          "Redis Cluster places keys by the CRC16 slot of the key or its {hash tag}"));
+    }
+  }
+  if (pool.auto_eject_hosts) {
+    found.push_back(refused_in_cluster(
+        line_of(state, "auto_eject_hosts"), "'auto_eject_hosts: true' cannot be set", name,
+        "the cluster decides where slots go, and walnut follows its failovers"));
+  }
+  if (pool.redis_db != 0) {
+    found.push_back(
+        refused_in_cluster(line_of(state, "redis_db"),
+                           quoted("redis_db: " + std::to_string(pool.redis_db)) + " cannot be set",
+                           name, "a Redis Cluster has only database 0"));
+  }
+  if (const ServerSpec* s = first_unix_server(pool)) {
+    found.push_back(refused_in_cluster(s->line,
+                                       "server " + quoted(s->text) + " cannot be a unix socket",
+                                       name, "the nodes of a Redis Cluster are TCP addresses"));
+  }
+  return first_in_file(std::move(found));
+}
+
 // Checks that need the whole pool.
 Problem check_pool(const PoolSpec& pool, const PoolState& state) {
   const std::string name = quoted(pool.name);
   if (!state.has_listen) return {pool.line, "pool " + name + " has no 'listen'"};
   if (!state.has_servers) return {pool.line, "pool " + name + " has no 'servers'"};
   if (!pool.redis_auth.empty() && !pool.redis) {
-    return {state.redis_auth_line, "'redis_auth' requires 'redis: true' in pool " + name};
+    return needs_setting(state.redis_auth_line, "redis_auth", "redis: true", name);
+  }
+  if (Problem p = pool.redis_cluster ? check_cluster_pool(pool, state)
+                                     : check_cluster_keys_need_cluster(state, name)) {
+    return p;
   }
   if (pool.distribution == "server_name") {
     for (const ServerSpec& s : pool.servers) {

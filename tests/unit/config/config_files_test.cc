@@ -221,6 +221,9 @@ const Case kOnlyWalnutAccepts[] = {
                                            "    - 127.0.0.1:6379:1 a\n"},
     {"reuseport", POOL_HEAD ONE_SERVER "  reuseport: true\n"},
     {"redis_allow_flush", POOL_HEAD ONE_SERVER "  redis: true\n  redis_allow_flush: true\n"},
+    {"redis_cluster", POOL_HEAD ONE_SERVER "  redis: true\n  redis_cluster: true\n"
+                                           "  cluster_max_redirects: 5\n"
+                                           "  cluster_refresh_interval: 10000\n"},
     {"bracketed ipv6 listen", "alpha:\n  listen: '[::1]:22121'\n" ONE_SERVER},
     // nutcracker resolves listen hosts while reading the file; walnut's config
     // resolves nothing, and the name fails later, when walnut starts.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 #include "config_test_util.h"
 
@@ -31,6 +32,9 @@ TEST(ConfigDefaults, AbsentKeysTakeNutcrackerDefaults) {
   EXPECT_EQ(p.redis_auth, "");
   EXPECT_EQ(p.redis_db, 0);
   EXPECT_FALSE(p.redis_allow_flush);  // walnut's own key
+  EXPECT_FALSE(p.redis_cluster);  // walnut's own key, as the next two
+  EXPECT_EQ(p.cluster_max_redirects, 5);
+  EXPECT_EQ(p.cluster_refresh_interval, 10000);
   EXPECT_FALSE(p.preconnect);
   EXPECT_FALSE(p.auto_eject_hosts);
   EXPECT_EQ(p.server_connections, 1);
@@ -273,6 +277,239 @@ TEST(ConfigKeys, ScalarKeysRefuseListsAndMappings) {
                          "t.yml:6: 'hash' must be a single value, not a list"));
   EXPECT_TRUE(fails_with(pool_yaml("  timeout:\n    ms: 5\n"),
                          "t.yml:6: 'timeout' must be a single value, not a mapping"));
+}
+
+// --- Redis Cluster pools --------------------------------------------------
+
+// A valid Redis Cluster pool; `extra` (lines indented by two spaces) is
+// appended inside pool 'alpha', so its first line is line 8.
+std::string cluster_yaml(std::string_view extra = {}) {
+  std::string yaml =
+      "alpha:\n"                     // 1
+      "  listen: 127.0.0.1:22121\n"  // 2
+      "  redis: true\n"              // 3
+      "  redis_cluster: true\n"      // 4
+      "  servers:\n"                 // 5
+      "    - 127.0.0.1:7000:1\n"     // 6
+      "    - 127.0.0.1:7001:1\n";    // 7
+  yaml += extra;
+  return yaml;
+}
+
+// The whole error for `what` refused at `line` of a cluster pool.
+std::string refused(int line, const std::string& what, const std::string& why) {
+  return "t.yml:" + std::to_string(line) + ": " + what +
+         " with 'redis_cluster: true' in pool 'alpha': " + why;
+}
+
+// Why each is refused.
+const char kBySlot[] = "Redis Cluster places keys by the CRC16 slot of the key or its {hash tag}";
+const char kFailovers[] = "the cluster decides where slots go, and walnut follows its failovers";
+const char kOneDb[] = "a Redis Cluster has only database 0";
+const char kTcpNodes[] = "the nodes of a Redis Cluster are TCP addresses";
+
+TEST(ConfigCluster, EveryClusterKeyWithANonDefaultValue) {
+  PoolSpec p =
+      only_pool(cluster_yaml("  cluster_max_redirects: 3\n"
+                             "  cluster_refresh_interval: 2500\n"
+                             "  timeout: 400\n"
+                             "  redis_auth: pw\n"
+                             "  redis_db: 0\n"
+                             "  auto_eject_hosts: false\n"));
+  EXPECT_TRUE(p.redis);
+  EXPECT_TRUE(p.redis_cluster);
+  EXPECT_EQ(p.cluster_max_redirects, 3);
+  EXPECT_EQ(p.cluster_refresh_interval, 2500);
+  EXPECT_EQ(p.timeout, 400);
+  EXPECT_EQ(p.redis_auth, "pw");
+  EXPECT_EQ(p.redis_db, 0);
+  EXPECT_FALSE(p.auto_eject_hosts);
+  PoolSpec d = only_pool(cluster_yaml());
+  EXPECT_EQ(d.cluster_max_redirects, 5);
+  EXPECT_EQ(d.cluster_refresh_interval, 10000);
+}
+
+TEST(ConfigCluster, KeysMayComeInAnyOrder) {
+  PoolSpec p = only_pool(
+      "alpha:\n"
+      "  cluster_refresh_interval: 100\n"
+      "  servers:\n"
+      "    - 127.0.0.1:7000:1\n"
+      "  redis_cluster: true\n"
+      "  cluster_max_redirects: 2\n"
+      "  listen: 127.0.0.1:22121\n"
+      "  redis: true\n");
+  EXPECT_TRUE(p.redis_cluster);
+  EXPECT_EQ(p.cluster_max_redirects, 2);
+  EXPECT_EQ(p.cluster_refresh_interval, 100);
+}
+
+TEST(ConfigCluster, RedisClusterIsExactlyTrueOrFalse) {
+  // false is a plain pool, and then needs no redis.
+  EXPECT_FALSE(only_pool(pool_yaml("  redis_cluster: false\n")).redis_cluster);
+  for (const char* bad : {"yes", "True", "1", "~"}) {
+    EXPECT_TRUE(fails_with(
+        pool_yaml("  redis: true\n  redis_cluster: " + std::string(bad) + "\n"),
+        "t.yml:6: 'redis_cluster' must be true or false, got '" + std::string(bad) + "'"));
+  }
+}
+
+TEST(ConfigCluster, MaxRedirectsIsZeroToOneHundred) {
+  EXPECT_EQ(only_pool(cluster_yaml("  cluster_max_redirects: 0\n")).cluster_max_redirects, 0);
+  EXPECT_EQ(only_pool(cluster_yaml("  cluster_max_redirects: 100\n")).cluster_max_redirects, 100);
+  EXPECT_TRUE(fails_with(cluster_yaml("  cluster_max_redirects: 101\n"),
+                         "t.yml:8: 'cluster_max_redirects' must be at most 100, got '101'"));
+  EXPECT_TRUE(fails_with(cluster_yaml("  cluster_max_redirects: 2147483648\n"),
+                         "t.yml:8: 'cluster_max_redirects' must be at most 100, got '2147483648'"));
+  EXPECT_TRUE(fails_with(cluster_yaml("  cluster_max_redirects: -1\n"),
+                         "t.yml:8: 'cluster_max_redirects' must be a non-negative integer, "
+                         "got '-1'"));
+}
+
+TEST(ConfigCluster, RefreshIntervalIsANonNegativeInteger) {
+  EXPECT_EQ(only_pool(cluster_yaml("  cluster_refresh_interval: 0\n")).cluster_refresh_interval, 0);
+  EXPECT_EQ(
+      only_pool(cluster_yaml("  cluster_refresh_interval: 2147483647\n")).cluster_refresh_interval,
+      2147483647);
+  EXPECT_TRUE(fails_with(cluster_yaml("  cluster_refresh_interval: 1s\n"),
+                         "t.yml:8: 'cluster_refresh_interval' must be a non-negative integer, "
+                         "got '1s'"));
+  EXPECT_TRUE(fails_with(cluster_yaml("  cluster_refresh_interval: 2147483648\n"),
+                         "t.yml:8: 'cluster_refresh_interval' must be at most 2147483647, "
+                         "got '2147483648'"));
+}
+
+TEST(ConfigCluster, NeedsRedis) {
+  EXPECT_TRUE(fails_with(pool_yaml("  redis_cluster: true\n"),
+                         "t.yml:5: 'redis_cluster' requires 'redis: true' in pool 'alpha'"));
+  // Pointed at redis_cluster whether redis comes before or after it.
+  EXPECT_TRUE(fails_with(pool_yaml("  redis: false\n  redis_cluster: true\n"),
+                         "t.yml:6: 'redis_cluster' requires 'redis: true' in pool 'alpha'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  redis_cluster: true\n  redis: false\n"),
+                         "t.yml:5: 'redis_cluster' requires 'redis: true' in pool 'alpha'"));
+}
+
+TEST(ConfigCluster, ClusterKeysNeedRedisCluster) {
+  for (const char* key : {"cluster_max_redirects", "cluster_refresh_interval"}) {
+    const std::string error =
+        "t.yml:6: '" + std::string(key) + "' requires 'redis_cluster: true' in pool 'alpha'";
+    EXPECT_TRUE(fails_with(pool_yaml("  redis: true\n  " + std::string(key) + ": 1\n"), error));
+    EXPECT_TRUE(fails_with(
+        pool_yaml("  redis_cluster: false\n  " + std::string(key) + ": 1\n  redis: true\n"),
+        error));
+  }
+}
+
+class PlacementKeyInClusterPool : public ::testing::TestWithParam<const char*> {};
+
+// A valid value of each, the cluster's own where it has one (crc16, "{}"):
+// refused all the same.
+std::string placement_line(const std::string& key) {
+  if (key == "hash") return "  hash: crc16\n";
+  if (key == "hash_tag") return "  hash_tag: \"{}\"\n";
+  return "  distribution: ketama\n";
+}
+
+TEST_P(PlacementKeyInClusterPool, IsRefusedAtItsLine) {
+  const std::string key = GetParam();
+  const std::string line = placement_line(key);
+  const std::string what = "'" + key + "' cannot be set";
+  EXPECT_TRUE(fails_with(cluster_yaml(line), refused(8, what, kBySlot)));
+  // Before redis_cluster in the file, too.
+  EXPECT_TRUE(
+      fails_with("alpha:\n"
+                 "  listen: 127.0.0.1:22121\n" +
+                     line +
+                     "  redis: true\n"
+                     "  redis_cluster: true\n"
+                     "  servers:\n"
+                     "    - 127.0.0.1:7000:1\n",
+                 refused(3, what, kBySlot)));
+}
+
+// Every value of these keys is refused, the default included: they mean
+// nothing in a cluster pool, and accepting one value would suggest they do.
+INSTANTIATE_TEST_SUITE_P(Config, PlacementKeyInClusterPool,
+                         ::testing::Values("hash", "distribution", "hash_tag"));
+
+TEST(ConfigCluster, AutoEjectHostsIsRefused) {
+  EXPECT_FALSE(only_pool(cluster_yaml("  auto_eject_hosts: false\n")).auto_eject_hosts);
+  EXPECT_TRUE(fails_with(cluster_yaml("  auto_eject_hosts: true\n"),
+                         refused(8, "'auto_eject_hosts: true' cannot be set", kFailovers)));
+}
+
+TEST(ConfigCluster, OnlyDatabaseZero) {
+  EXPECT_EQ(only_pool(cluster_yaml("  redis_db: 0\n")).redis_db, 0);
+  EXPECT_TRUE(fails_with(cluster_yaml("  redis_db: 3\n"),
+                         refused(8, "'redis_db: 3' cannot be set", kOneDb)));
+  // The number as read, whatever its spelling.
+  EXPECT_TRUE(fails_with(cluster_yaml("  redis_db: 007\n"),
+                         refused(8, "'redis_db: 7' cannot be set", kOneDb)));
+}
+
+TEST(ConfigCluster, SeedsAreServerEntriesAsInAnyPool) {
+  PoolSpec p = only_pool(cluster_yaml());
+  ASSERT_EQ(p.servers.size(), 2u);
+  EXPECT_EQ(p.servers[0].host, "127.0.0.1");
+  EXPECT_EQ(p.servers[0].port, 7000);
+  EXPECT_EQ(p.servers[0].line, 6);
+  EXPECT_EQ(p.servers[1].port, 7001);
+  PoolSpec named = only_pool(cluster_yaml("    - localhost:7002:1 seed-c\n"));
+  ASSERT_EQ(named.servers.size(), 3u);
+  EXPECT_EQ(named.servers[2].label, "seed-c");
+  // The weight is still required, as in every pool.
+  EXPECT_TRUE(fails_with(cluster_yaml("    - 127.0.0.1:7002\n"),
+                         "t.yml:8: server '127.0.0.1:7002' must be \"host:port:weight [name]\" or "
+                         "\"/path:weight [name]\""));
+}
+
+TEST(ConfigCluster, UnixSocketSeedsAreRefusedAtTheirLine) {
+  EXPECT_TRUE(fails_with(cluster_yaml("    - /tmp/r.sock:1\n    - /tmp/s.sock:1\n"),
+                         refused(8, "server '/tmp/r.sock:1' cannot be a unix socket", kTcpNodes)));
+  EXPECT_TRUE(
+      fails_with("alpha:\n"
+                 "  listen: 127.0.0.1:22121\n"
+                 "  servers:\n"
+                 "    - /tmp/r.sock:1 a\n"
+                 "  redis: true\n"
+                 "  redis_cluster: true\n",
+                 refused(4, "server '/tmp/r.sock:1 a' cannot be a unix socket", kTcpNodes)));
+  // A unix listen is the clients' side, and stays allowed.
+  EXPECT_TRUE(only_pool("alpha:\n"
+                        "  listen: /tmp/walnut.sock\n"
+                        "  redis: true\n"
+                        "  redis_cluster: true\n"
+                        "  servers:\n"
+                        "    - 127.0.0.1:7000:1\n")
+                  .redis_cluster);
+}
+
+TEST(ConfigCluster, TheFirstConflictInTheFileIsReported) {
+  // All found after the pool was read; the earliest line wins, whatever
+  // the order of the checks.
+  EXPECT_TRUE(fails_with(cluster_yaml("  redis_db: 1\n  hash: md5\n"),
+                         refused(8, "'redis_db: 1' cannot be set", kOneDb)));
+  EXPECT_TRUE(fails_with(cluster_yaml("  hash_tag: \"{}\"\n  hash: md5\n"),
+                         refused(8, "'hash_tag' cannot be set", kBySlot)));
+  EXPECT_TRUE(
+      fails_with("alpha:\n"
+                 "  listen: 127.0.0.1:22121\n"
+                 "  auto_eject_hosts: true\n"
+                 "  redis_cluster: true\n"
+                 "  servers:\n"
+                 "    - /tmp/r.sock:1\n",
+                 refused(3, "'auto_eject_hosts: true' cannot be set", kFailovers)));
+  EXPECT_TRUE(
+      fails_with("alpha:\n"
+                 "  listen: 127.0.0.1:22121\n"
+                 "  redis_cluster: true\n"
+                 "  distribution: modula\n"
+                 "  servers:\n"
+                 "    - 127.0.0.1:7000:1\n",
+                 "t.yml:3: 'redis_cluster' requires 'redis: true' in pool 'alpha'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  cluster_refresh_interval: 1\n  cluster_max_redirects: 1\n"),
+                         "t.yml:5: 'cluster_refresh_interval' requires 'redis_cluster: true' "
+                         "in pool 'alpha'"));
 }
 
 // --- pool-level errors ----------------------------------------------------
