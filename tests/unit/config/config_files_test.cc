@@ -134,6 +134,25 @@ TEST(ConfigFiles, DefaultConfigIsWhatTheDocsSay) {
   EXPECT_EQ(beta.servers[0].label, "127.0.0.1:21211");
 }
 
+TEST(ConfigFiles, ClusterExampleIsWhatItsCommentsSay) {
+  LoadResult r = load_file(std::string(WALNUT_TOP_SRCDIR) + "/conf/cluster.yml");
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(r.config.pools.size(), 1u);
+  const PoolSpec& cluster = r.config.pools[0];
+  EXPECT_EQ(cluster.name, "cluster");
+  EXPECT_EQ(cluster.listen.host, "127.0.0.1");
+  EXPECT_EQ(cluster.listen.port, 22122);
+  EXPECT_TRUE(cluster.redis);
+  EXPECT_TRUE(cluster.redis_cluster);
+  EXPECT_GE(cluster.timeout, 1);
+  ASSERT_EQ(cluster.servers.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(cluster.servers[i].host, "127.0.0.1");
+    EXPECT_EQ(cluster.servers[i].port, 7000 + i);
+    EXPECT_EQ(cluster.servers[i].weight, 1);
+  }
+}
+
 TEST(ConfigFiles, LoadFileNamesTheFileInErrors) {
   fs::path path = temp_file("alpha:\n  listen: 127.0.0.1:22121\n  hsah: md5\n");
   LoadResult r = load_file(path.string());
