@@ -260,19 +260,44 @@ int run_command(const std::vector<std::string>& argv, std::string* output,
   return WEXITSTATUS(status);
 }
 
-RedisServer::RedisServer(const TempDir& dir) : port_(free_port()) {
-  std::string sub = dir.file("redis-" + std::to_string(port_));
-  fs::create_directories(sub);
-  unix_path_ = sub + "/redis.sock";
-  process_ = Process({"/usr/bin/redis-server", "--port", std::to_string(port_),
-                      "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                      "--unixsocket", unix_path_, "--unixsocketperm", "700",
-                      "--dir", sub, "--daemonize", "no"},
-                     sub + "/redis.log");
-  if (!wait_for_port(port_, 10s)) {
-    throw std::runtime_error("redis-server did not start on port " +
-                             std::to_string(port_));
+RedisServer::RedisServer(const TempDir& dir, const std::vector<std::string>& extra_args)
+    : RedisServer(dir, free_port(), extra_args) {}
+
+RedisServer::RedisServer(const TempDir& dir, int port, const std::vector<std::string>& extra_args)
+    : port_(port), dir_(dir.file("redis-" + std::to_string(port))) {
+  fs::create_directories(dir_);
+  unix_path_ = dir_ + "/redis.sock";
+  argv_ = {"/usr/bin/redis-server", "--port", std::to_string(port_),
+           "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+           "--unixsocket", unix_path_, "--unixsocketperm", "700",
+           "--dir", dir_, "--daemonize", "no"};
+  argv_.insert(argv_.end(), extra_args.begin(), extra_args.end());
+  start();
+}
+
+void RedisServer::start() {
+  process_ = Process(argv_, dir_ + "/redis.log");
+  // Given up at once when it exits (a bad argument, its port taken).
+  bool listening = false;
+  wait_until([&] { return !process_.running() || (listening = wait_for_port(port_, 0ms)); }, 10s);
+  if (!listening) {
+    const std::string text = log();
+    throw std::runtime_error("redis-server did not start on port " + std::to_string(port_) +
+                             ": " + text.substr(text.size() > 2000 ? text.size() - 2000 : 0));
   }
+}
+
+std::string RedisServer::log() const { return read_file(dir_ + "/redis.log"); }
+
+void RedisServer::crash() {
+  if (process_.pid() <= 0) return;
+  kill(process_.pid(), SIGKILL);
+  process_.wait(10s);
+}
+
+void RedisServer::restart() {
+  process_.stop();  // nothing to do after a crash()
+  start();
 }
 
 std::string walnut_binary() {

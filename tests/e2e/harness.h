@@ -83,17 +83,33 @@ int run_command(const std::vector<std::string>& argv, std::string* output,
                 std::chrono::milliseconds limit = std::chrono::seconds(60));
 
 // A redis-server on a free port (and a unix socket beside it), no
-// persistence, in its own directory.
+// persistence, in its own directory. `extra_args` go after the usual ones
+// (a later setting wins in Redis), e.g. to make it a cluster node.
 class RedisServer {
  public:
-  explicit RedisServer(const TempDir& dir);
+  explicit RedisServer(const TempDir& dir, const std::vector<std::string>& extra_args = {});
+  // On a port the caller chose, for arguments that must name the port.
+  RedisServer(const TempDir& dir, int port, const std::vector<std::string>& extra_args);
   int port() const { return port_; }
   const std::string& unix_path() const { return unix_path_; }
+  // Its own directory (its --dir), where its log is too.
+  const std::string& dir() const { return dir_; }
+  std::string log() const;
   Process& process() { return process_; }
 
+  // SIGKILL by pid, reaped: a crash, nothing written on the way out.
+  void crash();
+  // Starts it again as it was first started (same port, directory and
+  // arguments), after a crash() or process().stop().
+  void restart();
+
  private:
+  void start();
+
   int port_;
+  std::string dir_;
   std::string unix_path_;
+  std::vector<std::string> argv_;
   Process process_;
 };
 
