@@ -25,6 +25,7 @@ Cluster::Cluster(Context& ctx, ServerPool& pool, Forwarder& forwarder,
       slots_(cl::kSlots, kUnknown) {
   refresh_timer_.init(ctx.loop(), [this] { refresh_now(); });
   retry_timer_.init(ctx.loop(), [this] { retry_parked(); });
+  patience_timer_.init(ctx.loop(), [this] { read_timed_out(); });
 }
 
 Cluster::~Cluster() { stop(); }
@@ -43,6 +44,7 @@ void Cluster::stop() {
   stopped_ = true;
   refresh_timer_.stop();
   retry_timer_.stop();
+  patience_timer_.stop();
   std::deque<Parked> parked;
   parked.swap(parked_);
   for (Parked& p : parked) {
@@ -203,7 +205,11 @@ bool Cluster::ask_next() {
     ask->waiter = this;
     ask->request.append_copy(ctx_.mbufs(), cl::kSlotsRequest);
     asked_ = index;
+    out_ = ask;
     conn->enqueue(ask);
+    // Without a pool timeout nothing else would end a read from a node
+    // that hangs, and no read would follow it.
+    if (spec_.timeout <= 0) patience_timer_.start(kReadPatienceMs);
     return true;
   }
   return false;
@@ -212,8 +218,11 @@ bool Cluster::ask_next() {
 void Cluster::on_reply(Request* msg) {
   const std::string reply = msg->reply.to_string();
   const bool answered = !msg->reply_is_error;
+  const bool current = msg == out_;
   ctx_.requests().put(msg);
-  if (stopped_) return;
+  if (stopped_ || !current) return;  // a read given up on (read_timed_out)
+  out_ = nullptr;
+  patience_timer_.stop();
   Server& from = pool_.server(asked_);
   std::vector<cl::SlotRange> ranges;
   std::string error;
@@ -226,6 +235,17 @@ void Cluster::on_reply(Request* msg) {
   last_refresh_error_ = from.label() + ": " + cause;
   LOG_WARN("pool '%s': no slot map from cluster node %s: %s", spec_.name.c_str(),
            from.label().c_str(), cause.c_str());
+  if (!ask_next()) round_failed();
+}
+
+void Cluster::read_timed_out() {
+  const Server& from = pool_.server(asked_);
+  last_refresh_error_ = from.label() + ": no answer within " +
+                        std::to_string(kReadPatienceMs) + " ms";
+  LOG_WARN("pool '%s': no slot map from cluster node %s: no answer within %llu ms",
+           spec_.name.c_str(), from.label().c_str(),
+           static_cast<unsigned long long>(kReadPatienceMs));
+  out_ = nullptr;  // its answer, if it comes, is dropped
   if (!ask_next()) round_failed();
 }
 

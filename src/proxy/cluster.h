@@ -78,6 +78,9 @@ class Cluster final : public ReplyWaiter, private NonCopyable {
   // How soon the map is read again while a master it names is failing, to
   // see its replica promoted.
   static constexpr uint64_t kFailingRefreshMs = 500;
+  // How long a read of the map waits for its node in a pool without a
+  // timeout.
+  static constexpr uint64_t kReadPatienceMs = 5000;
   // The pause before a TRYAGAIN is sent again the first time; it doubles
   // with each redirect the request followed.
   static constexpr uint64_t kTryAgainPauseMs = 20;
@@ -94,6 +97,8 @@ class Cluster final : public ReplyWaiter, private NonCopyable {
   void refresh_now();
   // No node of this round gave a map: asked again after a pause.
   void round_failed();
+  // The node asked did not answer within kReadPatienceMs: the next one is.
+  void read_timed_out();
   // Sends CLUSTER SLOTS to the next node that can take it; false when none
   // of this round's could.
   bool ask_next();
@@ -118,6 +123,8 @@ class Cluster final : public ReplyWaiter, private NonCopyable {
   bool reading_ = false;        // a CLUSTER SLOTS is out
   bool read_again_ = false;     // asked for while one was out
   uint32_t asked_ = 0;          // the node it was sent to
+  const Request* out_ = nullptr;  // the read under way; a reply to another is stale
+  event::Timer patience_timer_;
   uint64_t refresh_due_ms_ = 0;
   uint64_t last_read_ms_ = 0;   // when the last one was sent
   uint32_t next_ask_ = 0;       // the node to ask first next time
