@@ -169,10 +169,13 @@ void ClientConn::dispatch(proto::Action action, Request* msg) {
   if (pins_.any()) msg->pins = &pins_;
   pins_.set_barrier(msg);  // a connection of its own opened now waits for what came before
   // Inside MULTI every request belongs to the transaction.
-  if ((session_.in_transaction || action == proto::Action::kTransaction) &&
-      transaction_.take(action, msg)) {
-    if (pins_.gated()) pins_.open_gates(queue_);
-    return;
+  if (session_.in_transaction || action == proto::Action::kTransaction) {
+    msg->bound_to_server = true;
+    if (transaction_.take(action, msg)) {
+      if (pins_.gated()) pins_.open_gates(queue_);
+      return;
+    }
+    msg->bound_to_server = false;
   }
   answer_or_send(action, msg);
   if (pins_.gated()) pins_.open_gates(queue_);

@@ -114,6 +114,9 @@ struct RequestState {
   // Waiting, on no server connection, to be sent again (TRYAGAIN): its
   // client must not free it when it leaves.
   bool parked = false;
+  // A transaction's request or a subscription's part: what it builds lives
+  // on its server, so its answer, a redirect too, is the client's.
+  bool bound_to_server = false;
   uint64_t request_sent = 0;  // bytes of `request` written to the server
   uint64_t reply_sent = 0;    // bytes of `reply` written to the client
   FragmentJoin join;          // a split request's wait for its fragments

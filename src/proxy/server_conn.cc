@@ -339,6 +339,14 @@ void ServerConn::on_readable() {
   }
 }
 
+bool ServerConn::may_redirect(const Request& m) const {
+  // On a client's own connection: not what must stay where it is (a
+  // transaction, a subscription), and not a block, which would need a
+  // connection of the client's own at the other node too.
+  return !pinned_ || (!m.bound_to_server && m.block_ms == 0 && m.push == Request::Push::kNone &&
+                      m.replies_expected == 1);
+}
+
 // Inline: the shared path reads every reply through it.
 inline void ServerConn::answered(Request* m) {
   server_.on_reply();
@@ -346,9 +354,7 @@ inline void ServerConn::answered(Request* m) {
     stats::ServerCounters& c = counters_;
     ++c.responses;
     c.response_bytes += m->reply.size();
-    // A client's own connection carries what must stay where it is (a
-    // transaction, a block): its redirects go to the client.
-    if (m->reply_is_error && follows_redirects_ && !pinned_) {
+    if (m->reply_is_error && follows_redirects_ && may_redirect(*m)) {
       m->server = nullptr;
       if (server_.redirected(m)) return;
     }

@@ -119,6 +119,9 @@ class ServerConn final : public Conn {
   bool pinned_reply(buffer::MbufChain& chain, bool* unexpected);
   // `m` has its reply: counted, then completed.
   void answered(Request* m);
+  // Whether `m`, answered with an error, may be sent elsewhere (its owner
+  // decides whether it is).
+  bool may_redirect(const Request& m) const;
   void complete(Request* msg);
   void log_refused_setup(const Request& msg);
   void fail(Request* msg, const std::string& cause);

@@ -113,6 +113,7 @@ void Subscriptions::send_parts(Request* msg, proto::SubscriptionStep step, const
     if (parts[s].empty()) continue;
     Request* part = ctx_.requests().get();
     part->waiter = &msg->join;
+    part->bound_to_server = true;
     part->replies_expected = static_cast<uint32_t>(parts[s].size());  // one confirmation each
     if (step.subscribe) {
       part->push = Request::Push::kStarts;

@@ -297,6 +297,28 @@ TEST_F(ClusterProxy, LargeRequestRedirectedWhole) {
   EXPECT_EQ(c.call({"GET", key}), bulk(big));
 }
 
+TEST_F(ClusterProxy, RedirectsFollowedOnAClientsOwnConnection) {
+  // After a block, the client's requests to that node go on its own
+  // connection there (so that they keep their order); a plain one of them
+  // is still followed when its slot moved.
+  Client c(walnut_->port());
+  ASSERT_EQ(c.call({"BLPOP", "{own}q", "0.1"}), "*-1\r\n");
+  const int node = cluster_->master_of_slot(key_slot("own"));
+  std::string key;
+  for (int i = 0; key.empty() && i < 10000; ++i) {
+    const std::string k = "own-moving:" + std::to_string(i);
+    if (key_slot(k) != key_slot("own") && cluster_->master_of_slot(key_slot(k)) == node) key = k;
+  }
+  ASSERT_FALSE(key.empty());
+  ASSERT_EQ(c.call({"SET", key, "v"}), "+OK\r\n");
+  int to = -1;
+  for (int port : cluster_->master_ports()) {
+    if (port != node) to = port;
+  }
+  cluster_->move_slot(key_slot(key), node, to);
+  EXPECT_EQ(c.call({"GET", key}), bulk("v"));
+}
+
 // Last: it takes a master away for a while.
 TEST_F(ClusterProxy, KilledMasterCostsOnlyItsKeysUntilItsReplicaTakesOver) {
   Client c(walnut_->port());
@@ -557,6 +579,27 @@ TEST(ClusterFakeNodes, MetricsCountRedirectsPerPool) {
   EXPECT_NE(text.find("walnut_cluster_refreshes_total{pool=\"cl\"} "), std::string::npos);
   // Every node is a server, labelled by its address.
   EXPECT_NE(text.find("server=\"127.0.0.1:" + std::to_string(b.port()) + "\""), std::string::npos);
+}
+
+TEST(ClusterFakeNodes, TransactionsStayWhereTheyBegan) {
+  // A MOVED for a command queued in MULTI is the client's, as Redis sent
+  // it: sent elsewhere, the command would run outside the transaction.
+  FakeClusterNode a;
+  FakeClusterNode b;
+  a.set_responder([&](const Args& r) -> FakeReply {
+    if (fake::is(r, "CLUSTER")) return fake::whole_map(a.port());
+    if (fake::is(r, "MULTI")) return "+OK\r\n";
+    if (fake::is(r, "EXEC")) return error_reply("EXECABORT Transaction discarded because of previous errors.");
+    return moved_reply(key_slot(r[1]), b.port());
+  });
+  b.set_responder([](const Args&) -> FakeReply { return fake::value("b"); });
+  TempDir dir;
+  Walnut w(dir, cluster_yaml({a.port()}));
+  Client c(w.port());
+  ASSERT_EQ(c.call({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(c.call({"GET", "k"}), moved_reply(key_slot("k"), b.port()));
+  EXPECT_EQ(c.call({"EXEC"}).rfind("-EXECABORT", 0), 0u);
+  EXPECT_EQ(b.requests().size(), 0u);
 }
 
 }  // namespace
