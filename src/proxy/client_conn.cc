@@ -425,6 +425,10 @@ void ClientConn::close(const std::string& reason) {
   while (Request* m = queue_.pop_front()) {
     if (m->server != nullptr || m->parked || m->join.waiting()) {
       m->waiter = nullptr;  // dropped when its reply (or last part) comes
+      // Its own connections go with it: a redirect of it, or of a part,
+      // must not look for them.
+      m->pins = nullptr;
+      for (size_t f = 0; f < m->fragments.size(); ++f) m->fragment(f)->pins = nullptr;
     } else {
       ctx_.requests().put(m);
     }

@@ -64,6 +64,13 @@ uint32_t Cluster::any_node() const {
   return nodes[next_any_++ % nodes.size()];
 }
 
+Server& Cluster::node(const cl::Node& named, const Server& from) {
+  // Redis names a node whose endpoint it does not know by its port alone:
+  // the node that said so knows it at its own address.
+  if (!named.host.empty()) return node(named);
+  return node(cl::Node{from.spec().host, named.port});
+}
+
 Server& Cluster::node(const cl::Node& node) {
   const std::string address = node.address();
   auto it = by_address_.find(address);
@@ -88,22 +95,25 @@ bool Cluster::redirected(Request* msg, Server& from) {
   switch (r.kind) {
     case cl::RedirectKind::kMoved: {
       ++counters_.moved;
-      Server& to = node(r.node);
+      Server& to = node(r.node, from);
       slots_[r.slot] = to.index();
+      // The node named knows the change; the one that sent the request
+      // there may be the one behind.
+      next_ask_ = to.index();
       refresh_soon();
       follow(msg, to, false);
       return true;
     }
     case cl::RedirectKind::kAsk:
       ++counters_.ask;
-      follow(msg, node(r.node), true);
+      follow(msg, node(r.node, from), true);
       return true;
     case cl::RedirectKind::kTryAgain: {
       ++counters_.tryagain;
       // Doubling: the migration that causes it ends when its last key moves.
       const uint64_t pause = kTryAgainPauseMs << std::min(msg->redirects - 1, kTryAgainDoublings);
       msg->parked = true;
-      parked_.push_back(Parked{msg, from.index(), now_ms() + pause});
+      parked_.push_back(Parked{msg, from.index(), msg->sent_asking, now_ms() + pause});
       arm_retry(now_ms() + pause);
       return true;
     }
@@ -117,11 +127,8 @@ void Cluster::follow(Request* msg, Server& to, bool asking) {
   msg->reply.clear();
   msg->reply_is_error = false;
   msg->request_sent = 0;
-  if (asking) {
-    forwarder_.send_asking(&to, msg);
-  } else {
-    forwarder_.send_to(&to, msg);
-  }
+  msg->sent_asking = asking;
+  forwarder_.send_again(&to, msg, asking);
 }
 
 void Cluster::retry_parked() {
@@ -141,7 +148,9 @@ void Cluster::retry_parked() {
   }
   for (Parked& p : due) {
     p.msg->parked = false;
-    follow(p.msg, pool_.server(p.server), false);
+    // The node that said TRYAGAIN, as it was asked: an importing node
+    // takes the slot's keys only after ASKING.
+    follow(p.msg, pool_.server(p.server), p.asking);
   }
   if (next_due != UINT64_MAX) arm_retry(next_due);
 }
@@ -276,6 +285,9 @@ void Cluster::apply(const std::vector<cl::SlotRange>& ranges, const Server& from
     moved += slots[s] != slots_[s];
     unserved += slots[s] == kUnknown;
   }
+  // By server, not by first slot: a SCAN's cursor names a place in this
+  // list, which a resharding must not reorder.
+  std::sort(masters.begin(), masters.end());
   if (moved != 0) {
     LOG_NOTICE("pool '%s': slot map from %s: %u slots changed node, %zu masters, %u slots "
                "served by none",
@@ -283,8 +295,10 @@ void Cluster::apply(const std::vector<cl::SlotRange>& ranges, const Server& from
   }
   slots_.swap(slots);
   if (!masters.empty()) masters_.swap(masters);
+  // A master that failed lately may be on its way out; one that failed
+  // long ago and was not asked since is no news (the next failure asks).
   bool failing = false;
-  for (uint32_t m : masters_) failing = failing || pool_.server(m).failing();
+  for (uint32_t m : masters_) failing = failing || pool_.server(m).failed_within(kFailingWindowMs);
   if (read_again_) {
     refresh_soon();
   } else if (failing) {

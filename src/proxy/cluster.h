@@ -78,6 +78,10 @@ class Cluster final : public ReplyWaiter, private NonCopyable {
   // How soon the map is read again while a master it names is failing, to
   // see its replica promoted.
   static constexpr uint64_t kFailingRefreshMs = 500;
+  // How long after its last failure a master counts as failing for that:
+  // longer than the longest reconnect backoff (1 s), so that a master that
+  // keeps failing under traffic keeps the map read.
+  static constexpr uint64_t kFailingWindowMs = 2000;
   // How long a read of the map waits for its node in a pool without a
   // timeout.
   static constexpr uint64_t kReadPatienceMs = 5000;
@@ -91,6 +95,8 @@ class Cluster final : public ReplyWaiter, private NonCopyable {
   uint32_t any_node() const;
   // The server at `node`'s address: a known one, or a new one of the pool.
   Server& node(const redis::cluster::Node& node);
+  // The node a redirect from `from` names (an empty host: from's).
+  Server& node(const redis::cluster::Node& named, const Server& from);
   // Reads the map soon: now, or once the gap since the last read passed;
   // nothing more when a read is under way or due.
   void refresh_soon();
@@ -136,6 +142,7 @@ class Cluster final : public ReplyWaiter, private NonCopyable {
   struct Parked {
     Request* msg;
     uint32_t server;
+    bool asking;  // sent there after ASKING
     uint64_t due_ms;
   };
   std::deque<Parked> parked_;

@@ -211,8 +211,10 @@ const std::vector<uint32_t>& Forwarder::everywhere() {
 }
 
 void Forwarder::forward_everywhere(Request* msg) {
-  // A copy: a cluster's masters may change while the parts are sent.
-  const std::vector<uint32_t> targets = everywhere();
+  // A copy (into scratch kept for it): a cluster's masters may change while
+  // the parts are sent.
+  everywhere_scratch_ = everywhere();
+  const std::vector<uint32_t>& targets = everywhere_scratch_;
   const size_t n = targets.size();
   if (n == 1 && !protocol_.merges_alone(*msg)) {
     send_to(servers_[targets[0]].get(), msg);  // the server's own reply
@@ -268,30 +270,39 @@ bool Forwarder::send_pinned(Server& server, Request* msg, ClientPins& pins) {
   return true;
 }
 
-// Inlined into send_to, which every request goes through.
-[[gnu::always_inline]] inline ServerConn* Forwarder::conn_for(Server* server, Request* msg) {
+void Forwarder::send_to(Server* server, Request* msg) {
   if (msg->pins != nullptr) {
     // The client has connections of its own: to a server it has one to,
     // its requests follow what it sent there before.
-    if (ServerConn* own = msg->pins->find(server->index())) return own;
+    if (ServerConn* own = msg->pins->find(server->index())) {
+      own->enqueue(msg);
+      return;
+    }
   }
   std::string error;
   ServerConn* conn = server->conn(&error);
-  if (conn == nullptr) answer_error(msg, error);
-  return conn;
+  if (conn == nullptr) {
+    answer_error(msg, error);
+    return;
+  }
+  conn->enqueue(msg);
 }
 
-void Forwarder::send_to(Server* server, Request* msg) {
-  if (ServerConn* conn = conn_for(server, msg)) conn->enqueue(msg);
-}
-
-void Forwarder::send_asking(Server* server, Request* msg) {
-  ServerConn* conn = conn_for(server, msg);
-  if (conn == nullptr) return;
-  Request* asking = ctx_.requests().get();
-  asking->kind = RequestKind::asking;
-  asking->request.append_copy(ctx_.mbufs(), redis::cluster::kAskingRequest);
-  conn->enqueue(asking);
+void Forwarder::send_again(Server* server, Request* msg, bool asking) {
+  // Always on a shared connection: the client's own one there may hold its
+  // writes until this very request is answered, or carry its open MULTI.
+  std::string error;
+  ServerConn* conn = server->conn(&error);
+  if (conn == nullptr) {
+    answer_error(msg, error);
+    return;
+  }
+  if (asking) {
+    Request* asking_request = ctx_.requests().get();
+    asking_request->kind = RequestKind::asking;
+    asking_request->request.append_copy(ctx_.mbufs(), redis::cluster::kAskingRequest);
+    conn->enqueue(asking_request);
+  }
   conn->enqueue(msg);
 }
 

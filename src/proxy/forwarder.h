@@ -67,11 +67,13 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // Cluster's CROSSSLOT).
   void answer_error(Request* msg, const std::string& cause);
   // Sends `msg` to `server`: on the client's own connection there when it
-  // has one, else on a shared one.
+  // has one (behind what the client sent there before), else on a shared
+  // one.
   void send_to(Server* server, Request* msg);
-  // Sends ASKING then `msg`, back to back on one connection to `server`
-  // (an ASK redirect: the node takes the request for a slot it imports).
-  void send_asking(Server* server, Request* msg);
+  // Sends a redirected `msg` again, to `server`, on a shared connection;
+  // with `asking`, ASKING first, back to back on that connection (an ASK
+  // redirect: the node takes the request for a slot it imports).
+  void send_again(Server* server, Request* msg, bool asking);
   size_t server_count() const { return servers_.size(); }
   Server& server(size_t index) const { return *servers_[index]; }
   // The server of one key (a pub/sub channel), or nullptr with `error`.
@@ -98,9 +100,6 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // no server has the name it gives.
   std::string all_ejected() const;
   std::string no_server_for(std::string_view key) const;
-  // The connection `msg` goes on to `server` (see send_to), or nullptr with
-  // `msg` answered with the cause.
-  ServerConn* conn_for(Server* server, Request* msg);
   // Fills key_servers_ and key_groups_ (the slot of each key) by the
   // cluster's map.
   bool route_slots(const Request& msg);
@@ -124,6 +123,7 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // its slot.
   std::vector<uint32_t> key_groups_;
   std::vector<uint32_t> all_servers_;  // 0..n-1, for everywhere()
+  std::vector<uint32_t> everywhere_scratch_;
   std::string key_scratch_;
   // The fragment of each group, -1 for none yet: reset after each split
   // where it was set, as a cluster has 16384 groups.

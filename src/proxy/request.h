@@ -111,6 +111,9 @@ struct RequestState {
   Push push = Push::kNone;
   // Redirects (Redis Cluster's MOVED, ASK, TRYAGAIN) it followed so far.
   uint32_t redirects = 0;
+  // Sent last with ASKING before it (an ASK redirect): a TRYAGAIN from
+  // that node is sent again the same way.
+  bool sent_asking = false;
   // Waiting, on no server connection, to be sent again (TRYAGAIN): its
   // client must not free it when it leaves.
   bool parked = false;

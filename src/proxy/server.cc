@@ -157,6 +157,7 @@ bool Server::redirected(Request* msg) { return pool_.cluster()->redirected(msg, 
 void Server::count_failure(const std::string& cause) {
   last_error_ = cause;
   ++failures_;
+  last_failure_ms_ = now_ms();
   if (Cluster* cluster = pool_.cluster()) cluster->on_node_failed(*this);
   const config::PoolSpec& p = pool_.spec();
   if (p.auto_eject_hosts && !ejected_ &&

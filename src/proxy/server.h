@@ -50,6 +50,10 @@ class Server final : private ServerConnOwner, private NonCopyable {
   bool ejected() const { return ejected_; }
   // Failed since it last answered.
   bool failing() const { return failures_ > 0; }
+  // Failing, and failed last within `ms`.
+  bool failed_within(uint64_t ms) const {
+    return failures_ > 0 && now_ms() - last_failure_ms_ <= ms;
+  }
   // The counters with the gauges (connections, queues) filled in.
   stats::ServerCounters snapshot() const;
 
@@ -91,6 +95,7 @@ class Server final : private ServerConnOwner, private NonCopyable {
   std::unordered_set<ServerConn*> pinned_;
 
   uint32_t failures_ = 0;       // consecutive
+  uint64_t last_failure_ms_ = 0;  // monotonic
   uint32_t backoff_ms_ = 0;     // grows while connects keep failing
   uint64_t backoff_until_ = 0;  // monotonic ms
   std::string last_error_;

@@ -161,7 +161,8 @@ void ServerConn::on_timer() {
         }
       } else if (m->deadline > now) {
         break;  // the requests after it are due later still
-      } else if (connecting_ || m->internal() || pinned_) {
+      } else if (connecting_ || m->kind == RequestKind::setup ||
+                 m->kind == RequestKind::health_check || pinned_) {
         // A connect that did not complete in time, walnut's own set-up
         // (AUTH, SELECT) or health check not answered in time, or a
         // client's own connection: the connection is no good. Closing it
@@ -173,12 +174,14 @@ void ServerConn::on_timer() {
         // for nobody, a command queued in MULTI that EXEC runs although
         // the client was told it failed, a subscription it was told failed.
         // Closed, the server drops them all, and the client hears of it
-        // (ClientPins).
+        // (ClientPins). walnut's other own requests (a cluster's ASKING and
+        // CLUSTER SLOTS) time out as a client's do, on a connection that
+        // stays.
         count_timeouts(now);
         fail_connection("Connection timed out");
         return;
       } else {
-        ++counters_.server_timedout;
+        if (!m->internal()) ++counters_.server_timedout;
         time_out(*q, m, now);
         ++expired;
       }
@@ -296,11 +299,12 @@ void ServerConn::flush() {
       }
       left -= remaining;
       m->request_sent = m->request.size();
-      if (m->budget_charge != 0) {
+      if (m->budget_charge != 0 && !follows_redirects_) {
         // A large request's bytes are not needed once written: give them
-        // back now, not when its reply comes.
+        // back now, not when its reply comes. One that may be redirected
+        // keeps them, and its charge, until it is done.
         ctx_.request_budget().discharge(&m->budget_charge);
-        if (!follows_redirects_) m->request.clear();
+        m->request.clear();
       }
       to_send_.remove(m);
       // A placeholder only pairs with the late reply: its bytes can go.

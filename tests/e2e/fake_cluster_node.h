@@ -84,6 +84,7 @@ class FakeClusterNode {
   int listen_fd_ = -1;
   int port_ = -1;
   std::vector<Connection> connections_;  // the fake's thread only
+  std::vector<char> read_buffer_;       // the fake's thread only
   mutable std::mutex mutex_;             // guards responder_ and requests_
   FakeResponder responder_;
   std::vector<FakeRequest> requests_;

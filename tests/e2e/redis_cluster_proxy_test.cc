@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tests/e2e/cluster_key_slot.h"
+#include "tests/e2e/cluster_pool_helpers.h"
 #include "tests/e2e/cluster_slots.h"
 #include "tests/e2e/fake_cluster_node.h"
 #include "tests/e2e/harness.h"
@@ -30,12 +31,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A cluster pool over `seeds`, `extra` settings before the servers.
-std::string cluster_yaml(const std::vector<int>& seeds, const std::string& extra = "",
-                         int timeout_ms = 3000) {
-  return pool_yaml("cl", seeds,
-                   "  redis_cluster: true\n  timeout: " + std::to_string(timeout_ms) + "\n" + extra);
-}
 
 bool is_error(const std::string& reply) { return reply.empty() || reply[0] == '-'; }
 
@@ -368,14 +363,6 @@ TEST_F(ClusterProxy, KilledMasterCostsOnlyItsKeysUntilItsReplicaTakesOver) {
 // Fake nodes, for what a real cluster rarely shows.
 namespace fake {
 
-bool is(const Args& request, const std::string& name) {
-  if (request.empty() || request[0].size() != name.size()) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(request[0][i])) != name[i]) return false;
-  }
-  return true;
-}
-
 // Every slot on the node at `port`.
 std::string whole_map(int port) { return write_cluster_slots({SlotRange{0, 16383, port, {}}}); }
 
@@ -388,7 +375,7 @@ TEST(ClusterFakeNodes, RedirectLoopEndsWithTheLastRedirect) {
   FakeClusterNode b;
   const auto bounce_to = [](FakeClusterNode& owner, FakeClusterNode& other) {
     owner.set_responder([&owner, &other](const Args& r) -> FakeReply {
-      if (fake::is(r, "CLUSTER")) return fake::whole_map(owner.port());
+      if (is_command(r, "CLUSTER")) return fake::whole_map(owner.port());
       return moved_reply(key_slot(r[1]), other.port());
     });
   };
@@ -405,7 +392,7 @@ TEST(ClusterFakeNodes, RedirectLoopEndsWithTheLastRedirect) {
 TEST(ClusterFakeNodes, NodeRedirectingToItselfIsBounded) {
   FakeClusterNode a;
   a.set_responder([&a](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return fake::whole_map(a.port());
+    if (is_command(r, "CLUSTER")) return fake::whole_map(a.port());
     return moved_reply(key_slot(r[1]), a.port());
   });
   TempDir dir;
@@ -421,7 +408,7 @@ TEST(ClusterFakeNodes, SlotNobodyServesIsTheNodesToAnswer) {
   const std::string high = key_in_slot(9000, "high");
   FakeClusterNode a;
   a.set_responder([&a, &low](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return write_cluster_slots({SlotRange{0, 8000, a.port(), {}}});
+    if (is_command(r, "CLUSTER")) return write_cluster_slots({SlotRange{0, 8000, a.port(), {}}});
     if (r.size() > 1 && r[1] == low) return fake::value("v");
     return error_reply("CLUSTERDOWN Hash slot not served");
   });
@@ -439,11 +426,11 @@ TEST(ClusterFakeNodes, AskSendsAskingThenTheRequestAndKeepsTheMap) {
   FakeClusterNode a;
   FakeClusterNode b;
   a.set_responder([&a, &b](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return fake::whole_map(a.port());
+    if (is_command(r, "CLUSTER")) return fake::whole_map(a.port());
     return ask_reply(key_slot(r[1]), b.port());
   });
   b.set_responder([](const Args& r) -> FakeReply {
-    if (fake::is(r, "ASKING")) return "+OK\r\n";
+    if (is_command(r, "ASKING")) return "+OK\r\n";
     return fake::value("from-b");
   });
   TempDir dir;
@@ -465,7 +452,7 @@ TEST(ClusterFakeNodes, TryAgainIsSentAgainAfterAPause) {
   FakeClusterNode a;
   std::atomic<int> gets{0};
   a.set_responder([&a, &gets](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return fake::whole_map(a.port());
+    if (is_command(r, "CLUSTER")) return fake::whole_map(a.port());
     if (++gets <= 2) return error_reply("TRYAGAIN Multiple keys request during rehashing of slot");
     return fake::value("v");
   });
@@ -482,12 +469,12 @@ TEST(ClusterFakeNodes, RedirectedRepliesKeepTheClientsOrder) {
   FakeClusterNode a;
   FakeClusterNode b;
   a.set_responder([&a, &b](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return fake::whole_map(a.port());
+    if (is_command(r, "CLUSTER")) return fake::whole_map(a.port());
     if (r[1] == "first") return moved_reply(key_slot("first"), b.port());
     return fake::value("a:" + r[1]);
   });
   b.set_responder([&a](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return fake::whole_map(a.port());
+    if (is_command(r, "CLUSTER")) return fake::whole_map(a.port());
     return fake::value("b:" + r[1]);
   });
   TempDir dir;
@@ -516,12 +503,12 @@ TEST(ClusterFakeNodes, FragmentOfASplitRequestFollowsItsSlot) {
   const std::string stays = key_in_slot(10, "stays");
   const std::string moves = key_in_slot(20, "moves");
   a.set_responder([&](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return fake::whole_map(a.port());
+    if (is_command(r, "CLUSTER")) return fake::whole_map(a.port());
     if (r[1] == moves) return moved_reply(20, b.port());
     return "*1\r\n" + fake::value("a:" + r[1]);
   });
   b.set_responder([&](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return fake::whole_map(a.port());
+    if (is_command(r, "CLUSTER")) return fake::whole_map(a.port());
     return "*1\r\n" + fake::value("b:" + r[1]);
   });
   TempDir dir;
@@ -538,7 +525,7 @@ TEST(ClusterFakeNodes, SeedThatNeverAnswersIsPassedOver) {
   hangs.set_responder([](const Args&) -> FakeReply { return ""; });  // never answers
   FakeClusterNode b;
   b.set_responder([&b](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return fake::whole_map(b.port());
+    if (is_command(r, "CLUSTER")) return fake::whole_map(b.port());
     return fake::value("b");
   });
   TempDir dir;
@@ -554,12 +541,12 @@ TEST(ClusterFakeNodes, MetricsCountRedirectsPerPool) {
   FakeClusterNode a;
   FakeClusterNode b;
   a.set_responder([&](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return fake::whole_map(a.port());
+    if (is_command(r, "CLUSTER")) return fake::whole_map(a.port());
     return moved_reply(key_slot(r[1]), b.port());
   });
   b.set_responder([&](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return fake::whole_map(a.port());  // stale on purpose
-    if (fake::is(r, "ASKING")) return "+OK\r\n";
+    if (is_command(r, "CLUSTER")) return fake::whole_map(a.port());  // stale on purpose
+    if (is_command(r, "ASKING")) return "+OK\r\n";
     return fake::value("b");
   });
   TempDir dir;
@@ -587,9 +574,9 @@ TEST(ClusterFakeNodes, TransactionsStayWhereTheyBegan) {
   FakeClusterNode a;
   FakeClusterNode b;
   a.set_responder([&](const Args& r) -> FakeReply {
-    if (fake::is(r, "CLUSTER")) return fake::whole_map(a.port());
-    if (fake::is(r, "MULTI")) return "+OK\r\n";
-    if (fake::is(r, "EXEC")) return error_reply("EXECABORT Transaction discarded because of previous errors.");
+    if (is_command(r, "CLUSTER")) return fake::whole_map(a.port());
+    if (is_command(r, "MULTI")) return "+OK\r\n";
+    if (is_command(r, "EXEC")) return error_reply("EXECABORT Transaction discarded because of previous errors.");
     return moved_reply(key_slot(r[1]), b.port());
   });
   b.set_responder([](const Args&) -> FakeReply { return fake::value("b"); });

@@ -185,7 +185,9 @@ Redirect parse_redirect(std::string_view reply) {
   std::string_view address = line.substr(space + 1);
   // The port follows the last ':', so that an IPv6 host keeps its own.
   const size_t colon = address.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) return r;
+  // An empty host (Redis's unknown endpoint) is the answering node's; "?"
+  // is a node nobody can reach yet.
+  if (colon == std::string_view::npos || address.substr(0, colon) == "?") return r;
   int port = 0;
   std::string_view port_text = address.substr(colon + 1);
   auto [port_end, port_ec] =

@@ -51,7 +51,9 @@ struct Redirect {
 };
 
 // What an error reply asks: "-MOVED <slot> <host>:<port>", "-ASK ...",
-// "-TRYAGAIN ..."; kNone for any other reply, or one that is malformed.
+// "-TRYAGAIN ..."; kNone for any other reply, or one that is malformed. An
+// empty host (":7000": Redis does not know the node's endpoint) is left
+// empty, for the caller to read as the answering node's.
 Redirect parse_redirect(std::string_view reply);
 
 // The requests walnut sends itself.

@@ -109,11 +109,19 @@ TEST(ClusterRedirect, MovedAskTryAgain) {
             RedirectKind::kTryAgain);
 }
 
+TEST(ClusterRedirect, UnknownEndpointLeavesTheHostEmpty) {
+  // cluster-preferred-endpoint-type unknown-endpoint: the port alone.
+  Redirect moved = parse_redirect("-MOVED 16358 :25033\r\n");
+  EXPECT_EQ(moved.kind, RedirectKind::kMoved);
+  EXPECT_EQ(moved.slot, 16358u);
+  EXPECT_EQ(moved.node, (Node{"", 25033}));
+}
+
 TEST(ClusterRedirect, AnythingElseIsNone) {
   for (std::string_view reply :
        {"-ERR unknown command\r\n", "+OK\r\n", "-MOVED 3999 127.0.0.1:6381",  // no CRLF
         "-MOVED 16384 127.0.0.1:1\r\n", "-MOVED x 127.0.0.1:1\r\n", "-MOVED 1 127.0.0.1\r\n",
-        "-MOVED 1 127.0.0.1:0\r\n", "-MOVED 1 127.0.0.1:65536\r\n", "-MOVED 1 :7000\r\n",
+        "-MOVED 1 127.0.0.1:0\r\n", "-MOVED 1 127.0.0.1:65536\r\n", "-MOVED 1 ?:7000\r\n",
         "-MOVED 1\r\n", "-ASKING\r\n", "-CLUSTERDOWN Hash slot not served\r\n"}) {
     EXPECT_EQ(parse_redirect(reply).kind, RedirectKind::kNone) << reply;
   }
