@@ -108,9 +108,17 @@ bool Cluster::redirected(Request* msg, Server& from) {
       ++counters_.ask;
       follow(msg, node(r.node, from), true);
       return true;
-    case cl::RedirectKind::kTryAgain: {
-      ++counters_.tryagain;
-      // Doubling: the migration that causes it ends when its last key moves.
+    case cl::RedirectKind::kTryAgain:
+    case cl::RedirectKind::kClusterDown: {
+      // Both pass: a migration ends when its last key moved; a cluster
+      // that fails for a moment (a node's heartbeat late on a loaded
+      // machine, a failover) is whole again in a moment.
+      if (r.kind == cl::RedirectKind::kTryAgain) {
+        ++counters_.tryagain;
+      } else {
+        ++counters_.clusterdown;
+      }
+      // Doubling, while it lasts.
       const uint64_t pause = kTryAgainPauseMs << std::min(msg->redirects - 1, kTryAgainDoublings);
       msg->parked = true;
       parked_.push_back(Parked{msg, from.index(), msg->sent_asking, now_ms() + pause});

@@ -11,7 +11,8 @@
 // - a request answered MOVED goes again to the node named, at once, and
 //   that slot is that node's from then on; ASK sends ASKING and the request
 //   to the node named, the map unchanged; TRYAGAIN (keys of a slot in the
-//   middle of a migration) sends it again after a pause. At most
+//   middle of a migration) and CLUSTERDOWN (the cluster failing, often for
+//   a moment) send it again after a pause. At most
 //   cluster_max_redirects of these per request; then the last error is the
 //   client's reply. A request's reply still goes back in its client's order:
 //   only its completion is later.
@@ -85,7 +86,8 @@ class Cluster final : public ReplyWaiter, private NonCopyable {
   // How long a read of the map waits for its node in a pool without a
   // timeout.
   static constexpr uint64_t kReadPatienceMs = 5000;
-  // The pause before a TRYAGAIN is sent again the first time; it doubles
+  // The pause before a TRYAGAIN or CLUSTERDOWN is sent again the first
+  // time; it doubles
   // with each redirect the request followed.
   static constexpr uint64_t kTryAgainPauseMs = 20;
   static constexpr uint32_t kTryAgainDoublings = 6;
@@ -138,7 +140,8 @@ class Cluster final : public ReplyWaiter, private NonCopyable {
   std::string last_refresh_error_;
   event::Timer refresh_timer_;
 
-  // Requests answered TRYAGAIN, waiting for their pause to pass.
+  // Requests answered TRYAGAIN or CLUSTERDOWN, waiting for their pause to
+  // pass.
   struct Parked {
     Request* msg;
     uint32_t server;

@@ -25,6 +25,7 @@ struct ClusterCounters {
   uint64_t moved = 0;
   uint64_t ask = 0;
   uint64_t tryagain = 0;
+  uint64_t clusterdown = 0;
   uint64_t refreshes = 0;
   uint64_t refresh_failures = 0;
 };

@@ -465,6 +465,25 @@ TEST(ClusterFakeNodes, TryAgainIsSentAgainAfterAPause) {
   EXPECT_EQ(await_stat(stats_port, {"cl", "cluster_tryagain"}, 2), 2u);
 }
 
+TEST(ClusterFakeNodes, ClusterDownForAMomentIsSentAgain) {
+  // A cluster fails for a moment (a heartbeat late on a loaded machine, a
+  // failover): its nodes answer CLUSTERDOWN until it is whole again.
+  FakeClusterNode a;
+  std::atomic<int> gets{0};
+  a.set_responder([&a, &gets](const Args& r) -> FakeReply {
+    if (is_command(r, "CLUSTER")) return fake::whole_map(a.port());
+    if (++gets <= 3) return error_reply("CLUSTERDOWN The cluster is down");
+    return fake::value("v");
+  });
+  TempDir dir;
+  const int stats_port = free_port();
+  Walnut w(dir, cluster_yaml({a.port()}), {"-s", std::to_string(stats_port), "-i", "50"});
+  Client c(w.port());
+  EXPECT_EQ(c.call({"GET", "k"}), fake::value("v"));
+  EXPECT_EQ(gets, 4);
+  EXPECT_EQ(await_stat(stats_port, {"cl", "cluster_clusterdown"}, 3), 3u);
+}
+
 TEST(ClusterFakeNodes, RedirectedRepliesKeepTheClientsOrder) {
   FakeClusterNode a;
   FakeClusterNode b;

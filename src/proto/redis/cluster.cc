@@ -168,6 +168,10 @@ Redirect parse_redirect(std::string_view reply) {
     r.kind = RedirectKind::kTryAgain;
     return r;
   }
+  if (line.starts_with("-CLUSTERDOWN")) {
+    r.kind = RedirectKind::kClusterDown;
+    return r;
+  }
   RedirectKind kind = RedirectKind::kNone;
   if (line.starts_with("-MOVED ")) {
     kind = RedirectKind::kMoved;

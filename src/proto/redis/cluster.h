@@ -42,7 +42,7 @@ struct SlotRange {
 bool parse_slots(std::string_view reply, std::string_view asked_host,
                  std::vector<SlotRange>* ranges, std::string* error);
 
-enum class RedirectKind : uint8_t { kNone, kMoved, kAsk, kTryAgain };
+enum class RedirectKind : uint8_t { kNone, kMoved, kAsk, kTryAgain, kClusterDown };
 
 struct Redirect {
   RedirectKind kind = RedirectKind::kNone;
@@ -51,7 +51,9 @@ struct Redirect {
 };
 
 // What an error reply asks: "-MOVED <slot> <host>:<port>", "-ASK ...",
-// "-TRYAGAIN ..."; kNone for any other reply, or one that is malformed. An
+// "-TRYAGAIN ...", "-CLUSTERDOWN ..." (the node sees the cluster failing, or
+// nobody serving the slot: often for a moment); kNone for any other reply,
+// or one that is malformed. An
 // empty host (":7000": Redis does not know the node's endpoint) is left
 // empty, for the caller to read as the answering node's.
 Redirect parse_redirect(std::string_view reply);

@@ -107,6 +107,10 @@ TEST(ClusterRedirect, MovedAskTryAgain) {
   EXPECT_EQ(ask.node, (Node{"::1", 7000}));
   EXPECT_EQ(parse_redirect("-TRYAGAIN Multiple keys request during rehashing of slot\r\n").kind,
             RedirectKind::kTryAgain);
+  EXPECT_EQ(parse_redirect("-CLUSTERDOWN The cluster is down\r\n").kind,
+            RedirectKind::kClusterDown);
+  EXPECT_EQ(parse_redirect("-CLUSTERDOWN Hash slot not served\r\n").kind,
+            RedirectKind::kClusterDown);
 }
 
 TEST(ClusterRedirect, UnknownEndpointLeavesTheHostEmpty) {
@@ -122,7 +126,7 @@ TEST(ClusterRedirect, AnythingElseIsNone) {
        {"-ERR unknown command\r\n", "+OK\r\n", "-MOVED 3999 127.0.0.1:6381",  // no CRLF
         "-MOVED 16384 127.0.0.1:1\r\n", "-MOVED x 127.0.0.1:1\r\n", "-MOVED 1 127.0.0.1\r\n",
         "-MOVED 1 127.0.0.1:0\r\n", "-MOVED 1 127.0.0.1:65536\r\n", "-MOVED 1 ?:7000\r\n",
-        "-MOVED 1\r\n", "-ASKING\r\n", "-CLUSTERDOWN Hash slot not served\r\n"}) {
+        "-MOVED 1\r\n", "-ASKING\r\n", "-CLUSTER\r\n"}) {
     EXPECT_EQ(parse_redirect(reply).kind, RedirectKind::kNone) << reply;
   }
 }
