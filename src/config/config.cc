@@ -164,6 +164,7 @@ const KeyRule kRules[] = {
      nullptr, kMaxClusterRedirects},
     {"cluster_refresh_interval", KeyType::non_negative, &PoolSpec::cluster_refresh_interval},
     {"preconnect", KeyType::boolean, nullptr, &PoolSpec::preconnect},
+    {"server_heartbeat", KeyType::non_negative, &PoolSpec::server_heartbeat},
     {"auto_eject_hosts", KeyType::boolean, nullptr, &PoolSpec::auto_eject_hosts},
     {"server_connections", KeyType::positive, &PoolSpec::server_connections},
     {"server_retry_timeout", KeyType::non_negative, &PoolSpec::server_retry_timeout},

@@ -76,6 +76,10 @@ struct PoolSpec {
   // only when a redirect or a failed node asks.
   int cluster_refresh_interval = 10000;
   bool preconnect = false;
+  // ms between heartbeats (walnut-only): every idle server connection is
+  // sent a PING (memcached: version) this often, and a connection that
+  // closed is opened again in the background; 0 for none.
+  int server_heartbeat = 0;
   bool auto_eject_hosts = false;
   int server_connections = 1;
   int server_retry_timeout = 30000;  // ms

@@ -28,6 +28,7 @@ Server::Server(Context& ctx, ServerPool& pool, const config::ServerSpec& spec,
   int n = pool.spec().server_connections;
   slots_.assign(n > 0 ? static_cast<size_t>(n) : 1, nullptr);
   retry_timer_.init(ctx.loop(), [this] { start_health_check(); });
+  heartbeat_timer_.init(ctx.loop(), [this] { heartbeat(); });
 }
 
 Server::~Server() { close_all("shutting down"); }
@@ -121,6 +122,38 @@ void Server::preconnect() {
   }
 }
 
+void Server::start_heartbeat() {
+  if (pool_.spec().server_heartbeat <= 0) return;
+  preconnect();
+  heartbeat_timer_.start(static_cast<uint64_t>(pool_.spec().server_heartbeat));
+}
+
+void Server::heartbeat() {
+  const auto interval = static_cast<uint64_t>(pool_.spec().server_heartbeat);
+  // An ejected server has its health check instead, which brings it back.
+  if (!ejected_) {
+    for (auto& slot : slots_) {
+      if (slot == nullptr) {
+        if (backing_off()) continue;
+        std::string error;
+        slot = open(&error);
+        if (slot == nullptr) {
+          ++counters_.heartbeat_failures;
+          continue;
+        }
+        // Probed at once: a server may take connections and answer none
+        // (stopped, or its listen queue taken by the kernel); a connect that
+        // fails later fails the probe with it.
+        slot->send_health_check(interval);
+      } else if (slot->quiet_since_last_look()) {
+        // In a pool with no timeout the probe may take one interval.
+        slot->send_health_check(interval);
+      }
+    }
+  }
+  heartbeat_timer_.start(interval);
+}
+
 void Server::on_conn_closed(ServerConn* conn) {
   if (conn->pinned()) {
     pinned_.erase(conn);
@@ -190,7 +223,15 @@ void Server::start_health_check() {
 }
 
 void Server::on_health_check(bool ok) {
-  if (!ejected_) return;
+  if (!ejected_) {
+    // A heartbeat: its failure closed the connection and counted against
+    // the server already (or the server refused a PING).
+    if (!ok) {
+      ++counters_.heartbeat_failures;
+      LOG_WARN("server '%s' failed its heartbeat", label().c_str());
+    }
+    return;
+  }
   const config::PoolSpec& p = pool_.spec();
   if (!ok) {
     LOG_INFO("server '%s' still failing its health check; next in %d ms",
@@ -206,6 +247,11 @@ void Server::on_health_check(bool ok) {
   pool_.forwarder().rebuild_routes();
 }
 
+std::string Server::address_text() const {
+  if (spec_.is_unix) return spec_.path;
+  return spec_.host + ":" + std::to_string(spec_.port);
+}
+
 stats::ServerCounters Server::snapshot() const {
   stats::ServerCounters c = counters_;
   const auto count = [&c](const ServerConn* conn) {
@@ -219,6 +265,7 @@ stats::ServerCounters Server::snapshot() const {
 }
 
 void Server::close_all(const std::string& reason) {
+  heartbeat_timer_.stop();  // or it would open them again
   for (auto& slot : slots_) {
     ServerConn* conn = slot;
     slot = nullptr;

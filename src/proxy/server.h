@@ -45,6 +45,11 @@ class Server final : private ServerConnOwner, private NonCopyable {
   ServerConn* open_pinned(PinHolder& holder, std::string* error);
   // Opens every slot now (preconnect); failures are logged, not fatal.
   void preconnect();
+  // With server_heartbeat: opens every slot, and from then on, each
+  // interval, probes every quiet connection and opens again any that
+  // closed, so that a dead server is noticed (and a restarted one
+  // reconnected) without a client's request paying for it.
+  void start_heartbeat();
   void close_all(const std::string& reason);
 
   bool ejected() const { return ejected_; }
@@ -58,6 +63,10 @@ class Server final : private ServerConnOwner, private NonCopyable {
   stats::ServerCounters snapshot() const;
 
   const config::ServerSpec& spec() const { return spec_; }
+  // Where it is now: "host:port" (Sentinel may have moved it since the
+  // configuration named it), or the unix path.
+  std::string address_text() const;
+  const char* role_name() const { return "master"; }
   const std::string& label() const override { return spec_.label; }
   uint32_t index() const { return index_; }
 
@@ -80,6 +89,7 @@ class Server final : private ServerConnOwner, private NonCopyable {
   bool resolve(std::string* error);
   void count_failure(const std::string& cause);
   void start_health_check();
+  void heartbeat();
 
   Context& ctx_;
   ServerPool& pool_;
@@ -101,6 +111,7 @@ class Server final : private ServerConnOwner, private NonCopyable {
   std::string last_error_;
   bool ejected_ = false;
   event::Timer retry_timer_;    // the health check of an ejected server
+  event::Timer heartbeat_timer_;
   stats::ServerCounters counters_;
 };
 

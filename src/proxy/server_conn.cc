@@ -109,11 +109,31 @@ void ServerConn::add_queue_stats(stats::ServerCounters* c) const {
   }
 }
 
-void ServerConn::send_health_check() {
+void ServerConn::send_health_check(uint64_t patience_ms) {
   Request* m = ctx_.requests().get();
   m->kind = RequestKind::health_check;
   m->request.append_copy(ctx_.mbufs(), server_.protocol().health_check());
   enqueue(m);
+  if (timeout_ms_ <= 0 && patience_ms > 0 && !writes_held_) {
+    // No timeout to give it: the patience is its deadline, and that of the
+    // connect and set-up before it on a fresh connection. A probe goes
+    // only on a quiet or a fresh connection, so nothing else is queued and
+    // deadlines still grow in queue order (arm_timer relies on it).
+    const uint64_t now = now_ms();
+    for (ServerQueue* q : {&awaiting_, &to_send_}) {
+      for (Request* r = q->front(); r != nullptr; r = q->next(r)) {
+        if (r->deadline == Request::kNoDeadline) r->deadline = now + patience_ms;
+      }
+    }
+    arm_timer(now);
+  }
+}
+
+bool ServerConn::quiet_since_last_look() {
+  const bool quiet = !connecting_ && to_send_.empty() && awaiting_.empty() && held_.empty() &&
+                     reads_ == reads_at_last_look_;
+  reads_at_last_look_ = reads_;
+  return quiet;
 }
 
 // Requests on one connection share the pool's timeout, so their deadlines

@@ -98,8 +98,14 @@ class ServerConn final : public Conn {
   void detach_holder() { holder_ = nullptr; }
 
   void enqueue(Request* msg);
-  // Queues walnut's probe of an ejected server.
-  void send_health_check();
+  // Queues walnut's probe of the server (of an ejected one, or a
+  // heartbeat). In a pool with no timeout, `patience_ms` (0: none) is how
+  // long its answer (and the connect and set-up before it, on a fresh
+  // connection) may take before the connection is given up.
+  void send_health_check(uint64_t patience_ms = 0);
+  // True when nothing is queued here and nothing was read since the last
+  // time this was asked: a connection the heartbeat should probe.
+  bool quiet_since_last_look();
   // Adds the queue gauges (requests and bytes waiting to be written, and
   // written but not answered) of client requests to `c`.
   void add_queue_stats(stats::ServerCounters* c) const;
@@ -172,6 +178,7 @@ class ServerConn final : public Conn {
   int timeout_ms_;  // the pool's timeout; <= 0 for none
   size_t placeholders_ = 0;
   uint64_t reads_ = 0;  // reads that brought bytes: tells slow from silent
+  uint64_t reads_at_last_look_ = 0;  // see quiet_since_last_look
   event::Timer timer_;
 };
 

@@ -72,6 +72,7 @@ Server& ServerPool::add_node(const std::string& host, int port) {
   auto server = std::make_unique<Server>(ctx_, *this, spec, index);
   std::string error;
   server->init(&error);  // a TCP address: fails only to resolve, then logged and retried
+  if (listening_) server->start_heartbeat();
   servers_.push_back(std::move(server));
   return *servers_.back();
 }
@@ -96,9 +97,11 @@ bool ServerPool::start(std::string* error) {
   }
   listener_ = new Listener(ctx_, *this, fd, l.is_unix);
   LOG_NOTICE("pool '%s' listening on %s", spec_.name.c_str(), l.text.c_str());
-  if (spec_.preconnect) {
-    for (auto& s : servers_) s->preconnect();
+  for (auto& s : servers_) {
+    if (spec_.preconnect) s->preconnect();
+    s->start_heartbeat();
   }
+  listening_ = true;
   if (cluster_ != nullptr) cluster_->start();
   return true;
 }
@@ -161,7 +164,10 @@ stats::PoolSnapshot ServerPool::snapshot() const {
   std::stable_sort(order.begin(), order.end(), [](const Server* a, const Server* b) {
     return dist::label_less(a->label(), b->label());
   });
-  for (const Server* s : order) p.servers.push_back({s->label(), s->snapshot()});
+  p.server_details = spec_.server_heartbeat > 0;
+  for (const Server* s : order) {
+    p.servers.push_back({s->label(), s->snapshot(), s->address_text(), s->role_name()});
+  }
   return p;
 }
 

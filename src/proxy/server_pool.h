@@ -68,6 +68,7 @@ class ServerPool : private NonCopyable {
   std::unique_ptr<Cluster> cluster_;
   stats::PoolMetrics metrics_;
   Listener* listener_ = nullptr;
+  bool listening_ = false;  // start() ran: new nodes get their heartbeat at once
   const time_t started_ = time(nullptr);
   IntrusiveList<ClientConn, &ClientConn::pool_hook> clients_;
 };

@@ -55,6 +55,11 @@ std::string to_json(const Snapshot& s) {
       out += i == 0 ? ", " : ",";
       out += "\"" + json_string(p.servers[i].name) + "\": {";
       fields(out, p.servers[i].counters, kServerFields);
+      if (p.server_details) {
+        out += ", \"address\":\"" + json_string(p.servers[i].address) + "\", \"role\":\"" +
+               json_string(p.servers[i].role) + "\", ";
+        fields(out, p.servers[i].counters, kServerWalnutFields);
+      }
       out += "}";
     }
     out += "}";
@@ -70,6 +75,10 @@ std::string describe() {
   describe_fields(out, kClusterFields);
   out += "\nserver stats:\n";
   describe_fields(out, kServerFields);
+  out += "\nserver stats of pools with sentinels, read_policy or server_heartbeat (walnut):\n";
+  out += "  address             \"where the server is now\"\n";
+  out += "  role                \"master or replica\"\n";
+  describe_fields(out, kServerWalnutFields);
   return out;
 }
 

@@ -44,11 +44,16 @@ struct ServerCounters {
   uint64_t in_queue_bytes = 0;
   uint64_t out_queue = 0;
   uint64_t out_queue_bytes = 0;
+  // walnut-only (server_walnut_fields.def)
+  uint64_t failovers = 0;
+  uint64_t heartbeat_failures = 0;
 };
 
 struct ServerSnapshot {
   std::string name;  // the server's name, else host:port
   ServerCounters counters;
+  std::string address;  // where it is now ("host:port", or a unix path)
+  std::string role;     // "master" or "replica"
 };
 
 struct PoolSnapshot {
@@ -57,6 +62,9 @@ struct PoolSnapshot {
   PoolCounters counters;
   bool cluster = false;  // a Redis Cluster pool: cluster_counters apply
   ClusterCounters cluster_counters;
+  // The pool uses Sentinel, replica reads or heartbeats: its servers show
+  // their address, role and kServerWalnutFields.
+  bool server_details = false;
   PoolMetrics metrics;
   std::vector<ServerSnapshot> servers;
 };

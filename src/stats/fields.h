@@ -34,4 +34,8 @@ inline constexpr CounterField<ServerCounters> kServerFields[] = {
 #include "stats/server_fields.def"
 };
 
+inline constexpr CounterField<ServerCounters> kServerWalnutFields[] = {
+#include "stats/server_walnut_fields.def"
+};
+
 }  // namespace walnut::stats

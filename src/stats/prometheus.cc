@@ -98,6 +98,34 @@ std::string to_prometheus(const Snapshot& s) {
     }
   }
 
+  const bool any_details = std::any_of(s.pools.begin(), s.pools.end(),
+                                      [](const PoolSnapshot& p) { return p.server_details; });
+  if (any_details) {
+    const Family info{"walnut_server_info", "gauge",
+                      "A server's address and role now (1 per server)."};
+    header(out, info);
+    for (const PoolSnapshot& p : s.pools) {
+      if (!p.server_details) continue;
+      for (const ServerSnapshot& srv : p.servers) {
+        sample(out, "walnut_server_info",
+               "pool=\"" + label(p.name) + "\",server=\"" + label(srv.name) + "\",address=\"" +
+                   label(srv.address) + "\",role=\"" + label(srv.role) + "\"",
+               1);
+      }
+    }
+    for (const CounterField<ServerCounters>& f : kServerWalnutFields) {
+      header(out, family_of(f));
+      for (const PoolSnapshot& p : s.pools) {
+        if (!p.server_details) continue;
+        for (const ServerSnapshot& srv : p.servers) {
+          sample(out, f.series,
+                 "pool=\"" + label(p.name) + "\",server=\"" + label(srv.name) + "\"",
+                 srv.counters.*f.member);
+        }
+      }
+    }
+  }
+
   const Family ejected{"walnut_server_ejected_at_seconds", "gauge",
                        "When the server was ejected (seconds since the epoch), 0 when in."};
   header(out, ejected);
