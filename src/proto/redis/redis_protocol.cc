@@ -4,6 +4,8 @@
 // them keep working.
 #include "proto/redis/redis_protocol.h"
 
+#include "proto/redis/resp_command.h"
+
 #include <string>
 
 #include "proto/command.h"
@@ -12,6 +14,7 @@
 #include "proto/redis/connection_commands.h"
 #include "proto/redis/info_reply.h"
 #include "proto/redis/local_reply.h"
+#include "proto/redis/resp_command.h"
 
 namespace walnut::redis {
 
@@ -58,17 +61,8 @@ std::vector<std::string> handshake_for(const PoolOptions& options) {
   // authenticated (nutcracker sends them the other way round and so writes
   // to db 0 when both are set).
   std::vector<std::string> out;
-  auto resp = [](std::initializer_list<std::string_view> args) {
-    std::string s = "*" + std::to_string(args.size()) + "\r\n";
-    for (std::string_view a : args) {
-      s += "$" + std::to_string(a.size()) + "\r\n";
-      s += a;
-      s += "\r\n";
-    }
-    return s;
-  };
-  if (!options.auth.empty()) out.push_back(resp({"AUTH", options.auth}));
-  if (options.db != 0) out.push_back(resp({"SELECT", std::to_string(options.db)}));
+  if (!options.auth.empty()) out.push_back(resp_command({"AUTH", options.auth}));
+  if (options.db != 0) out.push_back(resp_command({"SELECT", std::to_string(options.db)}));
   return out;
 }
 
