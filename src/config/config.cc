@@ -144,6 +144,54 @@ Problem set_servers(PoolSpec& pool, PoolState& state, const YamlNode& v) {
   return {};
 }
 
+Problem set_sentinels(PoolSpec& pool, PoolState&, const YamlNode& v) {
+  if (!v.is_sequence() || v.children.empty()) {
+    return {v.line, "'sentinels' must be a list of \"host:port\" entries"};
+  }
+  for (const YamlNode& item : v.children) {
+    if (!item.is_scalar()) {
+      return {item.line, "each entry of 'sentinels' must be a string \"host:port\""};
+    }
+    ListenSpec address;
+    std::string err = parse_listen(item.value, &address);
+    if (err.empty() && address.is_unix) err = "a Sentinel is a TCP address, not a unix socket";
+    if (!err.empty()) {
+      return {item.line, "sentinel " + quoted(item.value) + ": " + std::move(err)};
+    }
+    for (const SentinelSpec& earlier : pool.sentinels) {
+      if (earlier.host == address.host && earlier.port == address.port) {
+        return {item.line, "sentinel " + quoted(item.value) + " is listed already at line " +
+                               std::to_string(earlier.line)};
+      }
+    }
+    pool.sentinels.push_back({item.value, item.line, address.host, address.port});
+  }
+  return {};
+}
+
+Problem set_sentinel_auth(PoolSpec& pool, PoolState&, const YamlNode& v) {
+  if (v.value.empty()) return {v.line, "'sentinel_auth' must not be empty"};
+  pool.sentinel_auth = v.value;
+  return {};
+}
+
+constexpr ReadPolicy kReadPolicies[] = {ReadPolicy::kMaster, ReadPolicy::kPreferMaster,
+                                        ReadPolicy::kReplica, ReadPolicy::kPreferReplica,
+                                        ReadPolicy::kAny};
+
+Problem set_read_policy(PoolSpec& pool, PoolState&, const YamlNode& v) {
+  std::string names;
+  for (ReadPolicy policy : kReadPolicies) {
+    if (v.value == read_policy_name(policy)) {
+      pool.read_policy = policy;
+      return {};
+    }
+    names += names.empty() ? "" : ", ";
+    names += read_policy_name(policy);
+  }
+  return {v.line, "'read_policy' must be one of " + names + ", got " + quoted(v.value)};
+}
+
 // Every key a pool may have, in nutcracker's documentation order.
 const KeyRule kRules[] = {
     {"listen", KeyType::custom, nullptr, nullptr, set_listen},
@@ -163,6 +211,9 @@ const KeyRule kRules[] = {
     {"cluster_max_redirects", KeyType::non_negative, &PoolSpec::cluster_max_redirects, nullptr,
      nullptr, kMaxClusterRedirects},
     {"cluster_refresh_interval", KeyType::non_negative, &PoolSpec::cluster_refresh_interval},
+    {"sentinels", KeyType::custom, nullptr, nullptr, set_sentinels},
+    {"sentinel_auth", KeyType::custom, nullptr, nullptr, set_sentinel_auth},
+    {"read_policy", KeyType::custom, nullptr, nullptr, set_read_policy},
     {"preconnect", KeyType::boolean, nullptr, &PoolSpec::preconnect},
     {"server_heartbeat", KeyType::non_negative, &PoolSpec::server_heartbeat},
     {"auto_eject_hosts", KeyType::boolean, nullptr, &PoolSpec::auto_eject_hosts},
@@ -184,8 +235,9 @@ const KeyRule* find_rule(std::string_view name) {
 Problem apply_rule(const KeyRule& rule, PoolSpec& pool, PoolState& state, const YamlNode& key,
                    const YamlNode& value) {
   const std::string name = quoted(rule.name);
-  // Only `servers` takes a list; everything else is one scalar.
-  if (rule.name != "servers" && !value.is_scalar()) {
+  // Only `servers` and `sentinels` take a list; everything else is one
+  // scalar.
+  if (rule.name != "servers" && rule.name != "sentinels" && !value.is_scalar()) {
     return {value.line,
             name + " must be a single value, not a " + (value.is_sequence() ? "list" : "mapping")};
   }
@@ -307,6 +359,45 @@ Problem check_cluster_pool(const PoolSpec& pool, const PoolState& state) {
   return first_in_file(std::move(found));
 }
 
+// A pool of Sentinel masters: each server is a master's name, at an
+// address Sentinel decides.
+Problem check_sentinel_pool(const PoolSpec& pool, const PoolState& state) {
+  const std::string name = quoted(pool.name);
+  const int line = line_of(state, "sentinels");
+  if (!pool.redis) return needs_setting(line, "sentinels", "redis: true", name);
+  if (pool.redis_cluster) {
+    return {line, "'sentinels' with 'redis_cluster: true' in pool " + name +
+                      ": a Redis Cluster fails over by itself, without Sentinel"};
+  }
+  for (const ServerSpec& s : pool.servers) {
+    if (s.is_unix) {
+      return {s.line, "server " + quoted(s.text) + " cannot be a unix socket in pool " + name +
+                          ": Sentinel gives TCP addresses"};
+    }
+    if (s.name.empty()) {
+      return {s.line, "server " + quoted(s.text) + " has no name; with 'sentinels' every "
+                      "server's name is the master's name in Sentinel (\"host:port:weight "
+                      "mymaster\")"};
+    }
+  }
+  return {};
+}
+
+// The keys that mean something only with others.
+Problem check_replica_keys(const PoolSpec& pool, const PoolState& state) {
+  const std::string name = quoted(pool.name);
+  if (int line = line_of(state, "sentinel_auth"); line != 0 && pool.sentinels.empty()) {
+    return needs_setting(line, "sentinel_auth", "sentinels", name);
+  }
+  if (pool.read_policy != ReadPolicy::kMaster && pool.sentinels.empty() && !pool.redis_cluster) {
+    return {line_of(state, "read_policy"),
+            "'read_policy: " + std::string(read_policy_name(pool.read_policy)) +
+                "' requires 'sentinels' or 'redis_cluster: true' in pool " + name +
+                ": walnut finds the replicas there"};
+  }
+  return {};
+}
+
 // Checks that need the whole pool.
 Problem check_pool(const PoolSpec& pool, const PoolState& state) {
   const std::string name = quoted(pool.name);
@@ -319,6 +410,10 @@ Problem check_pool(const PoolSpec& pool, const PoolState& state) {
                                      : check_cluster_keys_need_cluster(state, name)) {
     return p;
   }
+  if (!pool.sentinels.empty()) {
+    if (Problem p = check_sentinel_pool(pool, state)) return p;
+  }
+  if (Problem p = check_replica_keys(pool, state)) return p;
   if (pool.distribution == "server_name") {
     for (const ServerSpec& s : pool.servers) {
       if (s.name.empty()) {
@@ -452,6 +547,17 @@ LoadResult load_file(const std::string& path) {
   } catch (...) {
     return failure(path + ": out of memory");
   }
+}
+
+const char* read_policy_name(ReadPolicy policy) {
+  switch (policy) {
+    case ReadPolicy::kMaster: return "master";
+    case ReadPolicy::kPreferMaster: return "prefer_master";
+    case ReadPolicy::kReplica: return "replica";
+    case ReadPolicy::kPreferReplica: return "prefer_replica";
+    case ReadPolicy::kAny: return "any";
+  }
+  return "master";
 }
 
 uint64_t max_request_bytes(const PoolSpec& pool) {

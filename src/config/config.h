@@ -8,6 +8,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +44,19 @@ struct ServerSpec {
   std::string label;
 };
 
+// One entry of `sentinels`: "host:port" of a Redis Sentinel.
+struct SentinelSpec {
+  std::string text;  // as written in the file
+  int line = 0;
+  std::string host;
+  int port = 0;
+};
+
+// Where a pool's read-only commands go (`read_policy`, Envoy's names): to
+// the master always, to the master unless it is down, to a replica always,
+// to a replica unless none is up, or to any of them in turn.
+enum class ReadPolicy : uint8_t { kMaster, kPreferMaster, kReplica, kPreferReplica, kAny };
+
 struct PoolSpec {
   std::string name;
   std::string file;  // the configuration file, for messages that name a line
@@ -75,6 +90,13 @@ struct PoolSpec {
   // ms between reads of the slot map when nothing asks for one sooner; 0 for
   // only when a redirect or a failed node asks.
   int cluster_refresh_interval = 10000;
+  // Redis Sentinels that know the pool's masters (walnut-only). Each server
+  // is then a Sentinel master name (the server's name); its address is a
+  // first guess, replaced by what the Sentinels say, and followed across
+  // failovers.
+  std::vector<SentinelSpec> sentinels;
+  std::string sentinel_auth;  // the Sentinels' password, when they have one
+  ReadPolicy read_policy = ReadPolicy::kMaster;
   bool preconnect = false;
   // ms between heartbeats (walnut-only): every idle server connection is
   // sent a PING (memcached: version) this often, and a connection that
@@ -105,6 +127,9 @@ struct LoadResult {
 // what its servers accept by default (Redis's proto-max-bulk-len, 512 MiB;
 // memcached's item size, 1 MiB); UINT64_MAX for no limit.
 uint64_t max_request_bytes(const PoolSpec& pool);
+
+// read_policy's value as written in the file ("prefer_replica").
+const char* read_policy_name(ReadPolicy policy);
 
 // Reads and validates a configuration file.
 LoadResult load_file(const std::string& path);

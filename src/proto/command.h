@@ -47,6 +47,14 @@ struct CommandInfo {
   Merge merge = Merge::kNone;
 };
 
+// Whether the command only reads, so that a replica may serve it: a read
+// of one server's keys, or the reads that are split per server (MGET,
+// EXISTS).
+inline bool reads_only(const CommandInfo& c) {
+  return c.kind == CommandKind::kRead ||
+         (c.kind == CommandKind::kMultiKey && (c.merge == Merge::kOrdered || c.name == "exists"));
+}
+
 // Short names for the rows of the command tables (each protocol's
 // commands.cc), so that a row fits on one line: `using namespace
 // proto::table_names;` there and nowhere else.

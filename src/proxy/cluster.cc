@@ -275,6 +275,22 @@ void Cluster::round_failed() {
   schedule_refresh(kFailingRefreshMs);
 }
 
+void Cluster::learn_replicas(const std::vector<cl::SlotRange>& ranges) {
+  // Each master's replicas, once each though it serves several ranges. The
+  // map lists a replica only while the cluster does not count it failed.
+  std::unordered_map<uint32_t, std::vector<redis::sentinel::Replica>> of_master;
+  for (const cl::SlotRange& range : ranges) {
+    std::vector<redis::sentinel::Replica>& list = of_master[node(range.master).index()];
+    for (const cl::Node& replica : range.replicas) {
+      const bool listed = std::any_of(list.begin(), list.end(), [&](const auto& r) {
+        return r.node == replica;
+      });
+      if (!listed) list.push_back({replica, true});
+    }
+  }
+  for (auto& [master, replicas] : of_master) pool_.server(master).set_replicas(replicas);
+}
+
 void Cluster::apply(const std::vector<cl::SlotRange>& ranges, const Server& from) {
   reading_ = false;
   ++counters_.refreshes;
@@ -303,6 +319,7 @@ void Cluster::apply(const std::vector<cl::SlotRange>& ranges, const Server& from
   }
   slots_.swap(slots);
   if (!masters.empty()) masters_.swap(masters);
+  if (spec_.read_policy != config::ReadPolicy::kMaster) learn_replicas(ranges);
   // A master that failed lately may be on its way out; one that failed
   // long ago and was not asked since is no news (the next failure asks).
   bool failing = false;

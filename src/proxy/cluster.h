@@ -111,6 +111,8 @@ class Cluster final : public ReplyWaiter, private NonCopyable {
   // of this round's could.
   bool ask_next();
   void apply(const std::vector<redis::cluster::SlotRange>& ranges, const Server& from);
+  // read_policy: tells each master the replicas the map lists for it.
+  void learn_replicas(const std::vector<redis::cluster::SlotRange>& ranges);
   void schedule_refresh(uint64_t ms);
   void follow(Request* msg, Server& to, bool asking);
   void retry_parked();

@@ -2,6 +2,7 @@
 #include "proxy/forwarder.h"
 
 #include "common/log.h"
+#include "proto/command.h"
 #include "proto/redis/cluster.h"
 #include "proto/scan_cursor.h"
 #include "proxy/cluster.h"
@@ -15,7 +16,12 @@ namespace walnut::proxy {
 Forwarder::Forwarder(Context& ctx, const config::PoolSpec& spec, const proto::Protocol& protocol,
                      const std::vector<std::unique_ptr<Server>>& servers,
                      stats::PoolCounters& counters)
-    : ctx_(ctx), spec_(spec), protocol_(protocol), servers_(servers), counters_(counters) {}
+    : ctx_(ctx),
+      spec_(spec),
+      protocol_(protocol),
+      servers_(servers),
+      counters_(counters),
+      reads_elsewhere_(spec.read_policy != config::ReadPolicy::kMaster) {}
 
 bool Forwarder::init(std::string* error) { return build_router(false, error); }
 
@@ -29,7 +35,7 @@ void Forwarder::rebuild_routes() {
 bool Forwarder::build_router(bool live_only, std::string* error) {
   std::vector<dist::ServerWeight> weights;
   for (const auto& s : servers_) {
-    if (live_only && s->ejected()) continue;
+    if (s->is_replica() || (live_only && s->ejected())) continue;
     weights.push_back(dist::ServerWeight{s->index(), s->label(),
                                          static_cast<uint32_t>(s->spec().weight)});
   }
@@ -147,11 +153,20 @@ void Forwarder::forward_other(proto::Action action, Request* msg) {
 void Forwarder::forward_one(Request* msg) {
   std::string error;
   Server* server = route(*msg, &error);
+  if (server != nullptr && reads_elsewhere_) server = reader_for(*msg, server->index(), &error);
   if (server == nullptr) {
     answer_error(msg, error);
     return;
   }
   send_to(server, msg);
+}
+
+Server* Forwarder::reader_for(const Request& msg, uint32_t master, std::string* error) {
+  Server* server = servers_[master].get();
+  if (!reads_elsewhere_ || msg.command == nullptr || !proto::reads_only(*msg.command)) {
+    return server;
+  }
+  return server->reader(spec_.read_policy, error);
 }
 
 void Forwarder::forward_split(Request* msg) {
@@ -165,7 +180,13 @@ void Forwarder::forward_split(Request* msg) {
   bool one_group = true;
   for (uint32_t g : group) one_group = one_group && g == group[0];
   if (one_group) {
-    send_to(servers_[key_servers_[0]].get(), msg);  // no split: the server's own reply
+    // No split: the server's own reply.
+    Server* server = reader_for(*msg, key_servers_[0], &error);
+    if (server == nullptr) {
+      answer_error(msg, error);
+      return;
+    }
+    send_to(server, msg);
     return;
   }
   // One fragment per group, in order of first appearance; each key
@@ -198,13 +219,20 @@ void Forwarder::forward_split(Request* msg) {
   // send_to() may answer a part at once (no connection), which can finish
   // the parent; nothing in it routes again, so the scratch stays valid.
   for (size_t f = 0; f < fragments; ++f) {
-    send_to(servers_[server_of_fragment_[f]].get(), msg->fragment(f));
+    Server* server = reader_for(*msg, server_of_fragment_[f], &error);
+    if (server == nullptr) {
+      answer_error(msg->fragment(f), error);
+      continue;
+    }
+    send_to(server, msg->fragment(f));
   }
 }
 
 const std::vector<uint32_t>& Forwarder::everywhere() {
   if (cluster_ != nullptr) return cluster_->masters();
-  while (all_servers_.size() < servers_.size()) {
+  // The configured servers: replicas, added after them, hold no keys of
+  // their own.
+  while (all_servers_.size() < spec_.servers.size()) {
     all_servers_.push_back(static_cast<uint32_t>(all_servers_.size()));
   }
   return all_servers_;

@@ -105,6 +105,10 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   bool route_slots(const Request& msg);
   // The servers a command for the whole keyspace goes to.
   const std::vector<uint32_t>& everywhere();
+  // Where a request (or a part of it) for the master `master` goes: there,
+  // or for a read-only command by the pool's read_policy to a replica;
+  // nullptr with `error` when the policy finds none.
+  Server* reader_for(const Request& msg, uint32_t master, std::string* error);
   // A fragment of `parent`, to be filled in, answered to its join.
   Request* new_part(Request* parent);
   bool build_router(bool live_only, std::string* error);
@@ -116,6 +120,7 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   stats::PoolCounters& counters_;
   Router router_;
   bool any_live_ = true;  // false while every server is ejected
+  const bool reads_elsewhere_;  // a read_policy other than master
 
   Cluster* cluster_ = nullptr;
   std::vector<uint32_t> key_servers_;

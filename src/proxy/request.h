@@ -42,6 +42,7 @@ enum class RequestKind : uint8_t {
   take_back,     // UNSUBSCRIBE walnut sends for names of a client's failed subscription
   asking,        // ASKING walnut sends before a request an ASK redirect sent on (Redis Cluster)
   slot_map,      // CLUSTER SLOTS walnut sends to learn the cluster's slot map
+  sentinel,      // a question walnut asks a Redis Sentinel, or its subscription
   message,       // a published message in its client's queue (on no server connection)
 };
 

@@ -23,8 +23,14 @@ constexpr uint32_t kMaxBackoffMs = 1000;
 }  // namespace
 
 Server::Server(Context& ctx, ServerPool& pool, const config::ServerSpec& spec,
-               uint32_t index)
-    : ctx_(ctx), pool_(pool), spec_(spec), index_(index) {
+               uint32_t index, Role role)
+    : ctx_(ctx), pool_(pool), spec_(spec), index_(index), role_(role) {
+  handshake_ = pool.protocol().handshake();
+  // A cluster's replica answers reads of its master's slots only after
+  // READONLY (else it redirects them to the master).
+  if (role_ == Role::kReplica && pool.spec().redis_cluster) {
+    handshake_.emplace_back(redis::cluster::kReadOnlyRequest);
+  }
   int n = pool.spec().server_connections;
   slots_.assign(n > 0 ? static_cast<size_t>(n) : 1, nullptr);
   retry_timer_.init(ctx.loop(), [this] { start_health_check(); });
@@ -264,8 +270,99 @@ stats::ServerCounters Server::snapshot() const {
   return c;
 }
 
+void Server::move_to(const std::string& host, int port, const char* why) {
+  const bool first = !address_confirmed_;
+  address_confirmed_ = true;
+  if (spec_.host == host && spec_.port == port) return;
+  const std::string old = address_text();
+  const std::string to = host + ":" + std::to_string(port);
+  LOG_NOTICE("pool '%s': server '%s' moves from %s to %s (%s)", pool_.spec().name.c_str(),
+             label().c_str(), old.c_str(), to.c_str(), why);
+  // A change Sentinel reports once it gave an address is a failover; the
+  // first answer only corrects the configuration's guess.
+  if (!first) ++counters_.failovers;
+  std::vector<Request*> unsent;
+  for (ServerConn* conn : slots_) {
+    if (conn != nullptr) conn->take_unsent(&unsent);
+  }
+  close_conns("server '" + label() + "' moved from " + old + " to " + to + " (" + why + ")");
+  spec_.host = host;
+  spec_.port = port;
+  numeric_host_ = net::is_numeric_host(host);
+  resolved_ = false;
+  std::string error;
+  resolve(&error);
+  failures_ = 0;
+  backoff_ms_ = 0;
+  backoff_until_ = 0;
+  last_error_.clear();
+  if (ejected_) {
+    ejected_ = false;
+    counters_.server_ejected_at = 0;
+    retry_timer_.stop();
+    pool_.forwarder().rebuild_routes();
+  }
+  for (Request* m : unsent) {
+    ServerConn* conn = this->conn(&error);
+    if (conn != nullptr) {
+      conn->enqueue_again(m);
+    } else {
+      m->reply.clear();
+      pool_.protocol().error_reply(*m, error);
+      deliver(ctx_, m);
+    }
+  }
+}
+
+void Server::set_replicas(const std::vector<redis::sentinel::Replica>& replicas) {
+  // A replica may be another master's after a failover: the list is
+  // replaced whole, and each replica is one server of the pool, found by
+  // its address.
+  std::vector<Server*> now;
+  for (const redis::sentinel::Replica& listed : replicas) {
+    Server& replica = pool_.replica_at(listed.node.host, listed.node.port);
+    if (replica.listed_usable_ != listed.usable) {
+      LOG_NOTICE("pool '%s': replica %s of '%s' %s", pool_.spec().name.c_str(),
+                 listed.node.address().c_str(), label().c_str(),
+                 listed.usable ? "serves reads" : "is down or not linked to its master");
+    }
+    replica.listed_usable_ = listed.usable;
+    now.push_back(&replica);
+  }
+  for (Server* r : replicas_) {
+    if (std::find(now.begin(), now.end(), r) == now.end()) r->listed_usable_ = false;
+  }
+  replicas_ = std::move(now);
+}
+
+Server* Server::reader(config::ReadPolicy policy, std::string* error) {
+  using config::ReadPolicy;
+  if (policy == ReadPolicy::kMaster) return this;
+  if (policy == ReadPolicy::kPreferMaster && !ejected_ && !failing()) return this;
+  // The replicas that are up, in turn (with the master among them for kAny).
+  const size_t n = replicas_.size();
+  const size_t choices = n + (policy == ReadPolicy::kAny ? 1 : 0);
+  for (size_t tries = 0; tries < choices; ++tries) {
+    const size_t i = next_reader_++ % choices;
+    if (i == n) {
+      if (!ejected_ && !failing()) return this;
+      continue;
+    }
+    if (replicas_[i]->serves_reads()) return replicas_[i];
+  }
+  if (policy == ReadPolicy::kReplica) {
+    *error = "no replica of '" + label() + "' is up for reads (read_policy: replica)";
+    return nullptr;
+  }
+  return this;  // prefer_replica, any, or prefer_master with no replica up
+}
+
 void Server::close_all(const std::string& reason) {
   heartbeat_timer_.stop();  // or it would open them again
+  close_conns(reason);
+}
+
+void Server::close_conns(const std::string& reason) {
   for (auto& slot : slots_) {
     ServerConn* conn = slot;
     slot = nullptr;

@@ -16,6 +16,7 @@
 #include "event/loop.h"
 #include "net/socket.h"
 #include "proto/protocol.h"
+#include "proto/redis/sentinel.h"
 #include "proxy/server_conn.h"
 #include "stats/counters.h"
 
@@ -26,7 +27,10 @@ class ServerPool;
 
 class Server final : private ServerConnOwner, private NonCopyable {
  public:
-  Server(Context& ctx, ServerPool& pool, const config::ServerSpec& spec, uint32_t index);
+  enum class Role : uint8_t { kMaster, kReplica };
+
+  Server(Context& ctx, ServerPool& pool, const config::ServerSpec& spec, uint32_t index,
+         Role role = Role::kMaster);
   ~Server();
 
   // Resolves the address. A host name that does not resolve is not fatal
@@ -51,6 +55,20 @@ class Server final : private ServerConnOwner, private NonCopyable {
   // reconnected) without a client's request paying for it.
   void start_heartbeat();
   void close_all(const std::string& reason);
+  // Sentinel says the server (a master, by name) is now at host:port: its
+  // connections to the old address close, failing what was sent there with
+  // the cause, and what was never sent goes to the new address. Its
+  // failures and ejection are forgotten: it is another machine.
+  void move_to(const std::string& host, int port, const char* why);
+  // The replicas of this master now (for read_policy), as Sentinel or the
+  // cluster's slot map lists them: a replica not seen before becomes a
+  // server of the pool; one no longer listed serves no more reads.
+  void set_replicas(const std::vector<redis::sentinel::Replica>& replicas);
+  // Where a read-only request for this master goes by `policy`: this
+  // master, or one of its replicas that is up, in turn; nullptr (with
+  // `error`) only for kReplica when none is up.
+  Server* reader(config::ReadPolicy policy, std::string* error);
+  bool is_replica() const { return role_ == Role::kReplica; }
 
   bool ejected() const { return ejected_; }
   // Failed since it last answered.
@@ -66,13 +84,14 @@ class Server final : private ServerConnOwner, private NonCopyable {
   // Where it is now: "host:port" (Sentinel may have moved it since the
   // configuration named it), or the unix path.
   std::string address_text() const;
-  const char* role_name() const { return "master"; }
+  const char* role_name() const { return is_replica() ? "replica" : "master"; }
   const std::string& label() const override { return spec_.label; }
   uint32_t index() const { return index_; }
 
  private:
   // What its connections need and report (ServerConnOwner).
   const proto::Protocol& protocol() const override;
+  const std::vector<std::string>& handshake() const override { return handshake_; }
   int timeout_ms() const override;
   stats::ServerCounters& counters() override { return counters_; }
   void on_reply() override;
@@ -90,6 +109,8 @@ class Server final : private ServerConnOwner, private NonCopyable {
   void count_failure(const std::string& cause);
   void start_health_check();
   void heartbeat();
+  // Closes every connection (the heartbeat goes on).
+  void close_conns(const std::string& reason);
 
   Context& ctx_;
   ServerPool& pool_;
@@ -104,6 +125,17 @@ class Server final : private ServerConnOwner, private NonCopyable {
   // come and go.
   std::unordered_set<ServerConn*> pinned_;
 
+  // Up for reads: a replica that its lister calls usable, and that is not
+  // failing here.
+  bool serves_reads() const { return listed_usable_ && !ejected_ && !failing(); }
+
+  const Role role_;
+  std::vector<std::string> handshake_;
+  // A master's replicas (servers of the pool), and the next to read from.
+  std::vector<Server*> replicas_;
+  size_t next_reader_ = 0;
+  bool listed_usable_ = false;  // a replica: usable in its lister's last list
+  bool address_confirmed_ = false;  // Sentinel has given an address
   uint32_t failures_ = 0;       // consecutive
   uint64_t last_failure_ms_ = 0;  // monotonic
   uint32_t backoff_ms_ = 0;     // grows while connects keep failing

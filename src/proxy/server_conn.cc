@@ -29,7 +29,7 @@ ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder*
   watch();
   want_write(true);  // tells us when the connect completes
   // AUTH and SELECT go first; their replies are read and dropped.
-  for (const std::string& request : server.protocol().handshake()) {
+  for (const std::string& request : server.handshake()) {
     Request* m = ctx.requests().get();
     m->kind = RequestKind::setup;
     m->request.append_copy(ctx.mbufs(), request);
@@ -70,6 +70,25 @@ void ServerConn::enqueue(Request* msg) {
     c.request_bytes += msg->request.size();
   }
   enqueue_counted(msg);
+}
+
+void ServerConn::enqueue_again(Request* msg) {
+  WALNUT_DCHECK(!msg->server_hook.linked() && msg->server == nullptr);
+  msg->deadline = Request::kNoDeadline;
+  enqueue_counted(msg);
+}
+
+void ServerConn::take_unsent(std::vector<Request*>* out) {
+  Request* m = to_send_.front();
+  while (m != nullptr) {
+    Request* next = to_send_.next(m);
+    if (m->kind == RequestKind::client && m->request_sent == 0) {
+      to_send_.remove(m);
+      m->server = nullptr;
+      out->push_back(m);
+    }
+    m = next;
+  }
 }
 
 const Request* ServerConn::last_queued() const {

@@ -23,6 +23,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "proxy/request.h"
 #include "proto/parse.h"
@@ -39,6 +40,9 @@ namespace walnut::proxy {
 class ServerConnOwner {
  public:
   virtual const proto::Protocol& protocol() const = 0;
+  // What every new connection sends first (AUTH, SELECT; READONLY to a
+  // cluster's replica), its answers read and dropped.
+  virtual const std::vector<std::string>& handshake() const { return protocol().handshake(); }
   virtual int timeout_ms() const = 0;  // <= 0 for none
   virtual const std::string& label() const = 0;  // for the log
   virtual stats::ServerCounters& counters() = 0;
@@ -98,6 +102,12 @@ class ServerConn final : public Conn {
   void detach_holder() { holder_ = nullptr; }
 
   void enqueue(Request* msg);
+  // A request taken off another connection of the same server (counted in
+  // its stats already), queued here as if it had come now.
+  void enqueue_again(Request* msg);
+  // Takes off this connection the clients' requests not a byte of which
+  // was written yet, in their order, to be sent elsewhere.
+  void take_unsent(std::vector<Request*>* out);
   // Queues walnut's probe of the server (of an ejected one, or a
   // heartbeat). In a pool with no timeout, `patience_ms` (0: none) is how
   // long its answer (and the connect and set-up before it, on a fresh

@@ -15,6 +15,7 @@
 #include "proxy/cluster.h"
 #include "proxy/context.h"
 #include "proxy/listener.h"
+#include "proxy/sentinel.h"
 #include "proxy/server_conn.h"
 
 namespace walnut::proxy {
@@ -59,17 +60,29 @@ bool ServerPool::init(std::string* error) {
     cluster_ = std::make_unique<Cluster>(ctx_, *this, forwarder_, cluster_counters_);
     forwarder_.use_cluster(cluster_.get());
   }
+  if (!spec_.sentinels.empty()) sentinel_ = std::make_unique<Sentinel>(ctx_, *this);
   return forwarder_.init(error);
 }
 
 Server& ServerPool::add_node(const std::string& host, int port) {
+  return add_server(host, port, Server::Role::kMaster);
+}
+
+Server& ServerPool::replica_at(const std::string& host, int port) {
+  for (const auto& s : servers_) {
+    if (s->is_replica() && s->spec().host == host && s->spec().port == port) return *s;
+  }
+  return add_server(host, port, Server::Role::kReplica);
+}
+
+Server& ServerPool::add_server(const std::string& host, int port, Server::Role role) {
   config::ServerSpec spec;
   spec.host = host;
   spec.port = port;
   spec.text = host + ":" + std::to_string(port);
-  spec.label = spec.text;
+  spec.label = role == Server::Role::kReplica ? spec.text + " (replica)" : spec.text;
   const auto index = static_cast<uint32_t>(servers_.size());
-  auto server = std::make_unique<Server>(ctx_, *this, spec, index);
+  auto server = std::make_unique<Server>(ctx_, *this, spec, index, role);
   std::string error;
   server->init(&error);  // a TCP address: fails only to resolve, then logged and retried
   if (listening_) server->start_heartbeat();
@@ -103,11 +116,13 @@ bool ServerPool::start(std::string* error) {
   }
   listening_ = true;
   if (cluster_ != nullptr) cluster_->start();
+  if (sentinel_ != nullptr) sentinel_->start();
   return true;
 }
 
 void ServerPool::stop() {
   if (cluster_ != nullptr) cluster_->stop();
+  if (sentinel_ != nullptr) sentinel_->stop();
   if (listener_ != nullptr) {
     listener_->close("shutting down");
     listener_ = nullptr;
@@ -164,7 +179,8 @@ stats::PoolSnapshot ServerPool::snapshot() const {
   std::stable_sort(order.begin(), order.end(), [](const Server* a, const Server* b) {
     return dist::label_less(a->label(), b->label());
   });
-  p.server_details = spec_.server_heartbeat > 0;
+  p.server_details = spec_.server_heartbeat > 0 || !spec_.sentinels.empty() ||
+                     spec_.read_policy != config::ReadPolicy::kMaster;
   for (const Server* s : order) {
     p.servers.push_back({s->label(), s->snapshot(), s->address_text(), s->role_name()});
   }

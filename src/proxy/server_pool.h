@@ -21,6 +21,7 @@ namespace walnut::proxy {
 
 class Cluster;
 class Context;
+class Sentinel;
 class Listener;
 
 class ServerPool : private NonCopyable {
@@ -52,12 +53,18 @@ class ServerPool : private NonCopyable {
   // A cluster node the configuration did not name (a master the slot map
   // or a redirect names): a new server of the pool, "host:port" in the stats.
   Server& add_node(const std::string& host, int port);
+  // The replica at host:port (found by Sentinel or in a cluster's slot map):
+  // the pool's server for it, made the first time, "host:port (replica)" in
+  // the stats. It is never in the distribution: only reads go to it.
+  Server& replica_at(const std::string& host, int port);
   stats::PoolCounters& counters() { return counters_; }
   stats::PoolMetrics& metrics() { return metrics_; }
   // The pool's stats now, servers in nutcracker's order.
   stats::PoolSnapshot snapshot() const;
 
  private:
+  Server& add_server(const std::string& host, int port, Server::Role role);
+
   Context& ctx_;
   config::PoolSpec spec_;
   std::unique_ptr<proto::Protocol> protocol_;
@@ -66,6 +73,7 @@ class ServerPool : private NonCopyable {
   Forwarder forwarder_;
   stats::ClusterCounters cluster_counters_;
   std::unique_ptr<Cluster> cluster_;
+  std::unique_ptr<Sentinel> sentinel_;
   stats::PoolMetrics metrics_;
   Listener* listener_ = nullptr;
   bool listening_ = false;  // start() ran: new nodes get their heartbeat at once

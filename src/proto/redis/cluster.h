@@ -61,6 +61,8 @@ Redirect parse_redirect(std::string_view reply);
 // The requests walnut sends itself.
 inline constexpr std::string_view kSlotsRequest = "*2\r\n$7\r\nCLUSTER\r\n$5\r\nSLOTS\r\n";
 inline constexpr std::string_view kAskingRequest = "*1\r\n$6\r\nASKING\r\n";
+// Sent first on every connection to a replica walnut reads from.
+inline constexpr std::string_view kReadOnlyRequest = "*1\r\n$8\r\nREADONLY\r\n";
 // Redis Cluster's own answer to keys of several slots in a command that
 // needs them in one.
 inline constexpr std::string_view kCrossSlotError =

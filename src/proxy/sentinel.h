@@ -1,0 +1,97 @@
+// Sentinel: a pool's view of the Redis Sentinels that watch its masters
+// (`sentinels:`). Each server of the pool is a master by its Sentinel
+// name; the address the configuration gives it is a first guess. Sentinel
+// says where each master is:
+//
+// - at start and every kRefreshMs, walnut asks one Sentinel
+//   (SENTINEL get-master-addr-by-name, and SENTINEL replicas when the pool
+//   reads from replicas), the one that answered last, else the next;
+// - it keeps a subscription to +switch-master on one Sentinel, so that a
+//   failover moves the server at once (Server::move_to), not a refresh
+//   later; when that subscription is lost, another Sentinel's is taken and
+//   the addresses are asked again (a message may have been missed);
+// - when no Sentinel answers, the last known addresses stay, and the
+//   trouble is logged once until one answers again.
+//
+// Placement hashes the servers' names, so a failover moves no key.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/non_copyable.h"
+#include "config/config.h"
+#include "event/loop.h"
+#include "proto/protocol.h"
+#include "proto/redis/sentinel.h"
+#include "proxy/request.h"
+#include "proxy/sentinel_link.h"
+
+namespace walnut::proxy {
+
+class Context;
+class ServerPool;
+
+class Sentinel final : public ReplyWaiter, private SentinelListener, private NonCopyable {
+ public:
+  Sentinel(Context& ctx, ServerPool& pool);
+  ~Sentinel();
+
+  void start();
+  void stop();
+
+  // An answer to a question walnut asked.
+  void on_reply(Request* msg) override;
+
+ private:
+  // How often the addresses are asked when nothing asks sooner: the
+  // subscription tells of failovers at once; this catches what it missed.
+  static constexpr uint64_t kRefreshMs = 1000;
+  // How long a Sentinel may take to answer (at least; more when the pool's
+  // timeout is longer).
+  static constexpr int kMinTimeoutMs = 1000;
+
+  struct Question {
+    uint32_t server;   // the pool's server it is about
+    bool replicas;     // SENTINEL replicas, else the master's address
+    uint32_t round;    // the round that asked it
+  };
+
+  void on_published(const std::string& message) override;
+  void on_subscription_lost(const std::string& cause) override;
+
+  // Asks every master's address (and replicas) of the current Sentinel;
+  // when it cannot be asked, the next.
+  void ask_round();
+  // The round ended: well (every answer came), or badly (then the next
+  // Sentinel is asked at once, unless every one was tried).
+  void round_done(bool ok);
+  void subscribe();
+  void apply_address(uint32_t server, const redis::sentinel::Node& node, const char* why);
+  void note_trouble(const std::string& what);
+  SentinelLink& current() { return *links_[current_ % links_.size()]; }
+
+  Context& ctx_;
+  ServerPool& pool_;
+  const config::PoolSpec& spec_;
+  std::unique_ptr<proto::Protocol> protocol_;  // the Sentinels' own (their password)
+  std::vector<std::unique_ptr<SentinelLink>> links_;
+  std::unordered_map<std::string, uint32_t> by_name_;  // master name -> server index
+
+  bool stopped_ = false;
+  uint32_t current_ = 0;     // the Sentinel asked now (and next)
+  uint32_t subscribed_ = 0;  // the one whose subscription is open, while one is
+  uint32_t round_ = 0;       // counts rounds; a late answer of an old one is dropped
+  uint32_t pending_ = 0;     // answers the round still waits for
+  bool round_failed_ = false;
+  uint32_t tried_in_a_row_ = 0;  // Sentinels that failed one after another
+  std::string trouble_;      // logged once; "" while all is well
+  std::unordered_map<const Request*, Question> asked_;
+  event::Timer refresh_timer_;
+  event::Timer resubscribe_timer_;
+};
+
+}  // namespace walnut::proxy
