@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "proto/redis/redis_protocol.h"
 #include "proxy/context.h"
@@ -31,6 +32,7 @@ Sentinel::~Sentinel() { stop(); }
 
 void Sentinel::start() {
   for (uint32_t i = 0; i < spec_.servers.size(); ++i) by_name_[spec_.servers[i].name] = i;
+  left_.resize(spec_.servers.size());
   ask_round();
 }
 
@@ -68,7 +70,8 @@ void Sentinel::ask_round() {
       }
     }
     if (sent) {
-      link.probe_subscription();  // a hung Sentinel's subscription times out
+      // A hung Sentinel's subscription times out.
+      for (auto& each : links_) each->probe_subscription();
       return;
     }
     if (pending_ > 0) {
@@ -104,7 +107,7 @@ void Sentinel::on_reply(Request* msg) {
     se::Node node;
     switch (se::parse_master_address(reply, &node)) {
       case se::AddressAnswer::kAddress:
-        apply_address(q.server, node, "as Sentinel says");
+        apply_address(q.server, node, false);
         break;
       case se::AddressAnswer::kUnknown:
         round_failed_ = true;
@@ -135,7 +138,7 @@ void Sentinel::round_done(bool ok) {
       trouble_.clear();
     }
     tried_in_a_row_ = 0;
-    subscribe();
+    subscribe_all();
     refresh_timer_.start(kRefreshMs);
     return;
   }
@@ -149,17 +152,12 @@ void Sentinel::round_done(bool ok) {
   refresh_timer_.start(kRefreshMs);
 }
 
-void Sentinel::subscribe() {
-  for (const auto& link : links_) {
-    if (link->subscribed()) return;
-  }
-  // The Sentinel that just answered.
-  std::string error;
-  if (current().subscribe(se::subscribe_request(), &error)) {
-    subscribed_ = current_ % static_cast<uint32_t>(links_.size());
-  } else {
-    note_trouble("cannot subscribe to +switch-master on sentinel '" + current().label() +
-                 "': " + error);
+void Sentinel::subscribe_all() {
+  for (auto& link : links_) {
+    std::string error;
+    // A Sentinel that cannot be reached now is tried again next round; its
+    // link logs the failure once.
+    link->subscribe(se::subscribe_request(), se::kSubscribedChannels, &error);
   }
 }
 
@@ -168,24 +166,28 @@ void Sentinel::on_published(const std::string& message) {
   if (stopped_ || !se::parse_switch_master(message, &change)) return;
   auto it = by_name_.find(change.name);
   if (it == by_name_.end()) return;  // a master of another pool
-  LOG_NOTICE("pool '%s': sentinel reports a failover of '%s': %s -> %s", spec_.name.c_str(),
-             change.name.c_str(), change.from.address().c_str(), change.to.address().c_str());
-  apply_address(it->second, change.to, "Sentinel failover");
+  apply_address(it->second, change.to, true);
   ask_round();  // its replicas changed too
 }
 
-void Sentinel::on_subscription_lost(const std::string& cause) {
+void Sentinel::on_subscription_lost(SentinelLink& link) {
   if (stopped_) return;
-  LOG_WARN("pool '%s': lost the +switch-master subscription: %s; asking the sentinels again",
-           spec_.name.c_str(), cause.c_str());
-  // That Sentinel is in trouble: the next one is asked (and subscribed to
-  // once it answers), and what the subscription may have missed is asked.
-  if (current_ % links_.size() == subscribed_) ++current_;
+  LOG_WARN("pool '%s': lost the subscription on sentinel '%s'; asking the sentinels again",
+           spec_.name.c_str(), link.label().c_str());
+  // That Sentinel is in trouble: the next one is asked, and what the
+  // subscription may have missed is asked now.
+  if (&current() == &link) ++current_;
   ask_round();
 }
 
-void Sentinel::apply_address(uint32_t server, const se::Node& node, const char* why) {
-  pool_.server(server).move_to(node.host, node.port, why);
+void Sentinel::apply_address(uint32_t server, const se::Node& node, bool published) {
+  Server& s = pool_.server(server);
+  Left& left = left_[server];
+  const uint64_t now = now_ms();
+  if (!published && node.address() == left.address && now - left.at_ms < kSettleMs) return;
+  const std::string before = s.address_text();
+  s.move_to(node.host, node.port, published ? "Sentinel failover" : "as Sentinel says");
+  if (published && s.address_text() != before) left = Left{before, now};
 }
 
 void Sentinel::note_trouble(const std::string& what) {

@@ -6,10 +6,11 @@
 // - at start and every kRefreshMs, walnut asks one Sentinel
 //   (SENTINEL get-master-addr-by-name, and SENTINEL replicas when the pool
 //   reads from replicas), the one that answered last, else the next;
-// - it keeps a subscription to +switch-master on one Sentinel, so that a
+// - it keeps a subscription to +switch-master and +promoted-slave on every
+//   Sentinel (the one that leads a failover tells of it first), so that a
 //   failover moves the server at once (Server::move_to), not a refresh
-//   later; when that subscription is lost, another Sentinel's is taken and
-//   the addresses are asked again (a message may have been missed);
+//   later; a subscription lost is taken again at the next round, and the
+//   addresses are asked at once (a message may have been missed);
 // - when no Sentinel answers, the last known addresses stay, and the
 //   trouble is logged once until one answers again.
 //
@@ -53,6 +54,8 @@ class Sentinel final : public ReplyWaiter, private SentinelListener, private Non
   // How long a Sentinel may take to answer (at least; more when the pool's
   // timeout is longer).
   static constexpr int kMinTimeoutMs = 1000;
+  // How long after a published failover the Sentinels may still disagree.
+  static constexpr uint64_t kSettleMs = 10000;
 
   struct Question {
     uint32_t server;   // the pool's server it is about
@@ -61,7 +64,7 @@ class Sentinel final : public ReplyWaiter, private SentinelListener, private Non
   };
 
   void on_published(const std::string& message) override;
-  void on_subscription_lost(const std::string& cause) override;
+  void on_subscription_lost(SentinelLink& link) override;
 
   // Asks every master's address (and replicas) of the current Sentinel;
   // when it cannot be asked, the next.
@@ -69,8 +72,13 @@ class Sentinel final : public ReplyWaiter, private SentinelListener, private Non
   // The round ended: well (every answer came), or badly (then the next
   // Sentinel is asked at once, unless every one was tried).
   void round_done(bool ok);
-  void subscribe();
-  void apply_address(uint32_t server, const redis::sentinel::Node& node, const char* why);
+  // Subscribes on every Sentinel that has no subscription open.
+  void subscribe_all();
+  // Moves `server` to `node`. What a Sentinel published applies always; an
+  // answer to a question does not move a server back to the address a
+  // published failover moved it from within kSettleMs: a Sentinel that
+  // did not lead the failover names the old master until it hears of it.
+  void apply_address(uint32_t server, const redis::sentinel::Node& node, bool published);
   void note_trouble(const std::string& what);
   SentinelLink& current() { return *links_[current_ % links_.size()]; }
 
@@ -83,13 +91,18 @@ class Sentinel final : public ReplyWaiter, private SentinelListener, private Non
 
   bool stopped_ = false;
   uint32_t current_ = 0;     // the Sentinel asked now (and next)
-  uint32_t subscribed_ = 0;  // the one whose subscription is open, while one is
   uint32_t round_ = 0;       // counts rounds; a late answer of an old one is dropped
   uint32_t pending_ = 0;     // answers the round still waits for
   bool round_failed_ = false;
   uint32_t tried_in_a_row_ = 0;  // Sentinels that failed one after another
   std::string trouble_;      // logged once; "" while all is well
   std::unordered_map<const Request*, Question> asked_;
+  // Per server: the address a published failover moved it from, and when.
+  struct Left {
+    std::string address;
+    uint64_t at_ms = 0;
+  };
+  std::vector<Left> left_;
   event::Timer refresh_timer_;
   event::Timer resubscribe_timer_;
 };

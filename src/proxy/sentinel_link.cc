@@ -42,13 +42,14 @@ bool SentinelLink::ask(std::string_view request, ReplyWaiter* waiter, std::strin
   return true;
 }
 
-bool SentinelLink::subscribe(std::string_view request, std::string* error) {
+bool SentinelLink::subscribe(std::string_view request, int channels, std::string* error) {
   if (sub_ != nullptr) return true;
   sub_ = open(error, this);
   if (sub_ == nullptr) return false;
   Request* m = ctx_.requests().get();
   m->kind = RequestKind::sentinel;
   m->push = Request::Push::kStarts;  // its messages come as pushes from here on
+  m->replies_expected = static_cast<uint32_t>(channels);  // a confirmation each
   m->request.append_copy(ctx_.mbufs(), request);
   sub_->enqueue(m);
   return true;
@@ -62,13 +63,18 @@ void SentinelLink::probe_subscription() {
   sub_->enqueue(m);
 }
 
-void SentinelLink::on_connect_failed(const std::string& cause) {
-  LOG_WARN("connect to sentinel '%s' failed: %s", spec_.text.c_str(), cause.c_str());
+void SentinelLink::note_failure(const char* what, const std::string& cause) {
+  // Asked every second while it is down: one line, not one a second.
+  if (cause == last_failure_) return;
+  last_failure_ = cause;
+  LOG_WARN("%s '%s' failed: %s", what, spec_.text.c_str(), cause.c_str());
 }
 
-void SentinelLink::on_failure(const std::string& cause) {
-  LOG_WARN("sentinel '%s' failed: %s", spec_.text.c_str(), cause.c_str());
+void SentinelLink::on_connect_failed(const std::string& cause) {
+  note_failure("connect to sentinel", cause);
 }
+
+void SentinelLink::on_failure(const std::string& cause) { note_failure("sentinel", cause); }
 
 void SentinelLink::on_conn_closed(ServerConn* conn) {
   if (conn == conn_) conn_ = nullptr;
@@ -78,7 +84,7 @@ void SentinelLink::on_conn_closed(ServerConn* conn) {
 void SentinelLink::on_pin_closed(ServerConn* conn) {
   if (conn != sub_) return;
   sub_ = nullptr;
-  listener_.on_subscription_lost("the connection to sentinel '" + spec_.text + "' closed");
+  listener_.on_subscription_lost(*this);
 }
 
 void SentinelLink::on_push(ServerConn*, buffer::MbufChain& message) {

@@ -84,7 +84,9 @@ std::string replicas_request(std::string_view name) {
   return resp_command({"SENTINEL", "replicas", name});
 }
 
-std::string subscribe_request() { return resp_command({"SUBSCRIBE", kSwitchMasterChannel}); }
+std::string subscribe_request() {
+  return resp_command({"SUBSCRIBE", kSwitchMasterChannel, kPromotedChannel});
+}
 
 AddressAnswer parse_master_address(std::string_view reply, Node* node) {
   RespReader r(reply);
@@ -130,19 +132,30 @@ bool parse_switch_master(std::string_view message, SwitchMaster* out) {
   std::string_view payload;
   bool null = false;
   if (!r.array(&count) || count != 3 || !r.bulk(&kind, &null) || null || kind != "message" ||
-      !r.bulk(&channel, &null) || null || channel != kSwitchMasterChannel ||
-      !r.bulk(&payload, &null) || null || !r.at_end()) {
+      !r.bulk(&channel, &null) || null || !r.bulk(&payload, &null) || null || !r.at_end()) {
     return false;
   }
   const std::vector<std::string_view> w = words(payload);
   SwitchMaster found;
-  if (w.size() != 5 || w[0].empty() || w[1].empty() || w[3].empty() ||
-      !to_port(w[2], &found.from.port) || !to_port(w[4], &found.to.port)) {
+  if (channel == kSwitchMasterChannel) {
+    if (w.size() != 5 || w[0].empty() || w[1].empty() || w[3].empty() ||
+        !to_port(w[2], &found.from.port) || !to_port(w[4], &found.to.port)) {
+      return false;
+    }
+    found.name = std::string(w[0]);
+    found.from.host = std::string(w[1]);
+    found.to.host = std::string(w[3]);
+  } else if (channel == kPromotedChannel) {
+    if (w.size() != 8 || w[0] != "slave" || w[2].empty() || w[4] != "@" || w[5].empty() ||
+        w[6].empty() || !to_port(w[3], &found.to.port) || !to_port(w[7], &found.from.port)) {
+      return false;
+    }
+    found.name = std::string(w[5]);
+    found.to.host = std::string(w[2]);
+    found.from.host = std::string(w[6]);
+  } else {
     return false;
   }
-  found.name = std::string(w[0]);
-  found.from.host = std::string(w[1]);
-  found.to.host = std::string(w[3]);
   *out = std::move(found);
   return true;
 }

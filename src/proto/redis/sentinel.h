@@ -18,8 +18,14 @@ using cluster::Node;
 std::string master_address_request(std::string_view name);
 // SENTINEL replicas <name>
 std::string replicas_request(std::string_view name);
-// SUBSCRIBE +switch-master: Sentinel publishes every failover there.
+// SUBSCRIBE +switch-master +promoted-slave: Sentinel publishes every
+// failover on the first once it is over, and the Sentinel that leads one
+// publishes the promotion of the replica on the second, up to a second
+// sooner (the old master takes writes until then, which its demotion
+// loses).
 inline constexpr std::string_view kSwitchMasterChannel = "+switch-master";
+inline constexpr std::string_view kPromotedChannel = "+promoted-slave";
+inline constexpr int kSubscribedChannels = 2;
 std::string subscribe_request();
 
 enum class AddressAnswer : uint8_t {
@@ -45,8 +51,10 @@ struct SwitchMaster {
   Node from;
   Node to;
 };
-// Reads a message published on +switch-master:
-// ["message", "+switch-master", "<name> <old-ip> <old-port> <new-ip> <new-port>"].
+// Reads a message published on either channel:
+// ["message", "+switch-master", "<name> <old-ip> <old-port> <new-ip> <new-port>"]
+// ["message", "+promoted-slave",
+//  "slave <ip>:<port> <ip> <port> @ <name> <old-ip> <old-port>"].
 // False for any other message (or a subscription's confirmation).
 bool parse_switch_master(std::string_view message, SwitchMaster* out);
 
