@@ -78,6 +78,19 @@ void SentinelGroup::start_sentinel(Sentinel& s) {
     throw std::runtime_error("sentinel did not start on port " + std::to_string(s.port) + ": " +
                              read_file(dir_.file("sentinel-" + std::to_string(s.port) + ".log")));
   }
+  // Sentinel reads its instances' INFO every 10 s by default, and makes an
+  // old master a replica only once it claimed the master role for four
+  // publish periods (8 s), so a failover settles 10 to 20 s after it is
+  // over; and a loop late by 2 s (a loaded machine) stops it acting for
+  // 30 s (TILT). Tuned, at run time only (Redis 7's SENTINEL DEBUG), so
+  // that a test waits seconds, not half a minute.
+  const std::string r =
+      call(s.port, {"SENTINEL", "DEBUG", "info-period", "1000", "publish-period", "500",
+                    "tilt-trigger", "10000", "tilt-period", "5000"});
+  if (r != "+OK\r\n") {
+    throw std::runtime_error("SENTINEL DEBUG on port " + std::to_string(s.port) +
+                             " answered: " + printable(r));
+  }
 }
 
 std::vector<int> SentinelGroup::data_ports() const {
