@@ -603,5 +603,59 @@ TEST(ClusterFakeNodes, TransactionsStayWhereTheyBegan) {
   EXPECT_EQ(b.requests().size(), 0u);
 }
 
+// read_policy: replica in a cluster pool: the replicas come from the slot
+// map, walnut sends them READONLY first (without it a replica answers
+// MOVED, and the values read would not be these), and reads (GET, MGET
+// parts) are theirs, writes the masters'.
+TEST_F(ClusterProxy, ReadPolicyReplicaReadsFromTheSlotMapsReplicas) {
+  TempDir dir;
+  Walnut walnut(dir, cluster_yaml({cluster_->master_ports()[0]}, "  read_policy: replica\n"));
+  Client c(walnut.port());
+  std::vector<std::string> keys;
+  for (int i = 0; i < 30; ++i) keys.push_back("replica-read:" + std::to_string(i));
+  for (const std::string& k : keys) ASSERT_EQ(c.call({"SET", k, k}), "+OK\r\n") << k;
+  const std::vector<int> masters = cluster_->master_ports();
+  std::vector<int> replicas;
+  for (int m : masters) {
+    EXPECT_EQ(cluster_->call(m, {"WAIT", "1", "2000"}), ":1\r\n") << "replicated: " << m;
+    for (int r : cluster_->replica_ports(m)) replicas.push_back(r);
+  }
+  ASSERT_EQ(replicas.size(), masters.size());
+  for (int port : cluster_->ports()) cluster_->call(port, {"CONFIG", "RESETSTAT"});
+
+  for (const std::string& k : keys) EXPECT_EQ(c.call({"GET", k}), bulk(k)) << k;
+  Args mget{"MGET"};
+  std::string expected = "*" + std::to_string(keys.size()) + "\r\n";
+  for (const std::string& k : keys) {
+    mget.push_back(k);
+    expected += bulk(k);
+  }
+  EXPECT_EQ(c.call(mget), expected);
+  EXPECT_EQ(c.call({"SET", "replica-read:written", "1"}), "+OK\r\n");
+
+  const auto calls = [&](int port, const std::string& command) {
+    const std::string info = parse(cluster_->call(port, {"INFO", "commandstats"})).text;
+    const std::string key = "cmdstat_" + command + ":calls=";
+    const size_t at = info.find(key);
+    return at == std::string::npos ? 0LL : std::stoll(info.substr(at + key.size()));
+  };
+  long long replica_gets = 0;
+  long long replica_mgets = 0;
+  for (int r : replicas) {
+    replica_gets += calls(r, "get");
+    replica_mgets += calls(r, "mget");
+  }
+  long long master_reads = 0;
+  long long master_sets = 0;
+  for (int m : masters) {
+    master_reads += calls(m, "get") + calls(m, "mget");
+    master_sets += calls(m, "set");
+  }
+  EXPECT_EQ(replica_gets, 30);
+  EXPECT_GE(replica_mgets, 1) << "the MGET's parts went to replicas";
+  EXPECT_EQ(master_reads, 0);
+  EXPECT_EQ(master_sets, 1) << "the write went to its master";
+}
+
 }  // namespace
 }  // namespace walnut::e2e
