@@ -327,12 +327,21 @@ void Server::set_replicas(const std::vector<redis::sentinel::Replica>& replicas)
                  listed.usable ? "serves reads" : "is down or not linked to its master");
     }
     replica.listed_usable_ = listed.usable;
+    // No reads go to a replica that failed, so no reply would ever show it
+    // back: a probe does, once its lister counts it up again.
+    if (listed.usable && replica.failing()) replica.probe();
     now.push_back(&replica);
   }
   for (Server* r : replicas_) {
     if (std::find(now.begin(), now.end(), r) == now.end()) r->listed_usable_ = false;
   }
   replicas_ = std::move(now);
+}
+
+void Server::probe() {
+  std::string error;
+  ServerConn* c = conn(&error);  // nullptr while the reconnect backs off
+  if (c != nullptr) c->send_health_check(kProbePatienceMs);
 }
 
 Server* Server::reader(config::ReadPolicy policy, std::string* error) {

@@ -109,6 +109,10 @@ class Server final : private ServerConnOwner, private NonCopyable {
   void count_failure(const std::string& cause);
   void start_health_check();
   void heartbeat();
+  // Sends a health check: its answer clears the failures.
+  void probe();
+  // How long a probe may wait for its answer in a pool with no timeout.
+  static constexpr uint64_t kProbePatienceMs = 1000;
   // Closes every connection (the heartbeat goes on).
   void close_conns(const std::string& reason);
 

@@ -230,6 +230,12 @@ int SentinelGroup::kill_master() {
   return port;
 }
 
+void SentinelGroup::kill_data_node(int port) {
+  RedisServer* d = data_node(port);
+  if (d == nullptr) throw std::runtime_error("sentinel group: no data node " + std::to_string(port));
+  d->crash();
+}
+
 int SentinelGroup::wait_for_promotion(int old_port) {
   int now = 0;
   wait("a master other than " + std::to_string(old_port), [&] {

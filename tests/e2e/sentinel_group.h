@@ -63,6 +63,8 @@ class SentinelGroup {
   int failover();
   // SIGKILL of the master; returns its port.
   int kill_master();
+  // SIGKILL of a data node (a replica), keeping its port for a restart.
+  void kill_data_node(int port);
   // Waits until the Sentinels name a master other than `old_port` that says
   // role:master; returns it.
   int wait_for_promotion(int old_port);

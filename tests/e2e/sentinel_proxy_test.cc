@@ -265,6 +265,64 @@ TEST_F(SentinelProxy, ReadPolicyMasterAndPreferMasterReadFromTheMaster) {
   }
 }
 
+TEST_F(SentinelProxy, ReadPolicyAnySpreadsReadsOverMasterAndReplica) {
+  const int master = group_->master_port();
+  const int replica = group_->replica_ports().at(0);
+  const int stats_port = free_port();
+  TempDir dir;
+  Walnut walnut(dir, pool(master, "  read_policy: any\n"), stats_args(stats_port));
+  const std::string replica_name = "127.0.0.1:" + std::to_string(replica) + " (replica)";
+  read_stats_until(stats_port, [&](const Json& doc) {
+    return doc.get("watched") != nullptr && doc.get("watched")->get(replica_name) != nullptr;
+  });
+  Client c(walnut.port());
+  ASSERT_EQ(c.call({"SET", "anywhere", "1"}), "+OK\r\n");
+  ASSERT_EQ(group_->call(master, {"WAIT", "1", "2000"}), ":1\r\n");
+  for (int port : {master, replica}) group_->call(port, {"CONFIG", "RESETSTAT"});
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(c.call({"GET", "anywhere"}), "$1\r\n1\r\n");
+  // In turn: half each.
+  EXPECT_EQ(calls_of(*group_, master, "get"), 20);
+  EXPECT_EQ(calls_of(*group_, replica, "get"), 20);
+}
+
+TEST_F(SentinelProxy, PreferReplicaReadsFromTheMasterWhileTheReplicaIsDown) {
+  const int master = group_->master_port();
+  const int replica = group_->replica_ports().at(0);
+  const int stats_port = free_port();
+  TempDir dir;
+  Walnut walnut(dir, pool(master, "  read_policy: prefer_replica\n"), stats_args(stats_port));
+  const std::string replica_name = "127.0.0.1:" + std::to_string(replica) + " (replica)";
+  read_stats_until(stats_port, [&](const Json& doc) {
+    return doc.get("watched") != nullptr && doc.get("watched")->get(replica_name) != nullptr;
+  });
+  Client c(walnut.port());
+  ASSERT_EQ(c.call({"SET", "prefer", "1"}), "+OK\r\n");
+  ASSERT_EQ(group_->call(master, {"WAIT", "1", "2000"}), ":1\r\n");
+  EXPECT_EQ(c.call({"GET", "prefer"}), "$1\r\n1\r\n");
+  EXPECT_GE(await_stat(stats_port, {"watched", replica_name, "responses"}, 1), 1u);
+
+  group_->kill_data_node(replica);
+  // The first read may still meet the dead replica (its error names the
+  // cause); from then on, reads are the master's, with no error.
+  std::string first = c.call({"GET", "prefer"});
+  EXPECT_TRUE(first == "$1\r\n1\r\n" || first.rfind("-ERR", 0) == 0) << printable(first);
+  group_->call(master, {"CONFIG", "RESETSTAT"});
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(c.call({"GET", "prefer"}), "$1\r\n1\r\n") << i;
+  EXPECT_EQ(calls_of(*group_, master, "get"), 20);
+
+  // Back (and listed usable by Sentinel again): reads are the replica's.
+  group_->restart_data_node(replica);
+  group_->wait_settled();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        group_->call(replica, {"CONFIG", "RESETSTAT"});
+        EXPECT_EQ(c.call({"GET", "prefer"}), "$1\r\n1\r\n");
+        return calls_of(*group_, replica, "get") == 1;
+      },
+      10s))
+      << "reads went back to the restarted replica";
+}
+
 TEST_F(SentinelProxy, ASentinelThatIsDownIsPassedOver) {
   // The first Sentinel listed does not exist: the others answer.
   std::string sentinels = "  sentinels:\n    - 127.0.0.1:" + std::to_string(free_port()) + "\n";
