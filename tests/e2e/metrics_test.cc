@@ -146,6 +146,45 @@ TEST(Metrics, ScrapedWithCurlValidAndMovingUnderLoad) {
   EXPECT_EQ(after.samples["walnut_server_connections{pool=\"alpha\",server=\"main\"}"], 1);
 }
 
+TEST(Metrics, ServerDetailsOfPoolsThatUseThem) {
+  TempDir dir;
+  RedisServer r(dir);
+  RedisServer plain(dir);
+  int metrics_port = free_port();
+  Walnut w(dir,
+           "beat:\n  listen: 127.0.0.1:LISTEN_PORT\n  redis: true\n  server_heartbeat: 100\n"
+           "  servers:\n   - 127.0.0.1:" + std::to_string(r.port()) + ":1 main\n"
+           "plain:\n  listen: 127.0.0.1:" + std::to_string(free_port()) +
+               "\n  redis: true\n  servers:\n   - 127.0.0.1:" + std::to_string(plain.port()) +
+               ":1 other\n",
+           {"--metrics-addr=127.0.0.1:" + std::to_string(metrics_port)});
+  ASSERT_TRUE(wait_for_port(metrics_port, 5s));
+  int rc = 0;
+  std::string text = curl(metrics_port, "/metrics", &rc);
+  ASSERT_EQ(rc, 0);
+  Scrape s = parse(text);
+  ASSERT_EQ(s.error, "") << text;
+  EXPECT_EQ(s.types["walnut_server_info"], "gauge");
+  EXPECT_EQ(s.types["walnut_server_heartbeat_failures_total"], "counter");
+  EXPECT_EQ(s.types["walnut_server_failovers_total"], "counter");
+  EXPECT_EQ(s.samples["walnut_server_info{pool=\"beat\",server=\"main\",address=\"127.0.0.1:" +
+                      std::to_string(r.port()) + "\",role=\"master\"}"],
+            1);
+  EXPECT_EQ(s.samples.count("walnut_server_heartbeat_failures_total{pool=\"beat\",server=\"main\"}"),
+            1u);
+  // The plain pool's server has none of them.
+  EXPECT_EQ(text.find("server=\"other\",address"), std::string::npos) << text;
+  EXPECT_EQ(s.samples.count("walnut_server_heartbeat_failures_total{pool=\"plain\",server=\"other\"}"),
+            0u);
+  std::string file = dir.file("metrics.txt");
+  std::ofstream(file) << text;
+  std::string lint;
+  EXPECT_EQ(run_command({"/bin/sh", "-c", "/usr/bin/promtool check metrics < '" + file + "'"},
+                        &lint, 30s),
+            0)
+      << lint;
+}
+
 TEST(Metrics, OtherPathsAre404AndTheFlagIsChecked) {
   TempDir dir;
   RedisServer r(dir);
