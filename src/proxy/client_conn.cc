@@ -153,8 +153,12 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
   if (ctx_.totals().metrics && msg->command != nullptr) ++pool_.metrics().commands[msg->command->name];
   if ((action == proto::Action::kForward || action == proto::Action::kFragment) &&
       !session_.in_transaction) {
-    // The common cases, straight to their servers.
-    if (pins_.any()) msg->pins = &pins_;
+    // The common cases, straight to their servers. A client with
+    // connections of its own may be watching keys (one test covers both).
+    if (pins_.any()) {
+      msg->pins = &pins_;
+      msg->reads_master = transaction_.watching();
+    }
     pool_.forwarder().forward(action, msg);
   } else {
     dispatch(action, msg);
@@ -168,6 +172,7 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
 void ClientConn::dispatch(proto::Action action, Request* msg) {
   if (pins_.any()) msg->pins = &pins_;
   pins_.set_barrier(msg);  // a connection of its own opened now waits for what came before
+  msg->reads_master = transaction_.watching();
   // Inside MULTI every request belongs to the transaction.
   if (session_.in_transaction || action == proto::Action::kTransaction) {
     msg->bound_to_server = true;

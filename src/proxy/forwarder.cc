@@ -163,7 +163,8 @@ void Forwarder::forward_one(Request* msg) {
 
 Server* Forwarder::reader_for(const Request& msg, uint32_t master, std::string* error) {
   Server* server = servers_[master].get();
-  if (!reads_elsewhere_ || msg.command == nullptr || !proto::reads_only(*msg.command)) {
+  if (!reads_elsewhere_ || msg.reads_master || msg.command == nullptr ||
+      !proto::reads_only(*msg.command)) {
     return server;
   }
   return server->reader(spec_.read_policy, error);

@@ -74,7 +74,12 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // with `asking`, ASKING first, back to back on that connection (an ASK
   // redirect: the node takes the request for a slot it imports).
   void send_again(Server* server, Request* msg, bool asking);
+  // Every server, replicas walnut found included: for what is indexed by
+  // server. What concerns the keyspace counts everywhere() instead.
   size_t server_count() const { return servers_.size(); }
+  // The servers that hold the keyspace, where a command for all of it goes:
+  // the configured ones (replicas are not), or a cluster's masters.
+  const std::vector<uint32_t>& everywhere();
   Server& server(size_t index) const { return *servers_[index]; }
   // The server of one key (a pub/sub channel), or nullptr with `error`.
   Server* route_key(std::string_view key, std::string* error);
@@ -103,8 +108,6 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // Fills key_servers_ and key_groups_ (the slot of each key) by the
   // cluster's map.
   bool route_slots(const Request& msg);
-  // The servers a command for the whole keyspace goes to.
-  const std::vector<uint32_t>& everywhere();
   // Where a request (or a part of it) for the master `master` goes: there,
   // or for a read-only command by the pool's read_policy to a replica;
   // nullptr with `error` when the policy finds none.

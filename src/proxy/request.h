@@ -121,6 +121,10 @@ struct RequestState {
   // A transaction's request or a subscription's part: what it builds lives
   // on its server, so its answer, a redirect too, is the client's.
   bool bound_to_server = false;
+  // Its client WATCHes keys: a read goes to the master whatever the
+  // read_policy, or a replica that lags would let EXEC write over a value
+  // the client never saw.
+  bool reads_master = false;
   uint64_t request_sent = 0;  // bytes of `request` written to the server
   uint64_t reply_sent = 0;    // bytes of `reply` written to the client
   FragmentJoin join;          // a split request's wait for its fragments

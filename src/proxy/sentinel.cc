@@ -153,6 +153,12 @@ void Sentinel::round_done(bool ok) {
 }
 
 void Sentinel::subscribe_all() {
+  // Once a refresh (half of kRefreshMs, as the refresh timer may fire a
+  // little early): a Sentinel whose subscriptions break is not connected
+  // to again at every round a loss brings.
+  const uint64_t now = now_ms();
+  if (subscribed_ms_ != 0 && now - subscribed_ms_ < kRefreshMs / 2) return;
+  subscribed_ms_ = now;
   for (auto& link : links_) {
     std::string error;
     // A Sentinel that cannot be reached now is tried again next round; its
@@ -175,8 +181,12 @@ void Sentinel::on_subscription_lost(SentinelLink& link) {
   LOG_WARN("pool '%s': lost the subscription on sentinel '%s'; asking the sentinels again",
            spec_.name.c_str(), link.label().c_str());
   // That Sentinel is in trouble: the next one is asked, and what the
-  // subscription may have missed is asked now.
+  // subscription may have missed is asked now, unless a loss asked within
+  // the last kRefreshMs (the refresh comes soon anyway).
   if (&current() == &link) ++current_;
+  const uint64_t now = now_ms();
+  if (lost_asked_ms_ != 0 && now - lost_asked_ms_ < kRefreshMs) return;
+  lost_asked_ms_ = now;
   ask_round();
 }
 

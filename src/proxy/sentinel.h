@@ -9,8 +9,10 @@
 // - it keeps a subscription to +switch-master and +promoted-slave on every
 //   Sentinel (the one that leads a failover tells of it first), so that a
 //   failover moves the server at once (Server::move_to), not a refresh
-//   later; a subscription lost is taken again at the next round, and the
-//   addresses are asked at once (a message may have been missed);
+//   later; a subscription lost is taken again after the next round that
+//   goes well (so at most once a kRefreshMs), and the addresses are asked
+//   at once, a message may have been missed (at most once a kRefreshMs
+//   too: a Sentinel that confirms and hangs up at once makes no loop);
 // - when no Sentinel answers, the last known addresses stay, and the
 //   trouble is logged once until one answers again.
 //
@@ -103,8 +105,9 @@ class Sentinel final : public ReplyWaiter, private SentinelListener, private Non
     uint64_t at_ms = 0;
   };
   std::vector<Left> left_;
+  uint64_t lost_asked_ms_ = 0;  // when a lost subscription last asked a round
+  uint64_t subscribed_ms_ = 0;  // when subscribe_all last subscribed
   event::Timer refresh_timer_;
-  event::Timer resubscribe_timer_;
 };
 
 }  // namespace walnut::proxy

@@ -84,7 +84,9 @@ void SentinelLink::on_conn_closed(ServerConn* conn) {
 void SentinelLink::on_pin_closed(ServerConn* conn) {
   if (conn != sub_) return;
   sub_ = nullptr;
-  listener_.on_subscription_lost(*this);
+  // A subscription that was never confirmed heard nothing, so missed
+  // nothing: the next round tries it again (its failure was logged).
+  if (conn->push_mode()) listener_.on_subscription_lost(*this);
 }
 
 void SentinelLink::on_push(ServerConn*, buffer::MbufChain& message) {

@@ -26,8 +26,9 @@ class SentinelListener {
  public:
   // A message published on a subscribed channel (the whole RESP array).
   virtual void on_published(const std::string& message) = 0;
-  // The subscription's connection closed (the Sentinel died, or hung and
-  // timed out): messages may have been missed.
+  // The subscription's connection closed after the Sentinel confirmed it
+  // (the Sentinel died, or hung and timed out): messages may have been
+  // missed.
   virtual void on_subscription_lost(SentinelLink& link) = 0;
 
  protected:

@@ -200,6 +200,16 @@ void ServerConn::on_timer() {
         }
       } else if (m->deadline > now) {
         break;  // the requests after it are due later still
+      } else if (m->kind == RequestKind::health_check && timeout_ms_ <= 0 && !connecting_ &&
+                 clients_wait()) {
+        // A probe's patience ran out in a pool with no timeout, and clients'
+        // requests came behind it: they may wait as long as the server
+        // takes, so the probe alone fails (counted against the server) and
+        // stays as a placeholder, with no deadline, for its late answer.
+        m->kind = RequestKind::placeholder;
+        ++placeholders_;
+        m->deadline = Request::kNoDeadline;
+        server_.on_health_check(false);
       } else if (connecting_ || m->kind == RequestKind::setup ||
                  m->kind == RequestKind::health_check || pinned_) {
         // A connect that did not complete in time, walnut's own set-up
@@ -237,6 +247,15 @@ void ServerConn::on_timer() {
     return;
   }
   if (!closed_) arm_timer(now);
+}
+
+bool ServerConn::clients_wait() const {
+  for (const ServerQueue* q : {&awaiting_, &to_send_}) {
+    for (Request* m = q->front(); m != nullptr; m = q->next(m)) {
+      if (!m->internal()) return true;
+    }
+  }
+  return false;
 }
 
 bool ServerConn::still_reading(Request* placeholder, uint64_t now) {

@@ -89,6 +89,9 @@ class ServerConn final : public Conn {
   ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder* holder = nullptr);
 
   bool pinned() const { return pinned_; }
+  // Subscribed: the server confirmed a subscription, and what it sends
+  // from then on may be published messages.
+  bool push_mode() const { return push_mode_; }
   // A new pinned connection holds the client's requests until the client's
   // earlier requests to the server (on shared connections) are answered, so
   // that nothing sent here overtakes them. Held requests have no deadline:
@@ -111,7 +114,9 @@ class ServerConn final : public Conn {
   // Queues walnut's probe of the server (of an ejected one, or a
   // heartbeat). In a pool with no timeout, `patience_ms` (0: none) is how
   // long its answer (and the connect and set-up before it, on a fresh
-  // connection) may take before the connection is given up.
+  // connection) may take before the connection is given up; when clients'
+  // requests came behind it meanwhile, only the probe fails (they wait as
+  // long as the server takes, as the pool says).
   void send_health_check(uint64_t patience_ms = 0);
   // True when nothing is queued here and nothing was read since the last
   // time this was asked: a connection the heartbeat should probe.
@@ -151,6 +156,8 @@ class ServerConn final : public Conn {
   // A placeholder's patience ran out: true (and a further timeout of
   // patience) when the connection read something since it was last asked.
   bool still_reading(Request* placeholder, uint64_t now);
+  // True when a client's request is queued here.
+  bool clients_wait() const;
   void arm_timer(uint64_t now);
   // Counts as timed out every client request due at or before `now`.
   void count_timeouts(uint64_t now);

@@ -37,7 +37,9 @@ void Subscriptions::subscribe(Request* msg, proto::SubscriptionStep step,
     // goes to one node, as a channel does, or its messages would come once
     // per node.
     if (step.family == Family::kPattern && !forwarder_.in_cluster()) {
-      for (std::vector<std::string>& part : parts) part.push_back(names[i]);
+      // Every server of the keyspace, not its replicas: they hear what
+      // their master publishes.
+      for (uint32_t s : forwarder_.everywhere()) parts[s].push_back(names[i]);
       continue;
     }
     if (std::optional<uint32_t> lives = names_.server_of(step.family, names[i])) {

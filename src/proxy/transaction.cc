@@ -58,7 +58,7 @@ void Transaction::queue(Action action, Request* msg) {
     return;
   }
   if ((action == Action::kAllServers || action == Action::kCursor) &&
-      forwarder_.server_count() > 1) {
+      forwarder_.everywhere().size() > 1) {
     refuse(msg, "this command spans every server of the pool and cannot run in a transaction");
     return;
   }

@@ -41,6 +41,9 @@ class Transaction final : private NonCopyable {
   // The client leaves: the held copies go with it.
   void forget() { drop_held(); }
 
+  // Between WATCH and the EXEC, DISCARD or UNWATCH that ends it.
+  bool watching() const { return state_ == State::kWatching; }
+
   // The client's connection to this server closed.
   void on_pin_lost(uint32_t server_index);
 

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -156,6 +158,58 @@ TEST(Heartbeat, ASilentServerFailsItsHeartbeatWithinTheTimeout) {
 TEST(Heartbeat, ASilentServerFailsItsHeartbeatInAPoolWithNoTimeout) {
   // No timeout to wait: the probe may take one interval.
   a_silent_server_fails_its_heartbeats("");
+}
+
+// Bytes the kernel holds for the process listening on `port` (IPv4
+// loopback), unread: what was sent to a stopped server.
+long long unread_by_listener_on(int port) {
+  std::ifstream tcp("/proc/net/tcp");
+  std::string line;
+  std::getline(tcp, line);  // the header
+  long long unread = 0;
+  while (std::getline(tcp, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state, queues;
+    fields >> slot >> local >> remote >> state >> queues;
+    const size_t colon = local.find(':');
+    if (colon == std::string::npos || std::stoi(local.substr(colon + 1), nullptr, 16) != port ||
+        state != "01") {
+      continue;
+    }
+    unread += std::stoll(queues.substr(queues.find(':') + 1), nullptr, 16);
+  }
+  return unread;
+}
+
+TEST(Heartbeat, AClientRequestBehindAMissingAnswerWaitsInAPoolWithNoTimeout) {
+  // With no timeout, a client waits as long as the server takes: a probe
+  // that went unanswered before the client's request came counts a
+  // heartbeat failure, but does not time the client's request out.
+  TempDir dir;
+  RedisServer redis(dir);
+  const int stats_port = free_port();
+  Walnut walnut(dir, redis_pool(redis.port(), "  server_heartbeat: 1000\n"), stats_args(stats_port));
+  ASSERT_TRUE(stat_becomes(stats_port, {"beat", "one", "server_connections"}, 1, 5s));
+  ASSERT_EQ(Client(redis.port()).call({"SET", "waited", "for"}), "+OK\r\n");
+
+  ASSERT_EQ(kill(redis.process().pid(), SIGSTOP), 0);
+  // The probe is on its way when the stopped server holds its bytes.
+  const auto t0 = Clock::now();
+  while (ms_since(t0) < 5000 && unread_by_listener_on(redis.port()) == 0) {
+    std::this_thread::sleep_for(5ms);
+  }
+  const bool probed = unread_by_listener_on(redis.port()) > 0;
+  Client c(walnut.port());
+  c.send({"GET", "waited"});
+  // The probe's patience (one interval) runs out meanwhile.
+  const unsigned long long failures =
+      await_stat(stats_port, {"beat", "one", "heartbeat_failures"}, 1);
+  std::this_thread::sleep_for(200ms);
+  ASSERT_EQ(kill(redis.process().pid(), SIGCONT), 0);
+  ASSERT_TRUE(probed) << "no probe reached the stopped server";
+  EXPECT_GE(failures, 1u);
+  EXPECT_EQ(c.read_reply(), "$3\r\nfor\r\n");
+  EXPECT_EQ(stat_now(stats_port, {"beat", "one", "server_timedout"}), 0u);
 }
 
 TEST(Heartbeat, MemcachedIsProbedWithVersionAndReconnected) {

@@ -164,6 +164,57 @@ TEST(SentinelEdges, ASentinelThatKnowsNoSuchMasterPassesTheTurn) {
       << walnut.log();
 }
 
+// A Sentinel whose subscriptions break: it answers questions as `good`
+// does, but closes a subscription's connection, at once (before confirming
+// it) or right after confirming it.
+FakeClusterNode breaking_sentinel(int master, bool confirm_first) {
+  return FakeClusterNode([master, confirm_first](const Args& r) -> FakeReply {
+    if (is(r, "subscribe")) return FakeReply(confirm_first ? kSubscribed : "", true);
+    if (is(r, "sentinel") && r.size() == 3 && r[1] == "get-master-addr-by-name") {
+      return address_reply(master);
+    }
+    return kPong;
+  });
+}
+
+TEST(SentinelEdges, SubscriptionsThatBreakAreRetriedAtTheRefreshPaceNotInALoop) {
+  TempDir dir;
+  RedisServer master(dir);
+  FakeClusterNode unconfirmed = breaking_sentinel(master.port(), false);
+  FakeClusterNode confirmed = breaking_sentinel(master.port(), true);
+  FakeSentinel good(master.port());
+  Walnut walnut(dir, pool_on(master.port(), {unconfirmed.port(), confirmed.port(), good.port()}));
+  Client c(walnut.port());
+  ASSERT_EQ(c.call({"SET", "k", "v"}), "+OK\r\n");
+  ASSERT_TRUE(wait_until([&] { return confirmed.count("subscribe") >= 1; }, 5s));
+
+  auto questions = [&] {
+    return unconfirmed.count("sentinel") + confirmed.count("sentinel") +
+           good.node().count("sentinel");
+  };
+  const int questions_before = questions();
+  const int unconfirmed_before = unconfirmed.accepted();
+  const int confirmed_before = confirmed.accepted();
+  std::this_thread::sleep_for(3s);
+  // A round a second, and at most one more a second for a lost
+  // subscription: one question (the master's address) each; a subscription
+  // tried again once a round.
+  EXPECT_LE(questions() - questions_before, 8);
+  EXPECT_LE(unconfirmed.accepted() - unconfirmed_before, 6);
+  EXPECT_LE(confirmed.accepted() - confirmed_before, 6);
+  EXPECT_EQ(c.call({"GET", "k"}), "$1\r\nv\r\n");
+  // Only a subscription that was confirmed can be lost.
+  const std::string log = walnut.log();
+  EXPECT_EQ(log.find("lost the subscription on sentinel '127.0.0.1:" +
+                     std::to_string(unconfirmed.port())),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("lost the subscription on sentinel '127.0.0.1:" +
+                     std::to_string(confirmed.port())),
+            std::string::npos)
+      << log;
+}
+
 TEST(SentinelEdges, ASentinelWithAPasswordIsAskedWithSentinelAuth) {
   SentinelGroupOptions options;
   options.replicas = 0;

@@ -65,6 +65,29 @@ class SentinelProxy : public ::testing::Test {
     return {"-s", std::to_string(stats_port), "-i", "10"};
   }
 
+  // The stats name of the replica on `port`.
+  static std::string replica_name(int port) {
+    return "127.0.0.1:" + std::to_string(port) + " (replica)";
+  }
+
+  // walnut on the group's master with `read_policy: <policy>`, stats on,
+  // once it knows the first replica.
+  struct ReadingWalnut {
+    explicit ReadingWalnut(const std::string& policy)
+        : walnut(dir, pool(group_->master_port(), "  read_policy: " + policy + "\n"),
+                 stats_args(stats_port)) {
+      read_stats_until(stats_port, [&](const Json& doc) {
+        return doc.get("watched") != nullptr &&
+               doc.get("watched")->get(replica_name(group_->replica_ports().at(0))) != nullptr;
+      });
+    }
+    int port() const { return walnut.port(); }
+
+    const int stats_port = free_port();
+    TempDir dir;
+    Walnut walnut;
+  };
+
   static SentinelGroup* group_;
 };
 
@@ -224,14 +247,8 @@ TEST_F(SentinelProxy, AKilledMastersPromotionIsFollowed) {
 TEST_F(SentinelProxy, ReadPolicyReplicaSendsReadsToTheReplica) {
   const int master = group_->master_port();
   const int replica = group_->replica_ports().at(0);
-  const int stats_port = free_port();
-  TempDir dir;
-  Walnut walnut(dir, pool(master, "  read_policy: replica\n"), stats_args(stats_port));
-  const std::string replica_name = "127.0.0.1:" + std::to_string(replica) + " (replica)";
-  // Ready once walnut knows the replica.
-  read_stats_until(stats_port, [&](const Json& doc) {
-    return doc.get("watched") != nullptr && doc.get("watched")->get(replica_name) != nullptr;
-  });
+  ReadingWalnut walnut("replica");
+  const std::string replica_stats = replica_name(replica);
   Client c(walnut.port());
   ASSERT_EQ(c.call({"SET", "read-me", "1"}), "+OK\r\n");
   ASSERT_EQ(group_->call(master, {"WAIT", "1", "2000"}), ":1\r\n");
@@ -246,7 +263,61 @@ TEST_F(SentinelProxy, ReadPolicyReplicaSendsReadsToTheReplica) {
   EXPECT_EQ(calls_of(*group_, master, "get"), 0);
   EXPECT_EQ(calls_of(*group_, master, "mget"), 0);
   EXPECT_EQ(calls_of(*group_, master, "set"), 1) << "writes go to the master";
-  EXPECT_GE(await_stat(stats_port, {"watched", replica_name, "requests"}, 51), 51u);
+  EXPECT_GE(await_stat(walnut.stats_port, {"watched", replica_stats, "requests"}, 51), 51u);
+}
+
+TEST_F(SentinelProxy, ReadsOfAClientThatWatchesGoToTheMaster) {
+  // WATCH guards a read-then-write: a read from a replica that lags would
+  // let EXEC write over a value the client never saw.
+  const int master = group_->master_port();
+  const int replica = group_->replica_ports().at(0);
+  ReadingWalnut walnut("replica");
+  Client c(walnut.port());
+  ASSERT_EQ(c.call({"SET", "watched-key", "1"}), "+OK\r\n");
+  ASSERT_EQ(group_->call(master, {"WAIT", "1", "2000"}), ":1\r\n");
+  for (int port : {master, replica}) group_->call(port, {"CONFIG", "RESETSTAT"});
+
+  ASSERT_EQ(c.call({"WATCH", "watched-key"}), "+OK\r\n");
+  EXPECT_EQ(c.call({"GET", "watched-key"}), "$1\r\n1\r\n");
+  EXPECT_EQ(c.call({"MGET", "watched-key", "other"}), "*2\r\n$1\r\n1\r\n$-1\r\n");
+  ASSERT_EQ(c.call({"MULTI"}), "+OK\r\n");
+  ASSERT_EQ(c.call({"SET", "watched-key", "2"}), "+QUEUED\r\n");
+  ASSERT_EQ(c.call({"EXEC"}), "*1\r\n+OK\r\n");
+  EXPECT_EQ(calls_of(*group_, master, "get"), 1);
+  EXPECT_EQ(calls_of(*group_, master, "mget"), 1);
+  EXPECT_EQ(calls_of(*group_, replica, "get"), 0);
+  EXPECT_EQ(calls_of(*group_, replica, "mget"), 0);
+
+  // The watch ended with EXEC: reads go by the policy again.
+  c.call({"GET", "watched-key"});
+  EXPECT_EQ(calls_of(*group_, replica, "get"), 1);
+  EXPECT_EQ(calls_of(*group_, master, "get"), 1);
+}
+
+TEST_F(SentinelProxy, AWholeKeyspaceCommandRunsInATransactionOfTheOneMaster) {
+  // The replicas walnut found are no servers of the keyspace: a pool of one
+  // master runs DBSIZE inside MULTI as a pool of one server does.
+  ReadingWalnut walnut("replica");
+  Client c(walnut.port());
+  ASSERT_EQ(c.call({"MULTI"}), "+OK\r\n");
+  EXPECT_EQ(c.call({"DBSIZE"}), "+QUEUED\r\n");
+  const std::string exec = c.call({"EXEC"});
+  EXPECT_EQ(exec.rfind("*1\r\n:", 0), 0u) << printable(exec);
+}
+
+TEST_F(SentinelProxy, APatternSubscriptionHearsEachMessageOnce) {
+  // Replicas hear what their master publishes (PUBLISH is replicated): a
+  // pattern subscribed on them too would hear each message twice.
+  const int master = group_->master_port();
+  ReadingWalnut walnut("replica");
+  Client sub(walnut.port());
+  ASSERT_EQ(sub.call({"PSUBSCRIBE", "news.*"}), "*3\r\n$10\r\npsubscribe\r\n$6\r\nnews.*\r\n:1\r\n");
+  EXPECT_EQ(group_->call(master, {"PUBLISH", "news.1", "first"}), ":1\r\n");
+  EXPECT_EQ(group_->call(master, {"PUBLISH", "news.2", "second"}), ":1\r\n");
+  const std::string first = sub.read_reply();
+  const std::string second = sub.read_reply();
+  EXPECT_EQ(first, "*4\r\n$8\r\npmessage\r\n$6\r\nnews.*\r\n$6\r\nnews.1\r\n$5\r\nfirst\r\n");
+  EXPECT_EQ(second, "*4\r\n$8\r\npmessage\r\n$6\r\nnews.*\r\n$6\r\nnews.2\r\n$6\r\nsecond\r\n");
 }
 
 TEST_F(SentinelProxy, ReadPolicyMasterAndPreferMasterReadFromTheMaster) {
@@ -268,13 +339,8 @@ TEST_F(SentinelProxy, ReadPolicyMasterAndPreferMasterReadFromTheMaster) {
 TEST_F(SentinelProxy, ReadPolicyAnySpreadsReadsOverMasterAndReplica) {
   const int master = group_->master_port();
   const int replica = group_->replica_ports().at(0);
-  const int stats_port = free_port();
-  TempDir dir;
-  Walnut walnut(dir, pool(master, "  read_policy: any\n"), stats_args(stats_port));
-  const std::string replica_name = "127.0.0.1:" + std::to_string(replica) + " (replica)";
-  read_stats_until(stats_port, [&](const Json& doc) {
-    return doc.get("watched") != nullptr && doc.get("watched")->get(replica_name) != nullptr;
-  });
+  ReadingWalnut walnut("any");
+  const std::string replica_stats = replica_name(replica);
   Client c(walnut.port());
   ASSERT_EQ(c.call({"SET", "anywhere", "1"}), "+OK\r\n");
   ASSERT_EQ(group_->call(master, {"WAIT", "1", "2000"}), ":1\r\n");
@@ -288,18 +354,13 @@ TEST_F(SentinelProxy, ReadPolicyAnySpreadsReadsOverMasterAndReplica) {
 TEST_F(SentinelProxy, PreferReplicaReadsFromTheMasterWhileTheReplicaIsDown) {
   const int master = group_->master_port();
   const int replica = group_->replica_ports().at(0);
-  const int stats_port = free_port();
-  TempDir dir;
-  Walnut walnut(dir, pool(master, "  read_policy: prefer_replica\n"), stats_args(stats_port));
-  const std::string replica_name = "127.0.0.1:" + std::to_string(replica) + " (replica)";
-  read_stats_until(stats_port, [&](const Json& doc) {
-    return doc.get("watched") != nullptr && doc.get("watched")->get(replica_name) != nullptr;
-  });
+  ReadingWalnut walnut("prefer_replica");
+  const std::string replica_stats = replica_name(replica);
   Client c(walnut.port());
   ASSERT_EQ(c.call({"SET", "prefer", "1"}), "+OK\r\n");
   ASSERT_EQ(group_->call(master, {"WAIT", "1", "2000"}), ":1\r\n");
   EXPECT_EQ(c.call({"GET", "prefer"}), "$1\r\n1\r\n");
-  EXPECT_GE(await_stat(stats_port, {"watched", replica_name, "responses"}, 1), 1u);
+  EXPECT_GE(await_stat(walnut.stats_port, {"watched", replica_stats, "responses"}, 1), 1u);
 
   group_->kill_data_node(replica);
   // The first read may still meet the dead replica (its error names the
