@@ -135,6 +135,10 @@ void Server::start_heartbeat() {
 }
 
 void Server::heartbeat() {
+  if (retired_) {
+    if (!close_idle_conns()) heartbeat_timer_.start(kRetireCheckMs);
+    return;
+  }
   const auto interval = static_cast<uint64_t>(pool_.spec().server_heartbeat);
   // An ejected server has its health check instead, which brings it back.
   if (!ejected_) {
@@ -331,11 +335,61 @@ void Server::set_replicas(const std::vector<redis::sentinel::Replica>& replicas)
     // back: a probe does, once its lister counts it up again.
     if (listed.usable && replica.failing()) replica.probe();
     now.push_back(&replica);
+    replica.master_ = this;
+    if (std::find(replicas_.begin(), replicas_.end(), &replica) == replicas_.end() &&
+        replica.listers_++ == 0) {
+      replica.rejoin();
+    }
   }
   for (Server* r : replicas_) {
-    if (std::find(now.begin(), now.end(), r) == now.end()) r->listed_usable_ = false;
+    if (std::find(now.begin(), now.end(), r) != now.end()) continue;
+    r->listed_usable_ = false;
+    if (r->master_ == this) r->master_ = nullptr;
+    if (--r->listers_ == 0) r->retire();
   }
   replicas_ = std::move(now);
+}
+
+ServerConn* Server::resend_lost_to() {
+  // A replica's connection lost reads (the replica died, or Sentinel, as it
+  // reconfigures a replica, closed its clients): they are reads, so its
+  // master answers them as well, unless the policy keeps reads off it.
+  if (!is_replica() || master_ == nullptr ||
+      pool_.spec().read_policy == config::ReadPolicy::kReplica) {
+    return nullptr;
+  }
+  std::string error;
+  return master_->conn(&error);  // nullptr: they fail with the replica's cause
+}
+
+void Server::retire() {
+  LOG_INFO("pool '%s': %s is no replica of the pool's masters any more", pool_.spec().name.c_str(),
+           label().c_str());
+  retired_ = true;
+  heartbeat_timer_.stop();
+  if (!close_idle_conns()) heartbeat_timer_.start(kRetireCheckMs);
+}
+
+void Server::rejoin() {
+  if (!retired_) return;
+  retired_ = false;
+  heartbeat_timer_.stop();
+  start_heartbeat();
+}
+
+bool Server::close_idle_conns() {
+  bool none_left = true;
+  for (auto& slot : slots_) {
+    ServerConn* conn = slot;
+    if (conn == nullptr) continue;
+    if (!conn->idle()) {
+      none_left = false;
+      continue;
+    }
+    slot = nullptr;
+    conn->close("no longer a replica of the pool's masters");
+  }
+  return none_left;
 }
 
 void Server::probe() {

@@ -62,7 +62,8 @@ class Server final : private ServerConnOwner, private NonCopyable {
   void move_to(const std::string& host, int port, const char* why);
   // The replicas of this master now (for read_policy), as Sentinel or the
   // cluster's slot map lists them: a replica not seen before becomes a
-  // server of the pool; one no longer listed serves no more reads.
+  // server of the pool; one no longer listed serves no more reads, and
+  // once no master lists it, it retires.
   void set_replicas(const std::vector<redis::sentinel::Replica>& replicas);
   // Where a read-only request for this master goes by `policy`: this
   // master, or one of its replicas that is up, in turn; nullptr (with
@@ -101,6 +102,7 @@ class Server final : private ServerConnOwner, private NonCopyable {
   void on_conn_closed(ServerConn* conn) override;
   bool follows_redirects() const override;
   bool redirected(Request* msg) override;
+  ServerConn* resend_lost_to() override;
 
   ServerConn* open(std::string* error, PinHolder* holder = nullptr);
   bool backing_off() const { return backoff_until_ != 0 && now_ms() < backoff_until_; }
@@ -115,6 +117,15 @@ class Server final : private ServerConnOwner, private NonCopyable {
   static constexpr uint64_t kProbePatienceMs = 1000;
   // Closes every connection (the heartbeat goes on).
   void close_conns(const std::string& reason);
+  // A replica no master lists any more (promoted, or gone): its idle
+  // connections close now, the busy ones once they have their answers
+  // (looked at every kRetireCheckMs), and nothing opens new ones, so that
+  // failovers leave no connections behind. rejoin() when listed again.
+  void retire();
+  void rejoin();
+  // Closes the connections that wait for nothing; true when none is left.
+  bool close_idle_conns();
+  static constexpr uint64_t kRetireCheckMs = 1000;
 
   Context& ctx_;
   ServerPool& pool_;
@@ -139,6 +150,9 @@ class Server final : private ServerConnOwner, private NonCopyable {
   std::vector<Server*> replicas_;
   size_t next_reader_ = 0;
   bool listed_usable_ = false;  // a replica: usable in its lister's last list
+  uint32_t listers_ = 0;        // a replica: the masters that list it now
+  Server* master_ = nullptr;    // a replica: the master that listed it last
+  bool retired_ = false;        // a replica no master lists
   bool address_confirmed_ = false;  // Sentinel has given an address
   uint32_t failures_ = 0;       // consecutive
   uint64_t last_failure_ms_ = 0;  // monotonic

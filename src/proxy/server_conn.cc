@@ -149,8 +149,7 @@ void ServerConn::send_health_check(uint64_t patience_ms) {
 }
 
 bool ServerConn::quiet_since_last_look() {
-  const bool quiet = !connecting_ && to_send_.empty() && awaiting_.empty() && held_.empty() &&
-                     reads_ == reads_at_last_look_;
+  const bool quiet = idle() && reads_ == reads_at_last_look_;
   reads_at_last_look_ = reads_;
   return quiet;
 }
@@ -547,7 +546,28 @@ void ServerConn::fail_connection(const std::string& cause, bool eof) {
     // such connection per client, counting them would eject a healthy one.
     server_.on_failure(cause);
   }
+  if (!pinned_) resend_lost();
   close(cause);
+}
+
+void ServerConn::resend_lost() {
+  ServerConn* other = nullptr;
+  for (ServerQueue* q : {&awaiting_, &to_send_}) {
+    Request* m = q->front();
+    while (m != nullptr) {
+      Request* next = q->next(m);
+      // Not a large request written already: its bytes are gone.
+      if (!m->internal() && !m->request.empty()) {
+        if (other == nullptr) other = server_.resend_lost_to();
+        if (other == nullptr || other == this) return;
+        q->remove(m);
+        m->server = nullptr;
+        m->request_sent = 0;
+        other->enqueue_again(m);
+      }
+      m = next;
+    }
+  }
 }
 
 namespace {

@@ -62,6 +62,10 @@ class ServerConnOwner {
     (void)msg;
     return false;
   }
+  // A shared connection failed: where the clients' requests queued on it
+  // are sent again rather than failed with it (a replica's reads, to its
+  // master), or nullptr.
+  virtual ServerConn* resend_lost_to() { return nullptr; }
 
  protected:
   ~ServerConnOwner() = default;
@@ -121,6 +125,10 @@ class ServerConn final : public Conn {
   // True when nothing is queued here and nothing was read since the last
   // time this was asked: a connection the heartbeat should probe.
   bool quiet_since_last_look();
+  // Connected, with nothing to send and no answer owed.
+  bool idle() const {
+    return !connecting_ && to_send_.empty() && awaiting_.empty() && held_.empty();
+  }
   // Adds the queue gauges (requests and bytes waiting to be written, and
   // written but not answered) of client requests to `c`.
   void add_queue_stats(stats::ServerCounters* c) const;
@@ -149,6 +157,9 @@ class ServerConn final : public Conn {
   // Closes the connection for an error (or the server's EOF), telling its
   // server.
   void fail_connection(const std::string& cause, bool eof = false);
+  // Before a failed connection closes: the clients' requests its owner
+  // sends elsewhere (resend_lost_to) go there, in their order.
+  void resend_lost();
   void on_timer();
   // Answers `msg` with a timeout error and leaves a placeholder (when a
   // reply may still come) in its place in `queue`.

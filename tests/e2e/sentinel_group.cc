@@ -236,6 +236,14 @@ void SentinelGroup::kill_data_node(int port) {
   d->crash();
 }
 
+void SentinelGroup::pause_data_node(int port, bool paused) {
+  RedisServer* d = data_node(port);
+  if (d == nullptr) throw std::runtime_error("sentinel group: no data node " + std::to_string(port));
+  if (kill(d->process().pid(), paused ? SIGSTOP : SIGCONT) != 0) {
+    throw std::runtime_error("sentinel group: cannot signal data node " + std::to_string(port));
+  }
+}
+
 int SentinelGroup::wait_for_promotion(int old_port) {
   int now = 0;
   wait("a master other than " + std::to_string(old_port), [&] {

@@ -65,6 +65,8 @@ class SentinelGroup {
   int kill_master();
   // SIGKILL of a data node (a replica), keeping its port for a restart.
   void kill_data_node(int port);
+  // SIGSTOP (`paused`) or SIGCONT of a data node.
+  void pause_data_node(int port, bool paused);
   // Waits until the Sentinels name a master other than `old_port` that says
   // role:master; returns it.
   int wait_for_promotion(int old_port);
