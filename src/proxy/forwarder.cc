@@ -167,7 +167,9 @@ Server* Forwarder::reader_for(const Request& msg, uint32_t master, std::string* 
       !proto::reads_only(*msg.command)) {
     return server;
   }
-  return server->reader(spec_.read_policy, error);
+  Server* reader = server->reader(spec_.read_policy, error);
+  if (reader != nullptr) reader->count_policy_read();
+  return reader;
 }
 
 void Forwarder::forward_split(Request* msg) {

@@ -70,6 +70,8 @@ class Server final : private ServerConnOwner, private NonCopyable {
   // `error`) only for kReplica when none is up.
   Server* reader(config::ReadPolicy policy, std::string* error);
   bool is_replica() const { return role_ == Role::kReplica; }
+  // A read-only request that read_policy sent here (stats: policy_reads).
+  void count_policy_read() { ++counters_.policy_reads; }
 
   bool ejected() const { return ejected_; }
   // Failed since it last answered.

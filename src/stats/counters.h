@@ -47,6 +47,7 @@ struct ServerCounters {
   // walnut-only (server_walnut_fields.def)
   uint64_t failovers = 0;
   uint64_t heartbeat_failures = 0;
+  uint64_t policy_reads = 0;
 };
 
 struct ServerSnapshot {

@@ -167,6 +167,7 @@ TEST(Metrics, ServerDetailsOfPoolsThatUseThem) {
   EXPECT_EQ(s.types["walnut_server_info"], "gauge");
   EXPECT_EQ(s.types["walnut_server_heartbeat_failures_total"], "counter");
   EXPECT_EQ(s.types["walnut_server_failovers_total"], "counter");
+  EXPECT_EQ(s.types["walnut_server_policy_reads_total"], "counter");
   EXPECT_EQ(s.samples["walnut_server_info{pool=\"beat\",server=\"main\",address=\"127.0.0.1:" +
                       std::to_string(r.port()) + "\",role=\"master\"}"],
             1);

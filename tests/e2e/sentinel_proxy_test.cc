@@ -264,6 +264,14 @@ TEST_F(SentinelProxy, ReadPolicyReplicaSendsReadsToTheReplica) {
   EXPECT_EQ(calls_of(*group_, master, "mget"), 0);
   EXPECT_EQ(calls_of(*group_, master, "set"), 1) << "writes go to the master";
   EXPECT_GE(await_stat(walnut.stats_port, {"watched", replica_stats, "requests"}, 51), 51u);
+  // The reads read_policy sent, per server.
+  StatsSnapshot s = read_stats_until(walnut.stats_port, [&](const Json& doc) {
+    return number_at(doc, {"watched", replica_stats, "policy_reads"}) >= 51;
+  });
+  ASSERT_NE(s.doc, nullptr);
+  EXPECT_EQ(number_at(*s.doc, {"watched", replica_stats, "policy_reads"}), 51u);
+  EXPECT_EQ(number_at(*s.doc, {"watched", group_->name(), "policy_reads"}), 0u);
+  EXPECT_NE(s.doc->get("watched")->get(group_->name())->get("policy_reads"), nullptr);
 }
 
 TEST_F(SentinelProxy, ReadsFollowAFailoverAndThePromotedReplicaLeavesNoConnection) {
@@ -385,6 +393,13 @@ TEST_F(SentinelProxy, ReadPolicyAnySpreadsReadsOverMasterAndReplica) {
   // In turn: half each.
   EXPECT_EQ(calls_of(*group_, master, "get"), 20);
   EXPECT_EQ(calls_of(*group_, replica, "get"), 20);
+  StatsSnapshot s = read_stats_until(walnut.stats_port, [&](const Json& doc) {
+    return number_at(doc, {"watched", group_->name(), "policy_reads"}) >= 20 &&
+           number_at(doc, {"watched", replica_name(replica), "policy_reads"}) >= 20;
+  });
+  ASSERT_NE(s.doc, nullptr);
+  EXPECT_EQ(number_at(*s.doc, {"watched", group_->name(), "policy_reads"}), 20u);
+  EXPECT_EQ(number_at(*s.doc, {"watched", replica_name(replica), "policy_reads"}), 20u);
 }
 
 TEST_F(SentinelProxy, PreferReplicaReadsFromTheMasterWhileTheReplicaIsDown) {
