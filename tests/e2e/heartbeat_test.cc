@@ -7,14 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "tests/e2e/harness.h"
 #include "tests/e2e/memcached_server.h"
+#include "tests/e2e/paused.h"
 #include "tests/e2e/stats_json.h"
 
 namespace walnut::e2e {
@@ -160,27 +159,6 @@ TEST(Heartbeat, ASilentServerFailsItsHeartbeatInAPoolWithNoTimeout) {
   a_silent_server_fails_its_heartbeats("");
 }
 
-// Bytes the kernel holds for the process listening on `port` (IPv4
-// loopback), unread: what was sent to a stopped server.
-long long unread_by_listener_on(int port) {
-  std::ifstream tcp("/proc/net/tcp");
-  std::string line;
-  std::getline(tcp, line);  // the header
-  long long unread = 0;
-  while (std::getline(tcp, line)) {
-    std::istringstream fields(line);
-    std::string slot, local, remote, state, queues;
-    fields >> slot >> local >> remote >> state >> queues;
-    const size_t colon = local.find(':');
-    if (colon == std::string::npos || std::stoi(local.substr(colon + 1), nullptr, 16) != port ||
-        state != "01") {
-      continue;
-    }
-    unread += std::stoll(queues.substr(queues.find(':') + 1), nullptr, 16);
-  }
-  return unread;
-}
-
 TEST(Heartbeat, AClientRequestBehindAMissingAnswerWaitsInAPoolWithNoTimeout) {
   // With no timeout, a client waits as long as the server takes: a probe
   // that went unanswered before the client's request came counts a
@@ -194,11 +172,7 @@ TEST(Heartbeat, AClientRequestBehindAMissingAnswerWaitsInAPoolWithNoTimeout) {
 
   ASSERT_EQ(kill(redis.process().pid(), SIGSTOP), 0);
   // The probe is on its way when the stopped server holds its bytes.
-  const auto t0 = Clock::now();
-  while (ms_since(t0) < 5000 && unread_by_listener_on(redis.port()) == 0) {
-    std::this_thread::sleep_for(5ms);
-  }
-  const bool probed = unread_by_listener_on(redis.port()) > 0;
+  const bool probed = holds_unread_bytes(redis.port(), 5s);
   Client c(walnut.port());
   c.send({"GET", "waited"});
   // The probe's patience (one interval) runs out meanwhile.

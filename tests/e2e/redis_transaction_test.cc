@@ -739,6 +739,9 @@ TEST(RedisTransactionDeadBackend, InFlightCommandsFailAndExecAborts) {
   ASSERT_EQ(::kill(pid, SIGSTOP), 0);
   ASSERT_TRUE(is_stopped(pid, 2s));
   c.send({"SET", a2, "2"});
+  // Written to the server (not read by walnut after it saw the server go,
+  // which would queue it in a doomed transaction, as Redis does).
+  ASSERT_TRUE(holds_unread_bytes(s0.port(), 5s)) << "the SET never reached the server";
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   ASSERT_GE(s0.process().wait(10s), 0) << "server 0 did not die";
 
