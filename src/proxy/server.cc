@@ -350,14 +350,15 @@ void Server::set_replicas(const std::vector<redis::sentinel::Replica>& replicas)
   replicas_ = std::move(now);
 }
 
-ServerConn* Server::resend_lost_to() {
+bool Server::resends_lost() const {
   // A replica's connection lost reads (the replica died, or Sentinel, as it
   // reconfigures a replica, closed its clients): they are reads, so its
   // master answers them as well, unless the policy keeps reads off it.
-  if (!is_replica() || master_ == nullptr ||
-      pool_.spec().read_policy == config::ReadPolicy::kReplica) {
-    return nullptr;
-  }
+  return is_replica() && pool_.spec().read_policy != config::ReadPolicy::kReplica;
+}
+
+ServerConn* Server::resend_lost_to() {
+  if (!resends_lost() || master_ == nullptr) return nullptr;
   std::string error;
   return master_->conn(&error);  // nullptr: they fail with the replica's cause
 }

@@ -104,6 +104,7 @@ class Server final : private ServerConnOwner, private NonCopyable {
   void on_conn_closed(ServerConn* conn) override;
   bool follows_redirects() const override;
   bool redirected(Request* msg) override;
+  bool resends_lost() const override;
   ServerConn* resend_lost_to() override;
 
   ServerConn* open(std::string* error, PinHolder* holder = nullptr);

@@ -22,6 +22,7 @@ ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder*
       holder_(holder),
       pinned_(holder != nullptr),
       follows_redirects_(server.follows_redirects()),
+      keeps_sent_bytes_(follows_redirects_ || server.resends_lost()),
       reader_(ctx.mbufs()),
       parser_(server.protocol().new_response_parser()),
       timeout_ms_(server.timeout_ms()) {
@@ -356,7 +357,7 @@ void ServerConn::flush() {
       }
       left -= remaining;
       m->request_sent = m->request.size();
-      if (m->budget_charge != 0 && !follows_redirects_) {
+      if (m->budget_charge != 0 && !keeps_sent_bytes_) {
         // A large request's bytes are not needed once written: give them
         // back now, not when its reply comes. One that may be redirected
         // keeps them, and its charge, until it is done.
@@ -556,10 +557,10 @@ void ServerConn::resend_lost() {
     Request* m = q->front();
     while (m != nullptr) {
       Request* next = q->next(m);
-      // Not a large request written already: its bytes are gone.
-      if (!m->internal() && !m->request.empty()) {
+      if (!m->internal()) {
         if (other == nullptr) other = server_.resend_lost_to();
-        if (other == nullptr || other == this) return;
+        if (other == nullptr) return;
+        WALNUT_DCHECK(!m->request.empty());  // kept: keeps_sent_bytes_
         q->remove(m);
         m->server = nullptr;
         m->request_sent = 0;

@@ -62,9 +62,12 @@ class ServerConnOwner {
     (void)msg;
     return false;
   }
-  // A shared connection failed: where the clients' requests queued on it
-  // are sent again rather than failed with it (a replica's reads, to its
-  // master), or nullptr.
+  // Whether a failed shared connection's requests may be sent again
+  // elsewhere (a replica's reads, to its master): then their bytes are
+  // kept until they are done, and resend_lost_to() is asked where.
+  virtual bool resends_lost() const { return false; }
+  // Where a failed shared connection's client requests are sent again
+  // rather than failed with it, or nullptr.
   virtual ServerConn* resend_lost_to() { return nullptr; }
 
  protected:
@@ -190,6 +193,9 @@ class ServerConn final : public Conn {
   PinHolder* holder_;
   const bool pinned_;
   const bool follows_redirects_;  // the owner's, asked for once
+  // A request may be sent elsewhere after it was written (a redirect, a
+  // lost connection's resend): its bytes stay until it is done.
+  const bool keeps_sent_bytes_;
   // Push mode, while the server holds subscriptions of this (pinned)
   // connection: a published message goes to the holder, answers still pair
   // with requests. Set and cleared by the replies to subscription parts

@@ -415,11 +415,22 @@ TEST_F(SentinelProxy, PreferReplicaReadsFromTheMasterWhileTheReplicaIsDown) {
 
   // A read the replica had when it died is answered by the master; so are
   // the reads after it, with no error.
+  // So is a large one (an MGET of about 100 kB, past the size whose bytes
+  // walnut gives back once written).
+  Args mget = {"MGET", "prefer"};
+  std::string nils;
+  for (int i = 0; i < 3000; ++i) {
+    mget.push_back("prefer-missing-key:" + std::to_string(i));
+    nils += "$-1\r\n";
+  }
   group_->pause_data_node(replica, true);
   c.send({"GET", "prefer"});
+  c.send(mget);
   std::this_thread::sleep_for(200ms);  // written, never to be answered
   group_->kill_data_node(replica);
   EXPECT_EQ(c.read_reply(), "$1\r\n1\r\n");
+  const std::string large = c.read_reply();
+  EXPECT_EQ(large, "*3001\r\n$1\r\n1\r\n" + nils) << printable(large.substr(0, 200));
   group_->call(master, {"CONFIG", "RESETSTAT"});
   for (int i = 0; i < 20; ++i) EXPECT_EQ(c.call({"GET", "prefer"}), "$1\r\n1\r\n") << i;
   EXPECT_EQ(calls_of(*group_, master, "get"), 20);
