@@ -70,8 +70,9 @@ class SentinelGroup {
   // Waits until the Sentinels name a master other than `old_port` that says
   // role:master; returns it.
   int wait_for_promotion(int old_port);
-  // Starts a killed data node again on its port; waits until it is a
-  // replica linked to the master (Sentinel turns an old master into one).
+  // Starts a killed data node again on its port; waits until the group
+  // settles, the node linked as a replica (Sentinel turns an old master
+  // into one).
   void restart_data_node(int port);
   void kill_sentinel(int port);
   void restart_sentinel(int port);
