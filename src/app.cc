@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "hash/md5.h"
 #include "listen_addresses.h"
 #include "proxy/memory_reclaimer.h"
 
@@ -20,6 +21,8 @@ namespace walnut {
 App::~App() {
   drain_timer_.reset();
   reclaim_timer_.reset();
+  leaving_timer_.reset();
+  leaving_.clear();
   metrics_.reset();
   stats_.reset();
   signals_.clear();
@@ -33,7 +36,12 @@ bool App::load_config(std::string* error) {
     *error = r.error;
     return false;
   }
-  config_ = std::move(r.config);
+  if (!check(r.config, error)) return false;
+  take(std::move(r));
+  return true;
+}
+
+bool App::check(const config::Config& config, std::string* error) {
   // The stats server's address comes from the flags, not the file: -t
   // (which may be given other flags than the real run) leaves it out.
   // Otherwise a pool on it would take the port first, and the stats server
@@ -44,11 +52,11 @@ bool App::load_config(std::string* error) {
                       "-a " + options_.stats_addr + " -s " + std::to_string(options_.stats_port),
                       options_.stats_addr, options_.stats_port});
   }
-  if (!check_listen_addresses(config_, options_.conf_file, others, error)) return false;
+  if (!check_listen_addresses(config, options_.conf_file, others, error)) return false;
   // Building the pools checks what the file alone cannot (names resolve,
   // the hash and distribution exist).
   proxy::Context probe(loop_, options_.mbuf_size);
-  for (const config::PoolSpec& spec : config_.pools) {
+  for (const config::PoolSpec& spec : config.pools) {
     proxy::ServerPool pool(probe, spec);
     if (!pool.init(error)) {
       *error = options_.conf_file + ":" + std::to_string(spec.line) +
@@ -57,6 +65,18 @@ bool App::load_config(std::string* error) {
     }
   }
   return true;
+}
+
+void App::take(config::LoadResult&& loaded) {
+  config_ = std::move(loaded.config);
+  uint8_t digest[16];
+  hash::md5_digest(loaded.text.data(), loaded.text.size(), digest);
+  static const char kHex[] = "0123456789abcdef";
+  reloads_.config_md5.clear();
+  for (uint8_t b : digest) {
+    reloads_.config_md5 += kHex[b >> 4];
+    reloads_.config_md5 += kHex[b & 15];
+  }
 }
 
 bool App::start(std::string* error) {
@@ -106,6 +126,7 @@ stats::Snapshot App::snapshot() const {
   s.total_connections = ctx_->totals().total_connections;
   s.curr_connections = ctx_->totals().curr_connections;
   for (const auto& pool : pools_) s.pools.push_back(pool->snapshot());
+  s.reloads = reloads_;
   return s;
 }
 
@@ -142,6 +163,7 @@ void App::install_signals() {
   };
   add(SIGINT, [this] { begin_shutdown(SIGINT); });
   add(SIGTERM, [this] { begin_shutdown(SIGTERM); });
+  add(SIGUSR1, [this] { reload(); });
   add(SIGHUP, [] {
     // Reopen first: the line then lands in the new file (after logrotate).
     bool ok = log::reopen();
@@ -162,7 +184,6 @@ void App::install_signals() {
 }
 
 namespace {
-constexpr uint64_t kDrainLimitMs = 5000;
 const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : "SIGTERM"; }
 constexpr uint64_t kDrainPollMs = 10;
 }  // namespace
@@ -177,6 +198,8 @@ void App::begin_shutdown(int signo) {
   LOG_NOTICE("signal %d (%s) received, shutting down: delivering replies in flight",
              signo, signal_name(signo));
   for (auto& pool : pools_) pool->drain();
+  leaving_timer_.reset();  // what a reload let go drains with the rest now
+  for (Leaving& l : leaving_) l.pool->drain();
   drain_deadline_ = now_ms() + kDrainLimitMs;
   drain_timer_.init(loop_, [this] { check_drained(); });
   drain_timer_.start(kDrainPollMs, true);
@@ -185,6 +208,7 @@ void App::begin_shutdown(int signo) {
 void App::check_drained() {
   bool all = true;
   for (const auto& pool : pools_) all = all && pool->drained();
+  for (const Leaving& l : leaving_) all = all && l.pool->drained();
   if (all || now_ms() >= drain_deadline_) {
     if (!all) LOG_WARN("replies still pending after %llu ms: closing anyway",
                        static_cast<unsigned long long>(kDrainLimitMs));
@@ -203,6 +227,7 @@ int App::run() {
   int rc = loop_.run([this] { ctx_->after_iteration(); });
   reclaim_timer_.stop();
   for (auto& pool : pools_) pool->stop();
+  for (Leaving& l : leaving_) l.pool->stop();
   ctx_->after_iteration();
   LOG_NOTICE("walnut stopped");
   return rc == 0 ? 0 : 1;

@@ -32,17 +32,43 @@ class App {
 
  private:
   void install_signals();
+  // The checks of -t beyond the file itself: listen addresses that do not
+  // overlap, pools that build (servers resolve, the hash and distribution
+  // exist); false with "FILE:LINE: what is wrong".
+  bool check(const config::Config& config, std::string* error);
+  // The configuration now running, and the MD5 of its file's bytes.
+  void take(config::LoadResult&& loaded);
+
+  // Reload (app_reload.cc). SIGUSR1: reads the file again and applies it
+  // whole, or, if anything in it is wrong, none of it.
+  void reload();
+  bool apply_reload(std::string* error);
+  // A pool a reload removed or replaced: it stops accepting, its clients
+  // get the replies to what they sent (for at most kDrainLimitMs), then it
+  // closes.
+  void let_go(std::unique_ptr<proxy::ServerPool> pool);
+  void sweep_leaving();
   // SIGINT/SIGTERM: stop accepting, deliver the replies in flight (for at
   // most kDrainLimitMs), then stop the loop.
   void begin_shutdown(int signo);
   void check_drained();
   stats::Snapshot snapshot() const;
+  // How long replies in flight may take on SIGTERM, or in a pool a reload
+  // let go.
+  static constexpr uint64_t kDrainLimitMs = 5000;
 
   Options options_;
   config::Config config_;
   event::Loop loop_;
   std::unique_ptr<proxy::Context> ctx_;
   std::vector<std::unique_ptr<proxy::ServerPool>> pools_;
+  struct Leaving {
+    std::unique_ptr<proxy::ServerPool> pool;
+    uint64_t deadline_ms;  // monotonic
+  };
+  std::vector<Leaving> leaving_;
+  event::Timer leaving_timer_;
+  stats::ReloadStats reloads_;
   std::vector<std::unique_ptr<event::SignalWatcher>> signals_;
   std::unique_ptr<stats::StatsServer> stats_;
   std::unique_ptr<stats::StatsServer> metrics_;

@@ -543,7 +543,9 @@ LoadResult load_file(const std::string& path) {
     if (!read_whole_file(path, &text, &err)) {
       return failure(path + ": cannot read: " + std::strerror(err));
     }
-    return load_string(text, path);
+    LoadResult r = load_string(text, path);
+    r.text = std::move(text);
+    return r;
   } catch (...) {
     return failure(path + ": out of memory");
   }

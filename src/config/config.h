@@ -121,6 +121,7 @@ struct LoadResult {
   bool ok = false;
   std::string error;  // "FILE:LINE: what is wrong" when !ok
   Config config;
+  std::string text;  // the file as read (load_file)
 };
 
 // The largest request a pool accepts: its max_request_size, or by default

@@ -35,7 +35,7 @@ void Forwarder::rebuild_routes() {
 bool Forwarder::build_router(bool live_only, std::string* error) {
   std::vector<dist::ServerWeight> weights;
   for (const auto& s : servers_) {
-    if (s->is_replica() || (live_only && s->ejected())) continue;
+    if (s->is_replica() || s->retired() || (live_only && s->ejected())) continue;
     weights.push_back(dist::ServerWeight{s->index(), s->label(),
                                          static_cast<uint32_t>(s->spec().weight)});
   }
@@ -233,12 +233,7 @@ void Forwarder::forward_split(Request* msg) {
 
 const std::vector<uint32_t>& Forwarder::everywhere() {
   if (cluster_ != nullptr) return cluster_->masters();
-  // The configured servers: replicas, added after them, hold no keys of
-  // their own.
-  while (all_servers_.size() < spec_.servers.size()) {
-    all_servers_.push_back(static_cast<uint32_t>(all_servers_.size()));
-  }
-  return all_servers_;
+  return keyspace_;
 }
 
 void Forwarder::forward_everywhere(Request* msg) {

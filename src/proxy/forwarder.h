@@ -80,6 +80,9 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // The servers that hold the keyspace, where a command for all of it goes:
   // the configured ones (replicas are not), or a cluster's masters.
   const std::vector<uint32_t>& everywhere();
+  // The configured servers, in the file's order (replicas, which hold no
+  // keys of their own, and servers a reload removed are not).
+  void set_keyspace(std::vector<uint32_t> servers) { keyspace_ = std::move(servers); }
   Server& server(size_t index) const { return *servers_[index]; }
   // The server of one key (a pub/sub channel), or nullptr with `error`.
   Server* route_key(std::string_view key, std::string* error);
@@ -130,7 +133,7 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // What a split request is cut by, per key: its server, or in a cluster
   // its slot.
   std::vector<uint32_t> key_groups_;
-  std::vector<uint32_t> all_servers_;  // 0..n-1, for everywhere()
+  std::vector<uint32_t> keyspace_;  // for everywhere()
   std::vector<uint32_t> everywhere_scratch_;
   std::string key_scratch_;
   // The fragment of each group, -1 for none yet: reset after each split

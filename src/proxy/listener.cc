@@ -1,6 +1,7 @@
 // Accepting clients.
 #include "proxy/listener.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -58,7 +59,14 @@ void Listener::close(const std::string& reason) {
   resume_.reset();
   release_socket();
   const config::ListenSpec& l = pool_.spec().listen;
-  if (l.is_unix) ::unlink(l.path.c_str());  // walnut made it; walnut removes it
+  if (l.is_unix && !keep_path_) ::unlink(l.path.c_str());  // walnut made it; walnut removes it
+}
+
+int Listener::hand_over() {
+  const int copy = ::fcntl(fd(), F_DUPFD_CLOEXEC, 0);
+  keep_path_ = copy >= 0;
+  close("its address goes to the pool that replaces it");
+  return copy;
 }
 
 }  // namespace walnut::proxy

@@ -18,6 +18,11 @@ class Listener final : public Conn {
   void on_readable() override;
   void flush() override {}
   void close(const std::string& reason) override;
+  // A reload gives the address to the pool that replaces this one: a
+  // duplicate of the listening socket (clients waiting in its backlog
+  // stay there), and this listener closes, leaving a unix socket's path in
+  // place. -1 when the socket cannot be duplicated.
+  int hand_over();
 
  private:
   // Out of file descriptors: stop accepting for a moment instead of spinning
@@ -26,6 +31,7 @@ class Listener final : public Conn {
 
   ServerPool& pool_;
   bool is_unix_;
+  bool keep_path_ = false;  // handed over: the path is the next listener's
   event::Timer resume_;
 };
 

@@ -35,6 +35,7 @@ Server::Server(Context& ctx, ServerPool& pool, const config::ServerSpec& spec,
   slots_.assign(n > 0 ? static_cast<size_t>(n) : 1, nullptr);
   retry_timer_.init(ctx.loop(), [this] { start_health_check(); });
   heartbeat_timer_.init(ctx.loop(), [this] { heartbeat(); });
+  leaving_timer_.init(ctx.loop(), [this] { close_leaving(); });
 }
 
 Server::~Server() { close_all("shutting down"); }
@@ -169,6 +170,7 @@ void Server::on_conn_closed(ServerConn* conn) {
     pinned_.erase(conn);
     return;
   }
+  std::erase(leaving_, conn);
   for (auto& slot : slots_) {
     if (slot == conn) slot = nullptr;
   }
@@ -271,6 +273,7 @@ stats::ServerCounters Server::snapshot() const {
   };
   for (const ServerConn* conn : slots_) count(conn);
   for (const ServerConn* conn : pinned_) count(conn);
+  for (const ServerConn* conn : leaving_) count(conn);
   return c;
 }
 
@@ -345,7 +348,7 @@ void Server::set_replicas(const std::vector<redis::sentinel::Replica>& replicas)
     if (std::find(now.begin(), now.end(), r) != now.end()) continue;
     r->listed_usable_ = false;
     if (r->master_ == this) r->master_ = nullptr;
-    if (--r->listers_ == 0) r->retire();
+    if (--r->listers_ == 0) r->retire("no longer a replica of the pool's masters");
   }
   replicas_ = std::move(now);
 }
@@ -363,11 +366,12 @@ ServerConn* Server::resend_lost_to() {
   return master_->conn(&error);  // nullptr: they fail with the replica's cause
 }
 
-void Server::retire() {
-  LOG_INFO("pool '%s': %s is no replica of the pool's masters any more", pool_.spec().name.c_str(),
-           label().c_str());
+void Server::retire(const char* why) {
+  LOG_INFO("pool '%s': %s retires: %s", pool_.spec().name.c_str(), label().c_str(), why);
   retired_ = true;
+  retired_why_ = why;
   heartbeat_timer_.stop();
+  retry_timer_.stop();  // its health check would open a connection again
   if (!close_idle_conns()) heartbeat_timer_.start(kRetireCheckMs);
 }
 
@@ -380,17 +384,45 @@ void Server::rejoin() {
 
 bool Server::close_idle_conns() {
   bool none_left = true;
-  for (auto& slot : slots_) {
-    ServerConn* conn = slot;
-    if (conn == nullptr) continue;
+  const auto close_if_idle = [&](ServerConn*& conn, const char* why) {
+    if (conn == nullptr) return;
     if (!conn->idle()) {
       none_left = false;
-      continue;
+      return;
     }
-    slot = nullptr;
-    conn->close("no longer a replica of the pool's masters");
+    ServerConn* closing = conn;
+    conn = nullptr;
+    closing->close(why);
+  };
+  if (retired_) {
+    for (auto& slot : slots_) close_if_idle(slot, retired_why_);
   }
+  for (auto& conn : leaving_) close_if_idle(conn, "its slot was taken away by a reload");
+  std::erase(leaving_, nullptr);
   return none_left;
+}
+
+void Server::close_leaving() {
+  if (!close_idle_conns() && !leaving_.empty()) leaving_timer_.start(kRetireCheckMs);
+}
+
+void Server::reconfigure(const config::ServerSpec& spec) {
+  spec_ = spec;
+  const int n = pool_.spec().server_connections;
+  const size_t want = n > 0 ? static_cast<size_t>(n) : 1;
+  while (slots_.size() > want) {
+    if (slots_.back() != nullptr) leaving_.push_back(slots_.back());
+    slots_.pop_back();
+  }
+  slots_.resize(want, nullptr);
+  next_slot_ %= slots_.size();
+  close_leaving();
+  if (retired_) {
+    rejoin();
+    return;
+  }
+  heartbeat_timer_.stop();  // at the pool's interval now, or none
+  start_heartbeat();
 }
 
 void Server::probe() {
@@ -427,6 +459,12 @@ void Server::close_all(const std::string& reason) {
 }
 
 void Server::close_conns(const std::string& reason) {
+  leaving_timer_.stop();
+  while (!leaving_.empty()) {
+    ServerConn* conn = leaving_.back();
+    leaving_.pop_back();
+    if (!conn->closed()) conn->close(reason);
+  }
   for (auto& slot : slots_) {
     ServerConn* conn = slot;
     slot = nullptr;

@@ -55,6 +55,17 @@ class Server final : private ServerConnOwner, private NonCopyable {
   // reconnected) without a client's request paying for it.
   void start_heartbeat();
   void close_all(const std::string& reason);
+  // A reload names it again (kept, or back after a reload removed it):
+  // `spec` as the new file writes it (the same label and address), as many
+  // connection slots as the pool's server_connections say now (a slot
+  // beyond them closes once it waits for nothing), and the pool's
+  // heartbeat now.
+  void reconfigure(const config::ServerSpec& spec);
+  // A reload removed it from the configuration: it retires (see retire()).
+  void remove() { retire("removed from the configuration"); }
+  // Out of the configuration (a master a reload removed) or a replica no
+  // master lists: it serves nothing new.
+  bool retired() const { return retired_; }
   // Sentinel says the server (a master, by name) is now at host:port: its
   // connections to the old address close, failing what was sent there with
   // the cause, and what was never sent goes to the new address. Its
@@ -80,6 +91,8 @@ class Server final : private ServerConnOwner, private NonCopyable {
   bool failed_within(uint64_t ms) const {
     return failures_ > 0 && now_ms() - last_failure_ms_ <= ms;
   }
+  // A reload replaced its pool: the counts of the server it replaces.
+  void inherit_counters(const Server& old) { counters_ = old.counters_; }
   // The counters with the gauges (connections, queues) filled in.
   stats::ServerCounters snapshot() const;
 
@@ -120,14 +133,18 @@ class Server final : private ServerConnOwner, private NonCopyable {
   static constexpr uint64_t kProbePatienceMs = 1000;
   // Closes every connection (the heartbeat goes on).
   void close_conns(const std::string& reason);
-  // A replica no master lists any more (promoted, or gone): its idle
-  // connections close now, the busy ones once they have their answers
-  // (looked at every kRetireCheckMs), and nothing opens new ones, so that
-  // failovers leave no connections behind. rejoin() when listed again.
-  void retire();
+  // A replica no master lists any more (promoted, or gone), or a server a
+  // reload removed: its idle connections close now, the busy ones once
+  // they have their answers (looked at every kRetireCheckMs), and nothing
+  // opens new ones, so that failovers and reloads leave no connections
+  // behind. rejoin() when listed (or configured) again.
+  void retire(const char* why);
   void rejoin();
-  // Closes the connections that wait for nothing; true when none is left.
+  // Closes the connections that wait for nothing (of the slots too when
+  // retired, else only those leaving); true when none of those is left.
   bool close_idle_conns();
+  // Looks at the leaving connections every kRetireCheckMs until none is.
+  void close_leaving();
   static constexpr uint64_t kRetireCheckMs = 1000;
 
   Context& ctx_;
@@ -142,6 +159,11 @@ class Server final : private ServerConnOwner, private NonCopyable {
   // The clients' own connections: a set, as thousands of subscribers may
   // come and go.
   std::unordered_set<ServerConn*> pinned_;
+  // Connections of slots a reload took away, closed once they wait for
+  // nothing.
+  std::vector<ServerConn*> leaving_;
+  event::Timer leaving_timer_;
+  const char* retired_why_ = "";
 
   // Up for reads: a replica that its lister calls usable, and that is not
   // failing here.
@@ -155,7 +177,7 @@ class Server final : private ServerConnOwner, private NonCopyable {
   bool listed_usable_ = false;  // a replica: usable in its lister's last list
   uint32_t listers_ = 0;        // a replica: the masters that list it now
   Server* master_ = nullptr;    // a replica: the master that listed it last
-  bool retired_ = false;        // a replica no master lists
+  bool retired_ = false;        // a replica no master lists, or removed
   bool address_confirmed_ = false;  // Sentinel has given an address
   uint32_t failures_ = 0;       // consecutive
   uint64_t last_failure_ms_ = 0;  // monotonic

@@ -61,7 +61,14 @@ bool ServerPool::init(std::string* error) {
     forwarder_.use_cluster(cluster_.get());
   }
   if (!spec_.sentinels.empty()) sentinel_ = std::make_unique<Sentinel>(ctx_, *this);
+  std::vector<uint32_t> configured;
+  for (const auto& server : servers_) configured.push_back(server->index());
+  forwarder_.set_keyspace(std::move(configured));
   return forwarder_.init(error);
+}
+
+void ServerPool::set_keyspace(std::vector<uint32_t> configured) {
+  forwarder_.set_keyspace(std::move(configured));
 }
 
 Server& ServerPool::add_node(const std::string& host, int port) {
@@ -81,21 +88,32 @@ Server& ServerPool::add_server(const std::string& host, int port, Server::Role r
   spec.port = port;
   spec.text = host + ":" + std::to_string(port);
   spec.label = role == Server::Role::kReplica ? spec.text + " (replica)" : spec.text;
+  return add_server(spec, role);
+}
+
+Server& ServerPool::add_server(const config::ServerSpec& spec, Server::Role role) {
   const auto index = static_cast<uint32_t>(servers_.size());
   auto server = std::make_unique<Server>(ctx_, *this, spec, index, role);
   std::string error;
-  server->init(&error);  // a TCP address: fails only to resolve, then logged and retried
+  server->init(&error);  // fails only for a unix path too long, which -t checks
   if (listening_) server->start_heartbeat();
   servers_.push_back(std::move(server));
   return *servers_.back();
 }
 
 bool ServerPool::start(std::string* error) {
+  const int fd = bind_listener(error);
+  if (fd < 0) return false;
+  start_on(fd);
+  return true;
+}
+
+int ServerPool::bind_listener(std::string* error) const {
   net::Address addr;
   const config::ListenSpec& l = spec_.listen;
   bool resolved = l.is_unix ? net::resolve_unix(l.path, &addr, error)
                             : net::resolve_tcp(l.host, l.port, &addr, error);
-  if (!resolved) return false;
+  if (!resolved) return -1;
   net::ListenOptions opts;
   opts.backlog = spec_.backlog;
   opts.reuseport = spec_.reuseport;
@@ -106,10 +124,13 @@ bool ServerPool::start(std::string* error) {
     // The config was checked for pools that clash with each other, so the
     // port is taken by someone else: an earlier walnut, or another server.
     if (errno == EADDRINUSE) *error += "; another process listens there";
-    return false;
   }
-  listener_ = new Listener(ctx_, *this, fd, l.is_unix);
-  LOG_NOTICE("pool '%s' listening on %s", spec_.name.c_str(), l.text.c_str());
+  return fd;
+}
+
+void ServerPool::start_on(int listen_fd) {
+  listener_ = new Listener(ctx_, *this, listen_fd, spec_.listen.is_unix);
+  LOG_NOTICE("pool '%s' listening on %s", spec_.name.c_str(), spec_.listen.text.c_str());
   for (auto& s : servers_) {
     if (spec_.preconnect) s->preconnect();
     s->start_heartbeat();
@@ -117,7 +138,62 @@ bool ServerPool::start(std::string* error) {
   listening_ = true;
   if (cluster_ != nullptr) cluster_->start();
   if (sentinel_ != nullptr) sentinel_->start();
-  return true;
+}
+
+int ServerPool::hand_over_listener() {
+  if (listener_ == nullptr) return -1;
+  const int fd = listener_->hand_over();
+  listener_ = nullptr;
+  return fd;
+}
+
+namespace {
+bool same_address(const config::ServerSpec& a, const config::ServerSpec& b) {
+  return a.is_unix == b.is_unix && a.host == b.host && a.port == b.port && a.path == b.path;
+}
+}  // namespace
+
+void ServerPool::reconfigure(const config::PoolSpec& next) {
+  spec_ = next;  // what the forwarder and every server read from now on
+  std::vector<bool> kept(servers_.size(), false);
+  std::vector<uint32_t> configured;
+  for (const config::ServerSpec& wanted : spec_.servers) {
+    Server* match = nullptr;
+    for (const auto& s : servers_) {
+      if (!s->is_replica() && !kept[s->index()] && s->label() == wanted.label &&
+          same_address(s->spec(), wanted)) {
+        match = s.get();
+        break;
+      }
+    }
+    if (match == nullptr) {
+      match = &add_server(wanted, Server::Role::kMaster);
+      kept.push_back(false);
+      LOG_NOTICE("pool '%s': server '%s' added", spec_.name.c_str(), match->label().c_str());
+    } else {
+      match->reconfigure(wanted);
+    }
+    kept[match->index()] = true;
+    if (spec_.preconnect) match->preconnect();
+    configured.push_back(match->index());
+  }
+  for (const auto& s : servers_) {
+    if (kept[s->index()] || s->retired()) continue;
+    LOG_NOTICE("pool '%s': server '%s' removed", spec_.name.c_str(), s->label().c_str());
+    s->remove();
+  }
+  forwarder_.set_keyspace(std::move(configured));
+  forwarder_.rebuild_routes();  // the new ring at once (ejected servers stay out)
+}
+
+void ServerPool::inherit_counters(const ServerPool& old) {
+  counters_ = old.counters_;
+  metrics_ = old.metrics_;
+  for (const auto& s : servers_) {
+    for (const auto& before : old.servers_) {
+      if (before->label() == s->label()) s->inherit_counters(*before);
+    }
+  }
 }
 
 void ServerPool::stop() {
@@ -182,6 +258,7 @@ stats::PoolSnapshot ServerPool::snapshot() const {
   p.server_details = spec_.server_heartbeat > 0 || !spec_.sentinels.empty() ||
                      spec_.read_policy != config::ReadPolicy::kMaster;
   for (const Server* s : order) {
+    if (s->retired() && !s->is_replica()) continue;  // a reload removed it
     p.servers.push_back({s->label(), s->snapshot(), s->address_text(), s->role_name()});
   }
   return p;

@@ -33,6 +33,25 @@ class ServerPool : private NonCopyable {
   bool init(std::string* error);
   // Opens the listener (and server connections with preconnect).
   bool start(std::string* error);
+  // start() in two steps, for a reload, which binds every new address
+  // before it changes anything: the bound listening socket, or -1 with
+  // `error`; then start on it (or on one handed over).
+  int bind_listener(std::string* error) const;
+  void start_on(int listen_fd);
+  // A reload replaces this pool with one on the same address: the
+  // listening socket for it (Listener::hand_over), -1 when there is none.
+  int hand_over_listener();
+  // A reload changed only what a running pool can take at once (its
+  // servers, their weights and names, distribution, hash, hash_tag,
+  // timeouts, connection counts, ejection, heartbeat: see
+  // config::same_pool_but_servers): `next` applies to new requests from
+  // now on. A server with the same label and address is kept with its
+  // connections and counters; a new one is added; a removed one retires
+  // (its connections close once they have their answers).
+  void reconfigure(const config::PoolSpec& next);
+  // The counters of the pool this one replaces, and of each of its servers
+  // with the same label, so that a reload resets no count.
+  void inherit_counters(const ServerPool& old);
   // Closes the listener, every client and every server connection.
   void stop();
   // Graceful stop, first step: closes the listener and stops reading from
@@ -64,6 +83,9 @@ class ServerPool : private NonCopyable {
 
  private:
   Server& add_server(const std::string& host, int port, Server::Role role);
+  Server& add_server(const config::ServerSpec& spec, Server::Role role);
+  // Server indices in the file's order: the keyspace for the forwarder.
+  void set_keyspace(std::vector<uint32_t> configured);
 
   Context& ctx_;
   config::PoolSpec spec_;

@@ -44,6 +44,13 @@ std::string to_json(const Snapshot& s) {
   number(out, "timestamp", s.timestamp, false);
   number(out, "total_connections", s.total_connections, false);
   number(out, "curr_connections", s.curr_connections, false);
+  const ReloadStats& r = s.reloads;
+  if (r.ok + r.failed > 0) {  // walnut's own, once a reload was asked for
+    number(out, "reloads_ok", r.ok, false);
+    number(out, "reloads_failed", r.failed, false);
+    number(out, "last_reload", r.last_ok, false);
+    out += ", \"config_md5\":\"" + json_string(r.config_md5) + "\"";
+  }
   for (const PoolSnapshot& p : s.pools) {
     out += ", \"" + json_string(p.name) + "\": {";
     fields(out, p.counters, kPoolFields);

@@ -70,6 +70,15 @@ struct PoolSnapshot {
   std::vector<ServerSnapshot> servers;
 };
 
+// SIGUSR1 reloads: counted from the first one on (before it the JSON is
+// nutcracker's).
+struct ReloadStats {
+  uint64_t ok = 0;
+  uint64_t failed = 0;
+  uint64_t last_ok = 0;     // seconds since the epoch; 0 for never
+  std::string config_md5;   // of the running configuration file, hex
+};
+
 struct Snapshot {
   std::string source;   // the host name
   std::string version;
@@ -78,6 +87,7 @@ struct Snapshot {
   uint64_t total_connections = 0;
   uint64_t curr_connections = 0;
   std::vector<PoolSnapshot> pools;
+  ReloadStats reloads;
 };
 
 // The stats object exactly as nutcracker 0.5.0 lays it out, field order and

@@ -70,6 +70,19 @@ std::string to_prometheus(const Snapshot& s) {
   const Family curr{"walnut_connections", "gauge", "Connections open now."};
   header(out, curr);
   out += "walnut_connections " + std::to_string(s.curr_connections) + "\n";
+  const Family reloads{"walnut_reloads_total", "counter",
+                       "Reloads of the configuration file (SIGUSR1), by result."};
+  header(out, reloads);
+  out += "walnut_reloads_total{result=\"ok\"} " + std::to_string(s.reloads.ok) + "\n";
+  out += "walnut_reloads_total{result=\"failed\"} " + std::to_string(s.reloads.failed) + "\n";
+  const Family last{"walnut_last_reload_success_timestamp_seconds", "gauge",
+                    "When the last reload succeeded (0: none since start)."};
+  header(out, last);
+  out += "walnut_last_reload_success_timestamp_seconds " + std::to_string(s.reloads.last_ok) + "\n";
+  const Family conf{"walnut_config_info", "gauge",
+                    "The running configuration: the MD5 of its file."};
+  header(out, conf);
+  out += "walnut_config_info{md5=\"" + label(s.reloads.config_md5) + "\"} 1\n";
 
   for (const CounterField<PoolCounters>& f : kPoolFields) {
     header(out, family_of(f));

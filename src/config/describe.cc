@@ -1,0 +1,115 @@
+// The configuration as YAML, and what a reload may change in place.
+#include "config/describe.h"
+
+namespace walnut::config {
+
+namespace {
+
+// A YAML double-quoted scalar: every string value is written this way, so
+// that "{}" (a hash_tag) or a password with ": " in it reads back as it is.
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+const char* yes_no(bool value) { return value ? "true" : "false"; }
+
+std::string server_line(const ServerSpec& s) {
+  std::string out = s.is_unix ? s.path : s.host + ":" + std::to_string(s.port);
+  out += ":" + std::to_string(s.weight);
+  if (!s.name.empty()) out += " " + s.name;
+  return out;
+}
+
+}  // namespace
+
+std::string describe(const PoolSpec& p, bool mask_secrets) {
+  const PoolSpec d;  // the defaults, left out
+  std::string out = p.name + ":\n";
+  const auto key = [&out](const char* name, const std::string& value) {
+    out += std::string("  ") + name + ": " + value + "\n";
+  };
+  const auto number = [&key](const char* name, int value, int fallback) {
+    if (value != fallback) key(name, std::to_string(value));
+  };
+  const auto flag = [&key](const char* name, bool value, bool fallback) {
+    if (value != fallback) key(name, yes_no(value));
+  };
+  const auto secret = [&key, mask_secrets](const char* name, const std::string& value) {
+    if (!value.empty()) key(name, quoted(mask_secrets ? "********" : value));
+  };
+  key("listen", quoted(p.listen.text));
+  key("hash", quoted(p.hash));
+  if (!p.hash_tag.empty()) key("hash_tag", quoted(p.hash_tag));
+  key("distribution", quoted(p.distribution));
+  number("timeout", p.timeout, d.timeout);  // none: wait forever
+  number("backlog", p.backlog, d.backlog);
+  number("client_connections", p.client_connections, d.client_connections);
+  number("client_output_limit", p.client_output_limit, d.client_output_limit);
+  number("max_request_size", p.max_request_size, d.max_request_size);
+  key("redis", yes_no(p.redis));
+  secret("redis_auth", p.redis_auth);
+  number("redis_db", p.redis_db, d.redis_db);
+  flag("redis_allow_flush", p.redis_allow_flush, d.redis_allow_flush);
+  flag("redis_cluster", p.redis_cluster, d.redis_cluster);
+  number("cluster_max_redirects", p.cluster_max_redirects, d.cluster_max_redirects);
+  number("cluster_refresh_interval", p.cluster_refresh_interval, d.cluster_refresh_interval);
+  if (!p.sentinels.empty()) {
+    out += "  sentinels:\n";
+    for (const SentinelSpec& s : p.sentinels) {
+      out += "    - " + quoted(s.host + ":" + std::to_string(s.port)) + "\n";
+    }
+  }
+  secret("sentinel_auth", p.sentinel_auth);
+  if (p.read_policy != d.read_policy) key("read_policy", read_policy_name(p.read_policy));
+  flag("preconnect", p.preconnect, d.preconnect);
+  number("server_heartbeat", p.server_heartbeat, d.server_heartbeat);
+  flag("auto_eject_hosts", p.auto_eject_hosts, d.auto_eject_hosts);
+  number("server_connections", p.server_connections, d.server_connections);
+  number("server_retry_timeout", p.server_retry_timeout, d.server_retry_timeout);
+  number("server_failure_limit", p.server_failure_limit, d.server_failure_limit);
+  flag("tcpkeepalive", p.tcpkeepalive, d.tcpkeepalive);
+  flag("reuseport", p.reuseport, d.reuseport);
+  out += "  servers:\n";
+  for (const ServerSpec& s : p.servers) out += "    - " + quoted(server_line(s)) + "\n";
+  return out;
+}
+
+std::string describe(const Config& config, bool mask_secrets) {
+  std::string out;
+  for (const PoolSpec& p : config.pools) out += describe(p, mask_secrets);
+  return out;
+}
+
+bool changes_in_place(const PoolSpec& running, const PoolSpec& next) {
+  if (running.redis_cluster || !running.sentinels.empty() || next.redis_cluster ||
+      !next.sentinels.empty()) {
+    return false;
+  }
+  // Both with what may change set alike: equal if nothing else differs.
+  const auto rest = [](PoolSpec p) {
+    const PoolSpec defaults;
+    p.servers.clear();
+    p.distribution = defaults.distribution;
+    p.hash = defaults.hash;
+    p.hash_tag = defaults.hash_tag;
+    p.timeout = defaults.timeout;
+    p.client_connections = defaults.client_connections;
+    p.client_output_limit = defaults.client_output_limit;
+    p.preconnect = defaults.preconnect;
+    p.server_heartbeat = defaults.server_heartbeat;
+    p.auto_eject_hosts = defaults.auto_eject_hosts;
+    p.server_connections = defaults.server_connections;
+    p.server_retry_timeout = defaults.server_retry_timeout;
+    p.server_failure_limit = defaults.server_failure_limit;
+    p.tcpkeepalive = defaults.tcpkeepalive;
+    return describe(p, false);
+  };
+  return rest(running) == rest(next);
+}
+
+}  // namespace walnut::config
