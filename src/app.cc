@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "config/describe.h"
 #include "hash/md5.h"
 #include "listen_addresses.h"
 #include "proxy/memory_reclaimer.h"
@@ -110,8 +111,29 @@ bool App::start(std::string* error) {
         loop_, [this] { return snapshot(); }, 0, stats::StatsServer::Format::kPrometheus);
     if (!metrics_->start(host, std::stoi(m.substr(colon + 1)), error)) return false;
     ctx_->totals().metrics = true;
+    add_health_pages(*metrics_);
   }
   return true;
+}
+
+void App::add_health_pages(stats::StatsServer& server) {
+  using Page = stats::StatsServer::Page;
+  // The loop runs, so the process serves.
+  server.add_page("/healthz", [] { return Page{"200 OK", "ok\n"}; });
+  server.add_page("/readyz", [this] {
+    if (shutting_down_) return Page{"503 Service Unavailable", "shutting down\n"};
+    std::string body;
+    for (const auto& pool : pools_) {
+      std::string why;
+      if (!pool->ready(&why)) body += why + "\n";
+    }
+    if (!body.empty()) return Page{"503 Service Unavailable", body};
+    return Page{"200 OK", "ready\n"};
+  });
+  server.add_page("/config", [this] {
+    return Page{"200 OK", "# md5 of " + options_.conf_file + ": " + reloads_.config_md5 + "\n" +
+                              config::describe(config_, true)};
+  });
 }
 
 stats::Snapshot App::snapshot() const {

@@ -32,6 +32,10 @@ class App {
 
  private:
   void install_signals();
+  // GET /healthz, /readyz (503 while shutting down, or while a pool does
+  // not listen or has no server up) and /config (passwords masked) on
+  // --metrics-addr, for orchestrators and load balancers.
+  void add_health_pages(stats::StatsServer& server);
   // The checks of -t beyond the file itself: listen addresses that do not
   // overlap, pools that build (servers resolve, the hash and distribution
   // exist); false with "FILE:LINE: what is wrong".

@@ -1,35 +1,56 @@
 // The configuration as YAML, and what a reload may change in place.
 #include "config/describe.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace walnut::config {
 
 namespace {
 
-// A YAML double-quoted scalar: every string value is written this way, so
-// that "{}" (a hash_tag) or a password with ": " in it reads back as it is.
+// A YAML double-quoted scalar: every string value (and pool name) is
+// written this way, so that "{}" (a hash_tag) or a password with ": ", a
+// line break or a control character in it reads back as it is.
 std::string quoted(const std::string& text) {
+  static const char kHex[] = "0123456789ABCDEF";
   std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x85) {
+      out += "\\N";  // U+0085, which YAML would read as a line break
+      ++i;
+    } else {
+      out += static_cast<char>(c);
+    }
   }
   return out + "\"";
 }
 
-const char* yes_no(bool value) { return value ? "true" : "false"; }
-
-std::string server_line(const ServerSpec& s) {
-  std::string out = s.is_unix ? s.path : s.host + ":" + std::to_string(s.port);
-  out += ":" + std::to_string(s.weight);
-  if (!s.name.empty()) out += " " + s.name;
-  return out;
+// A pool name as a key: as it is when plain letters, digits, '_', '-' and
+// '.' make it (the usual case), else quoted.
+std::string key_name(const std::string& name) {
+  const bool plain = !name.empty() && name.front() != '-' && name.front() != '.' &&
+                     std::all_of(name.begin(), name.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                              c == '-' || c == '.';
+                     });
+  return plain ? name : quoted(name);
 }
+
+const char* yes_no(bool value) { return value ? "true" : "false"; }
 
 }  // namespace
 
 std::string describe(const PoolSpec& p, bool mask_secrets) {
   const PoolSpec d;  // the defaults, left out
-  std::string out = p.name + ":\n";
+  std::string out = key_name(p.name) + ":\n";
   const auto key = [&out](const char* name, const std::string& value) {
     out += std::string("  ") + name + ": " + value + "\n";
   };
@@ -43,9 +64,11 @@ std::string describe(const PoolSpec& p, bool mask_secrets) {
     if (!value.empty()) key(name, quoted(mask_secrets ? "********" : value));
   };
   key("listen", quoted(p.listen.text));
-  key("hash", quoted(p.hash));
-  if (!p.hash_tag.empty()) key("hash_tag", quoted(p.hash_tag));
-  key("distribution", quoted(p.distribution));
+  if (!p.redis_cluster) {  // a cluster places keys by slot, and refuses these
+    key("hash", quoted(p.hash));
+    if (!p.hash_tag.empty()) key("hash_tag", quoted(p.hash_tag));
+    key("distribution", quoted(p.distribution));
+  }
   number("timeout", p.timeout, d.timeout);  // none: wait forever
   number("backlog", p.backlog, d.backlog);
   number("client_connections", p.client_connections, d.client_connections);
@@ -61,7 +84,7 @@ std::string describe(const PoolSpec& p, bool mask_secrets) {
   if (!p.sentinels.empty()) {
     out += "  sentinels:\n";
     for (const SentinelSpec& s : p.sentinels) {
-      out += "    - " + quoted(s.host + ":" + std::to_string(s.port)) + "\n";
+      out += "    - " + quoted(s.text) + "\n";
     }
   }
   secret("sentinel_auth", p.sentinel_auth);
@@ -75,7 +98,8 @@ std::string describe(const PoolSpec& p, bool mask_secrets) {
   flag("tcpkeepalive", p.tcpkeepalive, d.tcpkeepalive);
   flag("reuseport", p.reuseport, d.reuseport);
   out += "  servers:\n";
-  for (const ServerSpec& s : p.servers) out += "    - " + quoted(server_line(s)) + "\n";
+  // As written: the label (and so the ring) depends on how host:port is.
+  for (const ServerSpec& s : p.servers) out += "    - " + quoted(s.text) + "\n";
   return out;
 }
 
@@ -86,6 +110,7 @@ std::string describe(const Config& config, bool mask_secrets) {
 }
 
 bool changes_in_place(const PoolSpec& running, const PoolSpec& next) {
+  if (describe(running, false) == describe(next, false)) return true;  // no change
   if (running.redis_cluster || !running.sentinels.empty() || next.redis_cluster ||
       !next.sentinels.empty()) {
     return false;

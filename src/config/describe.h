@@ -1,5 +1,6 @@
 // A configuration written back as YAML (keys at their defaults left out,
-// but for listen, hash, distribution and redis), for GET /config; and the
+// but for listen, hash and distribution (not in a cluster pool), redis and
+// servers, which are written as the file wrote them), for GET /config; and the
 // comparison a reload makes between a running pool and the same pool in a
 // new file. Never names a line: two files that say the same thing
 // describe the same.
@@ -22,8 +23,9 @@ std::string describe(const PoolSpec& pool, bool mask_secrets);
 // client_output_limit, preconnect, server_heartbeat, auto_eject_hosts,
 // server_connections, server_retry_timeout, server_failure_limit and
 // tcpkeepalive, and neither follows a Redis Cluster or Sentinels (whose
-// servers are found at run time). Any other change (listen, the protocol,
-// its passwords and limits, ...) replaces the pool.
+// servers are found at run time), or they do not differ at all. Any other
+// change (listen, the protocol, its passwords and limits, ...) replaces the
+// pool.
 bool changes_in_place(const PoolSpec& running, const PoolSpec& next);
 
 }  // namespace walnut::config

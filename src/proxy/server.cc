@@ -380,6 +380,8 @@ void Server::rejoin() {
   retired_ = false;
   heartbeat_timer_.stop();
   start_heartbeat();
+  // Ejected when it retired: its health check, stopped then, brings it back.
+  if (ejected_) retry_timer_.start(static_cast<uint64_t>(pool_.spec().server_retry_timeout));
 }
 
 bool Server::close_idle_conns() {

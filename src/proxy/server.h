@@ -92,7 +92,11 @@ class Server final : private ServerConnOwner, private NonCopyable {
     return failures_ > 0 && now_ms() - last_failure_ms_ <= ms;
   }
   // A reload replaced its pool: the counts of the server it replaces.
-  void inherit_counters(const Server& old) { counters_ = old.counters_; }
+  // Not its ejection: it starts in the pool.
+  void inherit_counters(const Server& old) {
+    counters_ = old.counters_;
+    counters_.server_ejected_at = 0;
+  }
   // The counters with the gauges (connections, queues) filled in.
   stats::ServerCounters snapshot() const;
 

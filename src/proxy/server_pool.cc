@@ -217,6 +217,18 @@ void ServerPool::drain() {
   }
 }
 
+bool ServerPool::ready(std::string* why) const {
+  if (listener_ == nullptr) {
+    *why = "pool '" + spec_.name + "' does not listen";
+    return false;
+  }
+  for (const auto& s : servers_) {
+    if (!s->is_replica() && !s->retired() && !s->ejected() && !s->failing()) return true;
+  }
+  *why = "pool '" + spec_.name + "' has no server up (each ejected or failing)";
+  return false;
+}
+
 void ServerPool::add_client(int fd) {
   if (spec_.client_connections > 0 &&
       clients_.size() >= static_cast<size_t>(spec_.client_connections)) {

@@ -58,6 +58,11 @@ class ServerPool : private NonCopyable {
   // clients; each client is closed once its pending replies are written.
   void drain();
   bool drained() const { return clients_.empty(); }
+  // Ready for clients (GET /readyz): listening, with a server of its
+  // configuration that is not ejected and has not failed since it last
+  // answered (walnut's view: with server_heartbeat it is kept without
+  // client traffic). False with the reason.
+  bool ready(std::string* why) const;
 
   void add_client(int fd);
   void on_client_closed(ClientConn* client);

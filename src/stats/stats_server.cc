@@ -35,11 +35,19 @@ struct StatsServer::Reader {
 namespace {
 constexpr size_t kMaxRequest = 8192;
 
-std::string http_response(const char* status, const std::string& body) {
-  return std::string("HTTP/1.1 ") + status +
-         "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-         "Content-Length: " + std::to_string(body.size()) +
+std::string http_response(const std::string& status, const std::string& body,
+                          const char* type = "text/plain; version=0.0.4; charset=utf-8") {
+  return "HTTP/1.1 " + status + "\r\nContent-Type: " + type +
+         "\r\nContent-Length: " + std::to_string(body.size()) +
          "\r\nConnection: close\r\n\r\n" + body;
+}
+
+// "GET /path " or "GET /path?query": the request line asks for `path`.
+bool asks_for(const std::string& request, const std::string& path) {
+  const std::string line = "GET " + path;
+  if (request.rfind(line, 0) != 0 || request.size() <= line.size()) return false;
+  const char next = request[line.size()];
+  return next == ' ' || next == '?';
 }
 }  // namespace
 
@@ -128,13 +136,22 @@ void StatsServer::read_request(Reader* r) {
   r->responding = true;
   if (!complete) {
     r->text = http_response("400 Bad Request", "bad request\n");
-  } else if (r->request.rfind("GET /metrics ", 0) == 0 ||
-             r->request.rfind("GET /metrics?", 0) == 0) {
+  } else if (asks_for(r->request, "/metrics")) {
     r->text = http_response("200 OK", to_prometheus(provider_()));
   } else {
     r->text = http_response("404 Not Found", "try /metrics\n");
+    for (const auto& [path, make] : pages_) {
+      if (!asks_for(r->request, path)) continue;
+      Page page = make();
+      r->text = http_response(page.status, page.body, "text/plain; charset=utf-8");
+      break;
+    }
   }
   finish(r);
+}
+
+void StatsServer::add_page(const std::string& path, PageMaker make) {
+  pages_.emplace_back(path, std::move(make));
 }
 
 // Writes what the socket takes; closes the reader when all is sent or the

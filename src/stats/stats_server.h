@@ -1,8 +1,8 @@
 // The stats listeners. kJson is nutcracker's stats port: every `interval` ms
 // the current Snapshot is turned into JSON; each client that connects is
 // sent the latest one and closed. kPrometheus answers HTTP "GET /metrics"
-// with a fresh snapshot in Prometheus's text format (404 for any other
-// path), then closes. Neither ever blocks the loop: a slow peer is served as
+// with a fresh snapshot in Prometheus's text format, and the pages added
+// with add_page (404 for any other path), then closes. Neither ever blocks the loop: a slow peer is served as
 // its socket allows.
 #pragma once
 
@@ -21,6 +21,12 @@ class StatsServer {
  public:
   using Provider = std::function<Snapshot()>;
   enum class Format { kJson, kPrometheus };
+  // What a page answers: "200 OK", "503 Service Unavailable", ...
+  struct Page {
+    std::string status;
+    std::string body;
+  };
+  using PageMaker = std::function<Page()>;
   StatsServer(event::Loop& loop, Provider provider, uint64_t interval_ms,
               Format format = Format::kJson);
   ~StatsServer();
@@ -29,6 +35,9 @@ class StatsServer {
   bool start(const std::string& addr, int port, std::string* error);
   // Takes a snapshot now (also done every interval).
   void aggregate();
+  // kPrometheus: "GET `path`" is answered with what `make` says then, as
+  // plain text.
+  void add_page(const std::string& path, PageMaker make);
 
  private:
   struct Reader;
@@ -47,6 +56,7 @@ class StatsServer {
   event::IoWatcher listener_;
   event::Timer timer_;
   std::vector<std::unique_ptr<Reader>> readers_;
+  std::vector<std::pair<std::string, PageMaker>> pages_;
 };
 
 }  // namespace walnut::stats

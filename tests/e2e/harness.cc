@@ -323,6 +323,7 @@ Walnut::Walnut(const TempDir& dir, const std::string& yaml,
   }
   std::string conf = dir.file("walnut-" + std::to_string(port_) + ".yml");
   std::ofstream(conf) << text;
+  conf_path_ = conf;
   log_path_ = dir.file("walnut-" + std::to_string(port_) + ".log");
   std::vector<std::string> argv = {walnut_binary(), "-c", conf, "-a", "127.0.0.1", "-s",
                                    std::to_string(free_port())};

@@ -133,6 +133,8 @@ class Walnut {
   // with no sanitizer report in its log.
   ~Walnut();
   int port() const { return port_; }
+  // The configuration file it was started with (-c), for a reload to rewrite.
+  const std::string& conf_path() const { return conf_path_; }
   Process& process() { return process_; }
   // What walnut wrote to stdout and stderr.
   std::string log() const;
@@ -142,6 +144,7 @@ class Walnut {
   std::string all_logs() const;
 
   int port_;
+  std::string conf_path_;
   std::string log_path_;
   std::string output_path_;  // -o's, or ""
   Process process_;
