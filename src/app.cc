@@ -19,6 +19,13 @@
 
 namespace walnut {
 
+App::App(const Options& options) : options_(options), reload_path_(options.conf_file) {
+  char cwd[4096];
+  if (!reload_path_.empty() && reload_path_.front() != '/' && getcwd(cwd, sizeof(cwd)) != nullptr) {
+    reload_path_ = std::string(cwd) + "/" + reload_path_;
+  }
+}
+
 App::~App() {
   drain_timer_.reset();
   reclaim_timer_.reset();
@@ -37,12 +44,12 @@ bool App::load_config(std::string* error) {
     *error = r.error;
     return false;
   }
-  if (!check(r.config, error)) return false;
+  if (!check(r.config, options_.conf_file, error)) return false;
   take(std::move(r));
   return true;
 }
 
-bool App::check(const config::Config& config, std::string* error) {
+bool App::check(const config::Config& config, const std::string& file, std::string* error) {
   // The stats server's address comes from the flags, not the file: -t
   // (which may be given other flags than the real run) leaves it out.
   // Otherwise a pool on it would take the port first, and the stats server
@@ -53,15 +60,14 @@ bool App::check(const config::Config& config, std::string* error) {
                       "-a " + options_.stats_addr + " -s " + std::to_string(options_.stats_port),
                       options_.stats_addr, options_.stats_port});
   }
-  if (!check_listen_addresses(config, options_.conf_file, others, error)) return false;
+  if (!check_listen_addresses(config, file, others, error)) return false;
   // Building the pools checks what the file alone cannot (names resolve,
   // the hash and distribution exist).
   proxy::Context probe(loop_, options_.mbuf_size);
   for (const config::PoolSpec& spec : config.pools) {
     proxy::ServerPool pool(probe, spec);
     if (!pool.init(error)) {
-      *error = options_.conf_file + ":" + std::to_string(spec.line) +
-               ": pool '" + spec.name + "': " + *error;
+      *error = file + ":" + std::to_string(spec.line) + ": pool '" + spec.name + "': " + *error;
       return false;
     }
   }
@@ -131,7 +137,7 @@ void App::add_health_pages(stats::StatsServer& server) {
     return Page{"200 OK", "ready\n"};
   });
   server.add_page("/config", [this] {
-    return Page{"200 OK", "# md5 of " + options_.conf_file + ": " + reloads_.config_md5 + "\n" +
+    return Page{"200 OK", "# md5 of " + reload_path_ + ": " + reloads_.config_md5 + "\n" +
                               config::describe(config_, true)};
   });
 }

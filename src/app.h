@@ -18,7 +18,7 @@ namespace walnut {
 
 class App {
  public:
-  explicit App(const Options& options) : options_(options) {}
+  explicit App(const Options& options);
   ~App();
 
   // Loads and checks the configuration; false with "FILE:LINE: what".
@@ -38,8 +38,8 @@ class App {
   void add_health_pages(stats::StatsServer& server);
   // The checks of -t beyond the file itself: listen addresses that do not
   // overlap, pools that build (servers resolve, the hash and distribution
-  // exist); false with "FILE:LINE: what is wrong".
-  bool check(const config::Config& config, std::string* error);
+  // exist); false with "FILE:LINE: what is wrong", FILE being `file`.
+  bool check(const config::Config& config, const std::string& file, std::string* error);
   // The configuration now running, and the MD5 of its file's bytes.
   void take(config::LoadResult&& loaded);
 
@@ -62,6 +62,10 @@ class App {
   static constexpr uint64_t kDrainLimitMs = 5000;
 
   Options options_;
+  // The file a reload reads: -c made absolute against the directory walnut
+  // started in, which -d leaves for "/". Not resolved further: a symbolic
+  // link swapped to a new file (a Kubernetes ConfigMap) is followed anew.
+  std::string reload_path_;
   config::Config config_;
   event::Loop loop_;
   std::unique_ptr<proxy::Context> ctx_;

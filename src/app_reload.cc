@@ -34,8 +34,7 @@ struct PoolChange {
 }  // namespace
 
 void App::reload() {
-  LOG_NOTICE("signal %d (SIGUSR1) received, reloading %s", SIGUSR1,
-             options_.conf_file.c_str());
+  LOG_NOTICE("signal %d (SIGUSR1) received, reloading %s", SIGUSR1, reload_path_.c_str());
   if (shutting_down_) {
     LOG_NOTICE("reload ignored: shutting down");
     return;
@@ -53,12 +52,12 @@ void App::reload() {
 }
 
 bool App::apply_reload(std::string* error) {
-  config::LoadResult loaded = config::load_file(options_.conf_file);
+  config::LoadResult loaded = config::load_file(reload_path_);
   if (!loaded.ok) {
     *error = loaded.error;
     return false;
   }
-  if (!check(loaded.config, error)) return false;
+  if (!check(loaded.config, reload_path_, error)) return false;
 
   // First what can fail: build every new pool and bind every address no
   // running pool holds. Until the commit below nothing runs differently, and
@@ -79,7 +78,7 @@ bool App::apply_reload(std::string* error) {
     if (!c.in_place) {
       c.built = std::make_unique<proxy::ServerPool>(*ctx_, spec);
       if (!c.built->init(error)) {
-        *error = options_.conf_file + ":" + std::to_string(spec.line) + ": pool '" + spec.name +
+        *error = reload_path_ + ":" + std::to_string(spec.line) + ": pool '" + spec.name +
                  "': " + *error;
         close_bound();
         return false;
@@ -93,7 +92,7 @@ bool App::apply_reload(std::string* error) {
       if (c.listen_from == nullptr) {
         c.listen_fd = c.built->bind_listener(error);
         if (c.listen_fd < 0) {
-          *error = options_.conf_file + ":" + std::to_string(spec.listen.line) + ": pool '" +
+          *error = reload_path_ + ":" + std::to_string(spec.listen.line) + ": pool '" +
                    spec.name + "': " + *error;
           close_bound();
           return false;

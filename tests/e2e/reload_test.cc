@@ -13,6 +13,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <set>
@@ -701,6 +702,51 @@ TEST(Reload, AReplacedPoolsServersStartInThePoolWithTheirCounts) {
                 number_at(*after.doc, {"alpha", "down", "server_timedout"}),
             err);
   EXPECT_EQ(number_at(*after.doc, {"alpha", "server_ejects"}), ejects);
+}
+
+// -d leaves the directory walnut started in for "/": a file given by a
+// relative path is still the one a reload reads.
+TEST(Reload, ADaemonReloadsTheFileItWasGivenByARelativePath) {
+  TempDir dir;
+  RedisServer r1(dir), r2(dir);
+  ASSERT_EQ(Client(r1.port()).call({"SET", "k", "on-r1"}), "+OK\r\n");
+  ASSERT_EQ(Client(r2.port()).call({"SET", "k", "on-r2"}), "+OK\r\n");
+  const int port = free_port();
+  const auto write_file = [&](const RedisServer& r) {
+    std::ofstream(dir.file("next.yml")) << pool("alpha", on_port(port), server_line(r));
+    return std::rename(dir.file("next.yml").c_str(), dir.file("relative.yml").c_str()) == 0;
+  };
+  ASSERT_TRUE(write_file(r1));
+  Process launcher({"/bin/sh", "-c",
+                    "cd '" + dir.path() + "' && exec '" + walnut_binary() +
+                        "' -d -p '" + dir.file("walnut.pid") + "' -o '" + dir.file("walnut.log") +
+                        "' -c relative.yml -a 127.0.0.1 -s " +
+                        std::to_string(free_port())},
+                   dir.file("launcher.out"));
+  pid_t pid = 0;
+  ASSERT_TRUE(wait_until([&] { return (pid = std::atoi(read_file(dir.file("walnut.pid")).c_str())) > 0; },
+                         kWait))
+      << read_file(dir.file("launcher.out"));
+  struct Stop {  // the daemon is no child of this test: stopped by its pid
+    pid_t pid;
+    ~Stop() {
+      if (kill(pid, SIGTERM) != 0) return;
+      wait_until([&] { return kill(pid, 0) != 0; }, 10s);
+    }
+  } stop{pid};
+  ASSERT_TRUE(wait_for_port(port, kWait)) << read_file(dir.file("walnut.log"));
+  Client c(port);
+  ASSERT_EQ(c.call({"GET", "k"}), "$5\r\non-r1\r\n");
+
+  ASSERT_TRUE(write_file(r2));
+  ASSERT_EQ(kill(pid, SIGUSR1), 0);
+  ASSERT_TRUE(wait_until([&] { return read_file(dir.file("walnut.log")).find("reload done") !=
+                                      std::string::npos; },
+                         kWait))
+      << read_file(dir.file("walnut.log"));
+  EXPECT_EQ(c.call({"GET", "k"}), "$5\r\non-r2\r\n");
+  EXPECT_NE(read_file(dir.file("walnut.log")).find(dir.path() + "/relative.yml"), std::string::npos)
+      << "the reload names the file it read";
 }
 
 }  // namespace
