@@ -18,6 +18,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -151,12 +152,23 @@ std::set<std::string> other_client_ids(Client& self) {
   return ids;
 }
 
-TEST(Reload, AKeyThatMovesIsServedByItsNewServerOnTheSameConnection) {
+// Two redis-servers, each holding "k" with its own value: "on-r1", "on-r2".
+struct TwoServers {
   TempDir dir;
-  RedisServer r1(dir), r2(dir);
-  Client d1(r1.port()), d2(r2.port());
-  ASSERT_EQ(d1.call({"SET", "k", "on-r1"}), "+OK\r\n");
-  ASSERT_EQ(d2.call({"SET", "k", "on-r2"}), "+OK\r\n");
+  RedisServer r1{dir}, r2{dir};
+  Client d1{r1.port()}, d2{r2.port()};
+  TwoServers() {
+    if (d1.call({"SET", "k", "on-r1"}) != "+OK\r\n" || d2.call({"SET", "k", "on-r2"}) != "+OK\r\n") {
+      throw std::runtime_error("cannot SET k on the redis-servers");
+    }
+  }
+};
+
+TEST(Reload, AKeyThatMovesIsServedByItsNewServerOnTheSameConnection) {
+  TwoServers two;
+  TempDir& dir = two.dir;
+  RedisServer &r1 = two.r1, &r2 = two.r2;
+  Client& d1 = two.d1;
   const int stats_port = free_port();
   const int metrics_port = free_port();
   Walnut w(dir, pool("alpha", "127.0.0.1:LISTEN_PORT", server_line(r1, "r1")),
@@ -221,11 +233,9 @@ TEST(Reload, AKeyThatMovesIsServedByItsNewServerOnTheSameConnection) {
 }
 
 TEST(Reload, ABrokenFileChangesNothing) {
-  TempDir dir;
-  RedisServer r1(dir), r2(dir);
-  Client d1(r1.port()), d2(r2.port());
-  ASSERT_EQ(d1.call({"SET", "k", "on-r1"}), "+OK\r\n");
-  ASSERT_EQ(d2.call({"SET", "k", "on-r2"}), "+OK\r\n");
+  TwoServers two;
+  TempDir& dir = two.dir;
+  RedisServer &r1 = two.r1, &r2 = two.r2;
   const int stats_port = free_port();
   const int metrics_port = free_port();
   const std::string good = pool("alpha", "127.0.0.1:LISTEN_PORT", server_line(r1, "r1"));
@@ -563,11 +573,10 @@ TEST(Reload, AnInPlaceChangeKeepsTheServerConnection) {
 }
 
 TEST(Reload, ARemovedServerAnswersWhatWasSentToItThenItsConnectionCloses) {
-  TempDir dir;
-  RedisServer r1(dir), r2(dir);
-  Client d1(r1.port()), d2(r2.port());
-  ASSERT_EQ(d1.call({"SET", "k", "on-r1"}), "+OK\r\n");
-  ASSERT_EQ(d2.call({"SET", "k", "on-r2"}), "+OK\r\n");
+  TwoServers two;
+  TempDir& dir = two.dir;
+  RedisServer &r1 = two.r1, &r2 = two.r2;
+  Client &d1 = two.d1, &d2 = two.d2;
   const int stats_port = free_port();
   Walnut w(dir, pool("alpha", "127.0.0.1:LISTEN_PORT", server_line(r1, "s1")),
            {"-s", std::to_string(stats_port), "-i", "100"});

@@ -8,6 +8,7 @@
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -615,33 +616,27 @@ std::string sentinel_pool(const std::string& servers = "    - 127.0.0.1:6379:1 m
          "  servers:\n" + servers;
 }
 
-TEST(ChangesInPlace, NeverForAClusterPoolEvenWhenOnlyItsServersChange) {
-  const PoolSpec running = only_pool(cluster_pool());
-  const PoolSpec next = only_pool(cluster_pool("    - 127.0.0.1:7000:1\n    - 127.0.0.1:7001:1\n"));
-  EXPECT_FALSE(changes_in_place(running, next));
-  EXPECT_FALSE(changes_in_place(next, running));
+// A cluster's or Sentinels' pool finds its servers at run time: any change
+// replaces it, even one a plain pool takes in place.
+TEST(ChangesInPlace, NeverForAClusterOrSentinelPoolEvenWhenOnlyItsServersChange) {
+  const std::pair<PoolSpec, PoolSpec> pairs[] = {
+      {only_pool(cluster_pool()),
+       only_pool(cluster_pool("    - 127.0.0.1:7000:1\n    - 127.0.0.1:7001:1\n"))},
+      {only_pool(sentinel_pool()),
+       only_pool(sentinel_pool("    - 127.0.0.1:6379:1 mymaster\n    - 127.0.0.1:6380:1 other\n"))},
+  };
+  for (const auto& [running, next] : pairs) {
+    EXPECT_FALSE(changes_in_place(running, next)) << describe(running, false);
+    EXPECT_FALSE(changes_in_place(next, running)) << describe(running, false);
+  }
 }
 
-TEST(ChangesInPlace, NeverForAClusterPoolWhoseTimeoutChanges) {
-  PoolSpec running = only_pool(cluster_pool());
-  PoolSpec next = running;
-  next.timeout = 400;
-  EXPECT_FALSE(changes_in_place(running, next));
-}
-
-TEST(ChangesInPlace, NeverForASentinelPoolEvenWhenOnlyItsServersChange) {
-  const PoolSpec running = only_pool(sentinel_pool());
-  const PoolSpec next =
-      only_pool(sentinel_pool("    - 127.0.0.1:6379:1 mymaster\n    - 127.0.0.1:6380:1 other\n"));
-  EXPECT_FALSE(changes_in_place(running, next));
-  EXPECT_FALSE(changes_in_place(next, running));
-}
-
-TEST(ChangesInPlace, NeverForASentinelPoolWhoseTimeoutChanges) {
-  PoolSpec running = only_pool(sentinel_pool());
-  PoolSpec next = running;
-  next.timeout = 400;
-  EXPECT_FALSE(changes_in_place(running, next));
+TEST(ChangesInPlace, NeverForAClusterOrSentinelPoolWhoseTimeoutChanges) {
+  for (const PoolSpec& running : {only_pool(cluster_pool()), only_pool(sentinel_pool())}) {
+    PoolSpec next = running;
+    next.timeout = 400;
+    EXPECT_FALSE(changes_in_place(running, next)) << describe(running, false);
+  }
 }
 
 TEST(ChangesInPlace, NeverWhenOnlyOneOfThePoolsFollowsAClusterOrSentinels) {
