@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "config/describe.h"
+#include "listen_addresses.h"
 
 namespace walnut {
 
@@ -65,7 +66,11 @@ bool App::apply_reload(std::string* error) {
   std::vector<PoolChange> changes;
   const auto close_bound = [&changes] {
     for (PoolChange& c : changes) {
-      if (c.listen_fd >= 0) ::close(c.listen_fd);
+      if (c.listen_fd < 0) continue;
+      ::close(c.listen_fd);
+      // No running pool held the path (it would have handed its socket
+      // over): the file is the one just bound, which nobody listens on now.
+      if (c.spec->listen.is_unix) ::unlink(c.spec->listen.path.c_str());
     }
   };
   for (const config::PoolSpec& spec : loaded.config.pools) {
@@ -85,9 +90,10 @@ bool App::apply_reload(std::string* error) {
       }
       // A pool that leaves (replaced, renamed or removed) on the same address
       // hands its socket over; the new file's pools do not overlap, so no
-      // pool that stays holds it.
+      // pool that stays holds it. Binding it anew instead would take a unix
+      // path from the running pool before the reload is sure to be done.
       for (auto& p : pools_) {
-        if (p->spec().listen.text == spec.listen.text) c.listen_from = p.get();
+        if (same_listen_address(p->spec().listen, spec.listen)) c.listen_from = p.get();
       }
       if (c.listen_from == nullptr) {
         c.listen_fd = c.built->bind_listener(error);
@@ -117,6 +123,7 @@ bool App::apply_reload(std::string* error) {
     int fd = c.listen_fd;
     if (c.listen_from != nullptr) {
       fd = c.listen_from->hand_over_listener();
+      if (fd >= 0) c.built->adopt_listener(fd);
       std::string why;
       if (fd < 0) fd = c.built->bind_listener(&why);  // the socket closed: bind afresh
       if (fd < 0) {

@@ -58,12 +58,17 @@ Endpoint endpoint_of(const net::Address& a) {
   return e;
 }
 
+bool same_endpoint(const Endpoint& a, const Endpoint& b) {
+  if (a.port != b.port || a.v6 != b.v6) return false;
+  return a.v6 ? std::memcmp(&a.addr6, &b.addr6, sizeof a.addr6) == 0
+              : a.addr4.s_addr == b.addr4.s_addr;
+}
+
 bool clash(const Endpoint& a, const Endpoint& b) {
   if (a.port != b.port) return false;
   if (a.v6 != b.v6) return (a.v6 && a.wildcard()) || (b.v6 && b.wildcard());
   if (a.wildcard() || b.wildcard()) return true;
-  return a.v6 ? std::memcmp(&a.addr6, &b.addr6, sizeof a.addr6) == 0
-              : a.addr4.s_addr == b.addr4.s_addr;
+  return same_endpoint(a, b);
 }
 
 struct Listening {
@@ -85,6 +90,17 @@ std::string clash_message(const Listening& earlier, const Listening& later) {
 }
 
 }  // namespace
+
+bool same_listen_address(const config::ListenSpec& a, const config::ListenSpec& b) {
+  if (a.is_unix || b.is_unix) return a.is_unix && b.is_unix && a.path == b.path;
+  net::Address resolved_a, resolved_b;
+  std::string why;
+  if (!net::resolve_tcp(a.host, a.port, &resolved_a, &why) ||
+      !net::resolve_tcp(b.host, b.port, &resolved_b, &why)) {
+    return a.host == b.host && a.port == b.port;
+  }
+  return same_endpoint(endpoint_of(resolved_a), endpoint_of(resolved_b));
+}
 
 bool check_listen_addresses(const config::Config& config, const std::string& file,
                             const std::vector<OtherListener>& others, std::string* error) {

@@ -27,4 +27,10 @@ struct OtherListener {
 bool check_listen_addresses(const config::Config& config, const std::string& file,
                             const std::vector<OtherListener>& others, std::string* error);
 
+// True when `a` and `b` are one socket to the kernel: the same unix path, or
+// TCP addresses that resolve alike ("localhost:22121" and
+// "127.0.0.1:22121"), whatever else the file says of them (permissions).
+// A reload hands a socket over between such pools instead of binding anew.
+bool same_listen_address(const config::ListenSpec& a, const config::ListenSpec& b);
+
 }  // namespace walnut

@@ -132,6 +132,10 @@ bool changes_in_place(const PoolSpec& running, const PoolSpec& next) {
     p.server_retry_timeout = defaults.server_retry_timeout;
     p.server_failure_limit = defaults.server_failure_limit;
     p.tcpkeepalive = defaults.tcpkeepalive;
+    if (p.listen.is_unix) {  // the same path: a chmod
+      p.listen.text = p.listen.path;
+      p.listen.perm = 0;
+    }
     return describe(p, false);
   };
   return rest(running) == rest(next);

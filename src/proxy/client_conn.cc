@@ -77,8 +77,17 @@ void ClientConn::pause() {
            fd(), static_cast<unsigned long long>(held_bytes()));
 }
 
+void ClientConn::set_output_limit(uint64_t limit) {
+  output_limit_ = limit;
+  // Until its replies say how large they are, as for a client that
+  // connects now.
+  if (reply_estimate_ == 0) reply_estimate_ = limit / kFirstWindow;
+  resume_if_under_limit();
+  pause_if_over_limit();
+}
+
 void ClientConn::resume_if_under_limit() {
-  if (!paused_ || held_bytes() > output_limit_ / 2) return;
+  if (!paused_ || (output_limit_ != 0 && held_bytes() > output_limit_ / 2)) return;
   paused_ = false;
   if (!reading_) return;
   update_read_interest();
@@ -238,6 +247,12 @@ void ClientConn::on_pin_lost(uint32_t server_index) {
              fd());
     drain();
   }
+}
+
+void ClientConn::on_ring_changed() {
+  if (!reading_ || subscriptions_.live_where_they_route()) return;
+  LOG_INFO("client on fd %d: its subscriptions route elsewhere after a reload; closing it", fd());
+  drain();
 }
 
 void ClientConn::on_message(ServerConn* from, buffer::MbufChain& message) {

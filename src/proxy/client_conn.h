@@ -37,6 +37,12 @@ class ClientConn final : public Conn,
 
   // Reads no more requests; closes once every pending reply is written.
   void drain();
+  // A reload changed the pool's client_output_limit (0: none).
+  void set_output_limit(uint64_t limit);
+  // A reload changed the pool's ring: a subscriber whose channels route
+  // elsewhere now is closed once its replies are out, so that it
+  // reconnects and subscribes where PUBLISH goes.
+  void on_ring_changed();
 
   void on_readable() override;
   void flush() override;
@@ -100,7 +106,7 @@ class ClientConn final : public Conn,
   bool pause_logged_ = false;
   bool parse_pending_ = false;     // resumed with requests read but not parsed
   bool overflowed_ = false;        // a subscriber over the limit: closed at flush
-  const uint64_t output_limit_;    // the pool's client_output_limit; 0: none
+  uint64_t output_limit_;          // the pool's client_output_limit; 0: none
   uint64_t reply_bytes_ = 0;       // bytes of queued replies not yet taken
   uint64_t replies_pending_ = 0;   // queued requests still waiting for a reply
   uint64_t reply_estimate_ = 0;    // bytes expected of each pending reply

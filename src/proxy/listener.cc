@@ -1,7 +1,6 @@
 // Accepting clients.
 #include "proxy/listener.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,10 +62,12 @@ void Listener::close(const std::string& reason) {
 }
 
 int Listener::hand_over() {
-  const int copy = ::fcntl(fd(), F_DUPFD_CLOEXEC, 0);
-  keep_path_ = copy >= 0;
+  // The socket itself, not a duplicate: a duplicate needs a free descriptor,
+  // which a walnut at its limit of open files does not have.
+  const int fd = fd_.release();
+  keep_path_ = true;
   close("its address goes to the pool that replaces it");
-  return copy;
+  return fd;
 }
 
 }  // namespace walnut::proxy

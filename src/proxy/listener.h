@@ -18,10 +18,9 @@ class Listener final : public Conn {
   void on_readable() override;
   void flush() override {}
   void close(const std::string& reason) override;
-  // A reload gives the address to the pool that replaces this one: a
-  // duplicate of the listening socket (clients waiting in its backlog
-  // stay there), and this listener closes, leaving a unix socket's path in
-  // place. -1 when the socket cannot be duplicated.
+  // A reload gives the address to the pool that replaces this one: its
+  // listening socket (clients waiting in its backlog stay there), and this
+  // listener closes, leaving a unix socket's path in place.
   int hand_over();
 
  private:

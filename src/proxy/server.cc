@@ -205,7 +205,9 @@ void Server::count_failure(const std::string& cause) {
   last_failure_ms_ = now_ms();
   if (Cluster* cluster = pool_.cluster()) cluster->on_node_failed(*this);
   const config::PoolSpec& p = pool_.spec();
-  if (p.auto_eject_hosts && !ejected_ &&
+  // A retired server is in no ring to be ejected from, and a health check
+  // would bring its connections back.
+  if (p.auto_eject_hosts && !ejected_ && !retired_ &&
       failures_ >= static_cast<uint32_t>(p.server_failure_limit)) {
     ejected_ = true;
     ++pool_.counters().server_ejects;
@@ -223,6 +225,7 @@ void Server::count_failure(const std::string& cause) {
 }
 
 void Server::start_health_check() {
+  if (retired_) return;  // rejoin() starts it again
   // Back only once it answers: twemproxy re-adds an ejected server blindly.
   backoff_until_ = 0;
   std::string error;
@@ -425,6 +428,22 @@ void Server::reconfigure(const config::ServerSpec& spec) {
   }
   heartbeat_timer_.stop();  // at the pool's interval now, or none
   start_heartbeat();
+}
+
+void Server::follow_pool_settings() {
+  const config::PoolSpec& p = pool_.spec();
+  for (ServerConn* conn : slots_) {
+    if (conn != nullptr) conn->set_timeout(p.timeout);
+  }
+  for (ServerConn* conn : leaving_) conn->set_timeout(p.timeout);
+  for (ServerConn* conn : pinned_) conn->set_timeout(p.timeout);
+  if (ejected_ && !p.auto_eject_hosts) {
+    LOG_NOTICE("server '%s' back in pool '%s': auto_eject_hosts is off now", label().c_str(),
+               p.name.c_str());
+    ejected_ = false;
+    counters_.server_ejected_at = 0;
+    retry_timer_.stop();
+  }
 }
 
 void Server::probe() {

@@ -61,6 +61,10 @@ class Server final : private ServerConnOwner, private NonCopyable {
   // beyond them closes once it waits for nothing), and the pool's
   // heartbeat now.
   void reconfigure(const config::ServerSpec& spec);
+  // A reload changed its pool in place: the pool's timeout holds for its
+  // open connections from now on, and with auto_eject_hosts off it is
+  // ejected no more (a walnut started on the new file would route to it).
+  void follow_pool_settings();
   // A reload removed it from the configuration: it retires (see retire()).
   void remove() { retire("removed from the configuration"); }
   // Out of the configuration (a master a reload removed) or a replica no

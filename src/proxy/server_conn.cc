@@ -149,6 +149,22 @@ void ServerConn::send_health_check(uint64_t patience_ms) {
   }
 }
 
+void ServerConn::set_timeout(int timeout_ms) {
+  if (timeout_ms == timeout_ms_) return;
+  timeout_ms_ = timeout_ms;
+  if (timeout_ms_ > 0) {
+    restart_deadlines(now_ms());  // still growing in queue order
+    return;
+  }
+  for (ServerQueue* q : {&awaiting_, &to_send_}) {
+    for (Request* m = q->front(); m != nullptr; m = q->next(m)) {
+      if (m->kind != RequestKind::health_check) m->deadline = Request::kNoDeadline;
+    }
+  }
+  timer_.stop();
+  arm_timer(now_ms());
+}
+
 bool ServerConn::quiet_since_last_look() {
   const bool quiet = idle() && reads_ == reads_at_last_look_;
   reads_at_last_look_ = reads_;

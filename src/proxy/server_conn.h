@@ -125,6 +125,10 @@ class ServerConn final : public Conn {
   // requests came behind it meanwhile, only the probe fails (they wait as
   // long as the server takes, as the pool says).
   void send_health_check(uint64_t patience_ms = 0);
+  // A reload changed the pool's timeout: what is queued counts the new one
+  // from now; with none, it waits as long as the server takes (a probe
+  // keeps its patience).
+  void set_timeout(int timeout_ms);
   // True when nothing is queued here and nothing was read since the last
   // time this was asked: a connection the heartbeat should probe.
   bool quiet_since_last_look();
@@ -185,7 +189,8 @@ class ServerConn final : public Conn {
   // `before` (nullptr: nothing before it).
   uint64_t pinned_deadline(const Request& msg, const Request* before, uint64_t now) const;
   const Request* last_queued() const;  // in to_send_ or else awaiting_
-  // A block was answered: the requests behind it get deadlines from now.
+  // A block was answered (or the timeout changed): the requests behind it
+  // get deadlines from now.
   void restart_deadlines(uint64_t now);
 
   ServerConnOwner& server_;

@@ -2,6 +2,7 @@
 #include "proxy/server_pool.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -140,6 +141,25 @@ void ServerPool::start_on(int listen_fd) {
   if (sentinel_ != nullptr) sentinel_->start();
 }
 
+void ServerPool::set_socket_permissions() const {
+  const config::ListenSpec& l = spec_.listen;
+  if (!l.is_unix || l.perm == 0) return;  // 0: left as created
+  if (::chmod(l.path.c_str(), l.perm) != 0) {
+    LOG_WARN("pool '%s': cannot change the permissions of '%s' to %04o: %s",
+             spec_.name.c_str(), l.path.c_str(), static_cast<unsigned>(l.perm),
+             std::strerror(errno));
+  }
+}
+
+void ServerPool::adopt_listener(int listen_fd) const {
+  // listen() again on a listening socket sets its backlog anew (Linux).
+  if (::listen(listen_fd, spec_.backlog) != 0) {
+    LOG_WARN("pool '%s': cannot set the backlog to %d: %s", spec_.name.c_str(), spec_.backlog,
+             std::strerror(errno));
+  }
+  set_socket_permissions();
+}
+
 int ServerPool::hand_over_listener() {
   if (listener_ == nullptr) return -1;
   const int fd = listener_->hand_over();
@@ -154,7 +174,9 @@ bool same_address(const config::ServerSpec& a, const config::ServerSpec& b) {
 }  // namespace
 
 void ServerPool::reconfigure(const config::PoolSpec& next) {
+  const bool new_permissions = next.listen.perm != spec_.listen.perm;
   spec_ = next;  // what the forwarder and every server read from now on
+  if (new_permissions) set_socket_permissions();
   std::vector<bool> kept(servers_.size(), false);
   std::vector<uint32_t> configured;
   for (const config::ServerSpec& wanted : spec_.servers) {
@@ -178,12 +200,18 @@ void ServerPool::reconfigure(const config::PoolSpec& next) {
     configured.push_back(match->index());
   }
   for (const auto& s : servers_) {
+    s->follow_pool_settings();  // removed ones too: their connections drain under them
     if (kept[s->index()] || s->retired()) continue;
     LOG_NOTICE("pool '%s': server '%s' removed", spec_.name.c_str(), s->label().c_str());
     s->remove();
   }
   forwarder_.set_keyspace(std::move(configured));
   forwarder_.rebuild_routes();  // the new ring at once (ejected servers stay out)
+  const auto output_limit = static_cast<uint64_t>(spec_.client_output_limit);
+  for (ClientConn* c = clients_.front(); c != nullptr; c = clients_.next(c)) {
+    c->set_output_limit(output_limit);
+    c->on_ring_changed();
+  }
 }
 
 void ServerPool::inherit_counters(const ServerPool& old) {

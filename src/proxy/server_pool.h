@@ -41,13 +41,21 @@ class ServerPool : private NonCopyable {
   // A reload replaces this pool with one on the same address: the
   // listening socket for it (Listener::hand_over), -1 when there is none.
   int hand_over_listener();
+  // A listening socket handed over from the pool this one replaces gets
+  // this pool's backlog and unix socket permissions (reuseport stays as
+  // it was bound).
+  void adopt_listener(int listen_fd) const;
+  // Gives the unix socket file the permissions of the configuration.
+  void set_socket_permissions() const;
   // A reload changed only what a running pool can take at once (its
   // servers, their weights and names, distribution, hash, hash_tag,
-  // timeouts, connection counts, ejection, heartbeat: see
-  // config::same_pool_but_servers): `next` applies to new requests from
-  // now on. A server with the same label and address is kept with its
-  // connections and counters; a new one is added; a removed one retires
-  // (its connections close once they have their answers).
+  // timeouts, connection counts, ejection, heartbeat, client_output_limit,
+  // a unix socket's permissions: see config::changes_in_place): `next`
+  // applies from now on, to the connections kept too (a new timeout counts
+  // from now for the requests they hold). A server with the same label and
+  // address is kept with its connections and counters; a new one is added;
+  // a removed one retires (its connections close once they have their
+  // answers).
   void reconfigure(const config::PoolSpec& next);
   // The counters of the pool this one replaces, and of each of its servers
   // with the same label, so that a reload resets no count.

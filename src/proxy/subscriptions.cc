@@ -90,6 +90,23 @@ void Subscriptions::unsubscribe(Request* msg, proto::SubscriptionStep step,
   send_parts(msg, step, parts);
 }
 
+bool Subscriptions::live_where_they_route() const {
+  if (!names_.any()) return true;
+  if (!forwarder_.in_cluster() && !names_.all(Family::kPattern).empty()) {
+    for (uint32_t s : forwarder_.everywhere()) {
+      if (pins_.find(s) == nullptr) return false;  // a server added: it lacks them
+    }
+  }
+  for (Family family : {Family::kChannel, Family::kShard}) {
+    for (const std::string& name : names_.all(family)) {
+      std::string error;
+      const Server* routed = forwarder_.route_key(name, &error);
+      if (routed == nullptr || names_.server_of(family, name) != routed->index()) return false;
+    }
+  }
+  return true;
+}
+
 void Subscriptions::to_where_it_lived(const std::string& name, uint32_t server,
                                       Parts* parts) const {
   // What the client has, it has on its own connections: where it has none

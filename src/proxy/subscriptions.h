@@ -71,6 +71,12 @@ class Subscriptions final : public JoinOwner, public ReplyWaiter, private NonCop
   // subscribes again). Those it had not confirmed fail with their requests.
   bool on_pin_lost(uint32_t server_index);
 
+  // A reload changed the pool's ring: true when each channel and shard
+  // channel still lives on the server its name routes to now, and each
+  // pattern on every server of the keyspace. Else PUBLISH goes where the
+  // client does not listen, and it must subscribe again.
+  bool live_where_they_route() const;
+
   // True while names taken back may still have messages on their way: only
   // then does a message need withdrawn().
   bool withdrawing() const { return !withdrawn_.empty(); }

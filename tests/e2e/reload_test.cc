@@ -17,74 +17,18 @@
 #include <ctime>
 #include <fstream>
 #include <set>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "tests/e2e/harness.h"
+#include "tests/e2e/reload_helpers.h"
 #include "tests/e2e/stats_json.h"
 
 namespace walnut::e2e {
 namespace {
 
 using namespace std::chrono_literals;
-
-// How long a test waits for what a reload changes.
-constexpr std::chrono::milliseconds kWait = 10s;
-
-size_t count_of(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
-enum class Reload { kDone, kFailed, kNoAnswer };
-
-std::ostream& operator<<(std::ostream& out, Reload r) {
-  return out << (r == Reload::kDone ? "done" : r == Reload::kFailed ? "failed" : "no answer");
-}
-
-// Writes `yaml` (LISTEN_PORT replaced by walnut's port, as the harness does)
-// to walnut's configuration file atomically: a file beside it, renamed over.
-bool rewrite_config(const Walnut& w, const std::string& yaml) {
-  std::string text = yaml;
-  for (size_t at; (at = text.find("LISTEN_PORT")) != std::string::npos;) {
-    text.replace(at, 11, std::to_string(w.port()));
-  }
-  const std::string tmp = w.conf_path() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      ADD_FAILURE() << "cannot write " << tmp;
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), w.conf_path().c_str()) != 0) {
-    ADD_FAILURE() << "cannot rename " << tmp << " to " << w.conf_path();
-    return false;
-  }
-  return true;
-}
-
-// Rewrites the file, sends SIGUSR1 and waits until walnut logs the outcome.
-Reload reload(Walnut& w, const std::string& yaml) {
-  if (!rewrite_config(w, yaml)) return Reload::kNoAnswer;
-  const std::string before = w.log();
-  const size_t done = count_of(before, "reload done");
-  const size_t failed = count_of(before, "reload failed");
-  kill(w.process().pid(), SIGUSR1);
-  Reload result = Reload::kNoAnswer;
-  wait_until([&] {
-    const std::string log = w.log();
-    if (count_of(log, "reload done") > done) result = Reload::kDone;
-    if (count_of(log, "reload failed") > failed) result = Reload::kFailed;
-    return result != Reload::kNoAnswer;
-  }, kWait);
-  return result;
-}
 
 // The MD5 of a file's bytes, in hex, by md5sum.
 std::string md5_of_file(const std::string& path) {
@@ -119,50 +63,11 @@ std::string last_line_with(const std::string& log, const std::string& what) {
   return log.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 
-std::string server_line(const RedisServer& r, const std::string& name = "") {
-  return "   - 127.0.0.1:" + std::to_string(r.port()) + ":1" + (name.empty() ? "" : " " + name) + "\n";
-}
-
-std::string pool(const std::string& name, const std::string& listen, const std::string& servers,
-                 const std::string& more = "") {
-  return name + ":\n  listen: " + listen + "\n  redis: true\n" + more + "  servers:\n" + servers;
-}
-
-std::string on_port(int port) { return "127.0.0.1:" + std::to_string(port); }
-
 // A string at the top level of the stats JSON ("" when absent).
 std::string top_string(const Json& doc, const std::string& key) {
   const Json* v = doc.get(key);
   return v != nullptr && v->kind == Json::kString ? v->text : "";
 }
-
-// The ids of the connections a redis-server has, but that of `self`.
-std::set<std::string> other_client_ids(Client& self) {
-  std::string own = self.call({"CLIENT", "ID"});  // ":N\r\n"
-  own = own.size() > 3 ? own.substr(1, own.size() - 3) : own;
-  std::string list = self.call({"CLIENT", "LIST"});
-  std::set<std::string> ids;
-  std::istringstream in(list);
-  for (std::string line; std::getline(in, line);) {
-    size_t at = line.find("id=");
-    if (at == std::string::npos) continue;
-    std::string id = line.substr(at + 3, line.find(' ', at) - at - 3);
-    if (id != own) ids.insert(id);
-  }
-  return ids;
-}
-
-// Two redis-servers, each holding "k" with its own value: "on-r1", "on-r2".
-struct TwoServers {
-  TempDir dir;
-  RedisServer r1{dir}, r2{dir};
-  Client d1{r1.port()}, d2{r2.port()};
-  TwoServers() {
-    if (d1.call({"SET", "k", "on-r1"}) != "+OK\r\n" || d2.call({"SET", "k", "on-r2"}) != "+OK\r\n") {
-      throw std::runtime_error("cannot SET k on the redis-servers");
-    }
-  }
-};
 
 TEST(Reload, AKeyThatMovesIsServedByItsNewServerOnTheSameConnection) {
   TwoServers two;
@@ -209,7 +114,7 @@ TEST(Reload, AKeyThatMovesIsServedByItsNewServerOnTheSameConnection) {
       << log;
   // The removed server's connection closes (it had no request pending):
   // r1 is left with the direct client only.
-  EXPECT_TRUE(wait_until([&] { return other_client_ids(d1).empty(); }, kWait))
+  EXPECT_TRUE(wait_until([&] { return other_client_ids(d1).empty(); }, kReloadWait))
       << "walnut's connection to the removed r1 stays open";
 
   StatsSnapshot s = read_stats_until(stats_port, [](const Json& doc) {
@@ -330,7 +235,7 @@ TEST(Reload, ARemovedPoolAnswersWhatItsClientsSentThenClosesThem) {
   const std::string alpha = pool("alpha", "127.0.0.1:LISTEN_PORT", server_line(r));
   Walnut w(dir, alpha + pool("beta", on_port(beta_port), server_line(r)),
            {"-s", std::to_string(stats_port), "-i", "100"});
-  ASSERT_TRUE(wait_for_port(beta_port, kWait));
+  ASSERT_TRUE(wait_for_port(beta_port, kReloadWait));
   Client a(w.port());
   ASSERT_EQ(a.call({"SET", "ka", "va"}), "+OK\r\n");
   Client b(beta_port);
@@ -344,13 +249,13 @@ TEST(Reload, ARemovedPoolAnswersWhatItsClientsSentThenClosesThem) {
   const bool all_forwarded = await_stat(stats_port, {"beta", server, "requests"}, 51) >= 51;
   const Reload result = reload(w, alpha);
   // New connections to beta are refused soon after.
-  const bool refused = wait_until([&] { return !Client(beta_port).connected(); }, kWait);
+  const bool refused = wait_until([&] { return !Client(beta_port).connected(); }, kReloadWait);
   kill(r.process().pid(), SIGCONT);
   ASSERT_TRUE(all_forwarded) << "walnut did not forward the 50 GETs";
   ASSERT_EQ(result, Reload::kDone) << w.log();
   EXPECT_TRUE(refused) << "beta's port still accepts";
   for (int i = 0; i < 50; ++i) ASSERT_EQ(b.read_reply(), bulk("v")) << i;
-  EXPECT_TRUE(b.closed_by_peer(kWait)) << "beta's client is closed once answered";
+  EXPECT_TRUE(b.closed_by_peer(kReloadWait)) << "beta's client is closed once answered";
   EXPECT_FALSE(Client(beta_port).connected());
 
   // alpha, unchanged, keeps its client.
@@ -382,7 +287,7 @@ TEST(Reload, AnAddedPoolListensAndAMovedPoolMoves) {
   ASSERT_NE(beta_old, beta_new);
   const std::string alpha = pool("alpha", "127.0.0.1:LISTEN_PORT", server_line(r));
   Walnut w(dir, alpha + pool("beta", on_port(beta_old), server_line(r)));
-  ASSERT_TRUE(wait_for_port(beta_old, kWait));
+  ASSERT_TRUE(wait_for_port(beta_old, kReloadWait));
   Client a(w.port());
   ASSERT_EQ(a.call({"GET", "k"}), bulk("v"));
   Client b_before(beta_old);
@@ -401,10 +306,10 @@ TEST(Reload, AnAddedPoolListensAndAMovedPoolMoves) {
   Client b_after(beta_new);
   ASSERT_TRUE(b_after.connected());
   EXPECT_EQ(b_after.call({"GET", "k"}), bulk("v"));
-  EXPECT_TRUE(wait_until([&] { return !Client(beta_old).connected(); }, kWait))
+  EXPECT_TRUE(wait_until([&] { return !Client(beta_old).connected(); }, kReloadWait))
       << "beta's old port still accepts";
   // beta's old client, idle, is closed; alpha's stays.
-  EXPECT_TRUE(b_before.closed_by_peer(kWait));
+  EXPECT_TRUE(b_before.closed_by_peer(kReloadWait));
   EXPECT_EQ(a.call({"GET", "k"}), bulk("v"));
   const std::string log = w.log();
   EXPECT_NE(log.find("pool 'gamma': added"), std::string::npos) << log;
@@ -444,11 +349,11 @@ TEST(Reload, AReplacedPoolOnTheSameAddressKeepsAcceptingAndItsCounters) {
       std::this_thread::sleep_for(2ms);
     }
   });
-  wait_until([&] { return connects + refused >= 5; }, kWait);
+  wait_until([&] { return connects + refused >= 5; }, kReloadWait);
   const Reload result =
       reload(w, pool("alpha", "127.0.0.1:LISTEN_PORT", server_line(r), "  redis_db: 1\n"));
   const int connects_at_reload = connects;
-  wait_until([&] { return connects + refused >= connects_at_reload + 5; }, kWait);
+  wait_until([&] { return connects + refused >= connects_at_reload + 5; }, kReloadWait);
   stop = true;
   connector.join();
   EXPECT_EQ(refused, 0) << "of " << connects + refused << " connections along the reload";
@@ -461,8 +366,8 @@ TEST(Reload, AReplacedPoolOnTheSameAddressKeepsAcceptingAndItsCounters) {
   ASSERT_EQ(result, Reload::kDone) << w.log();
   ASSERT_TRUE(fresh_connected);
   for (int i = 0; i < 20; ++i) ASSERT_EQ(old_busy.read_reply(), bulk("in-db0")) << i;
-  EXPECT_TRUE(old_busy.closed_by_peer(kWait)) << "the old pool's client is closed once answered";
-  EXPECT_TRUE(old_idle.closed_by_peer(kWait)) << "the old pool's idle client is closed";
+  EXPECT_TRUE(old_busy.closed_by_peer(kReloadWait)) << "the old pool's client is closed once answered";
+  EXPECT_TRUE(old_idle.closed_by_peer(kReloadWait)) << "the old pool's idle client is closed";
 
   EXPECT_EQ(fresh.call({"SET", "k", "in-db1"}), "+OK\r\n");
   EXPECT_EQ(fresh.call({"GET", "k"}), bulk("in-db1"));
@@ -608,7 +513,7 @@ TEST(Reload, ARemovedServerAnswersWhatWasSentToItThenItsConnectionCloses) {
   EXPECT_EQ(c.read_reply(), bulk("on-r2"));
   EXPECT_EQ(c.call({"GET", "k"}), bulk("on-r2"));
   // Answered, the removed server's connection closes.
-  EXPECT_TRUE(wait_until([&] { return other_client_ids(d1).empty(); }, kWait))
+  EXPECT_TRUE(wait_until([&] { return other_client_ids(d1).empty(); }, kReloadWait))
       << "walnut's connection to the removed r1 stays open";
   EXPECT_EQ(other_client_ids(d2).size(), 1u) << "walnut's connection to r2";
   StatsSnapshot s = read_stats_until(stats_port, [](const Json& doc) {
@@ -734,7 +639,7 @@ TEST(Reload, ADaemonReloadsTheFileItWasGivenByARelativePath) {
                    dir.file("launcher.out"));
   pid_t pid = 0;
   ASSERT_TRUE(wait_until([&] { return (pid = std::atoi(read_file(dir.file("walnut.pid")).c_str())) > 0; },
-                         kWait))
+                         kReloadWait))
       << read_file(dir.file("launcher.out"));
   struct Stop {  // the daemon is no child of this test: stopped by its pid
     pid_t pid;
@@ -743,7 +648,7 @@ TEST(Reload, ADaemonReloadsTheFileItWasGivenByARelativePath) {
       wait_until([&] { return kill(pid, 0) != 0; }, 10s);
     }
   } stop{pid};
-  ASSERT_TRUE(wait_for_port(port, kWait)) << read_file(dir.file("walnut.log"));
+  ASSERT_TRUE(wait_for_port(port, kReloadWait)) << read_file(dir.file("walnut.log"));
   Client c(port);
   ASSERT_EQ(c.call({"GET", "k"}), "$5\r\non-r1\r\n");
 
@@ -751,7 +656,7 @@ TEST(Reload, ADaemonReloadsTheFileItWasGivenByARelativePath) {
   ASSERT_EQ(kill(pid, SIGUSR1), 0);
   ASSERT_TRUE(wait_until([&] { return read_file(dir.file("walnut.log")).find("reload done") !=
                                       std::string::npos; },
-                         kWait))
+                         kReloadWait))
       << read_file(dir.file("walnut.log"));
   EXPECT_EQ(c.call({"GET", "k"}), "$5\r\non-r2\r\n");
   EXPECT_NE(read_file(dir.file("walnut.log")).find(dir.path() + "/relative.yml"), std::string::npos)

@@ -526,6 +526,13 @@ const Change kInPlace[] = {
     {"ServerRetryTimeout", redis_pool(), redis_pool("  server_retry_timeout: 2000\n")},
     {"ServerFailureLimit", redis_pool(), redis_pool("  server_failure_limit: 5\n")},
     {"Tcpkeepalive", redis_pool(), redis_pool("  tcpkeepalive: true\n")},
+    // The same socket file: a chmod.
+    {"ListenPermission",
+     redis_pool("", "    - 127.0.0.1:6379:1 one\n", "/tmp/x.sock 0666"),
+     redis_pool("", "    - 127.0.0.1:6379:1 one\n", "/tmp/x.sock 0600")},
+    {"ListenPermissionAdded",
+     redis_pool("", "    - 127.0.0.1:6379:1 one\n", "/tmp/x.sock"),
+     redis_pool("", "    - 127.0.0.1:6379:1 one\n", "/tmp/x.sock 0600")},
 };
 
 class InPlaceChange : public ::testing::TestWithParam<Change> {};
@@ -558,9 +565,9 @@ const Change kReplacing[] = {
     {"ListenHost", redis_pool(), redis_pool("", "    - 127.0.0.1:6379:1 one\n"
                                                 "    - 127.0.0.1:6380:1 two\n",
                                             "0.0.0.0:22121")},
-    {"ListenPermission",
+    {"ListenPath",
      redis_pool("", "    - 127.0.0.1:6379:1 one\n", "/tmp/x.sock 0666"),
-     redis_pool("", "    - 127.0.0.1:6379:1 one\n", "/tmp/x.sock 0600")},
+     redis_pool("", "    - 127.0.0.1:6379:1 one\n", "/tmp/y.sock 0666")},
     {"Redis",
      "alpha:\n  listen: 127.0.0.1:22121\n  servers:\n    - 127.0.0.1:6379:1 one\n",
      "alpha:\n  listen: 127.0.0.1:22121\n  redis: true\n  servers:\n    - 127.0.0.1:6379:1 one\n"},
