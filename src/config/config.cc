@@ -53,6 +53,7 @@ struct PoolState {
   std::map<std::string, int, std::less<>> seen_keys;
   int listen_line = 0;
   int redis_auth_line = 0;
+  int redis_user_line = 0;
   bool has_listen = false;
   bool has_servers = false;
 };
@@ -114,6 +115,19 @@ Problem set_redis_auth(PoolSpec& pool, PoolState& state, const YamlNode& v) {
   if (v.value.empty()) return {v.line, "'redis_auth' must not be empty"};
   pool.redis_auth = v.value;
   state.redis_auth_line = v.line;
+  return {};
+}
+
+Problem set_redis_user(PoolSpec& pool, PoolState& state, const YamlNode& v) {
+  // Redis's ACL names are words: AUTH and HELLO separate them by spaces.
+  const bool word = !v.value.empty() && std::all_of(v.value.begin(), v.value.end(), [](char c) {
+    return c > ' ' && c != 0x7f;
+  });
+  if (!word) {
+    return {v.line, "'redis_user' must be one word (an ACL user name), got " + quoted(v.value)};
+  }
+  pool.redis_user = v.value;
+  state.redis_user_line = v.line;
   return {};
 }
 
@@ -205,6 +219,7 @@ const KeyRule kRules[] = {
     {"max_request_size", KeyType::non_negative, &PoolSpec::max_request_size},
     {"redis", KeyType::boolean, nullptr, &PoolSpec::redis},
     {"redis_auth", KeyType::custom, nullptr, nullptr, set_redis_auth},
+    {"redis_user", KeyType::custom, nullptr, nullptr, set_redis_user},
     {"redis_db", KeyType::non_negative, &PoolSpec::redis_db},
     {"redis_allow_flush", KeyType::boolean, nullptr, &PoolSpec::redis_allow_flush},
     {"redis_cluster", KeyType::boolean, nullptr, &PoolSpec::redis_cluster},
@@ -405,6 +420,9 @@ Problem check_pool(const PoolSpec& pool, const PoolState& state) {
   if (!state.has_servers) return {pool.line, "pool " + name + " has no 'servers'"};
   if (!pool.redis_auth.empty() && !pool.redis) {
     return needs_setting(state.redis_auth_line, "redis_auth", "redis: true", name);
+  }
+  if (!pool.redis_user.empty() && pool.redis_auth.empty()) {
+    return needs_setting(state.redis_user_line, "redis_user", "redis_auth", name);
   }
   if (Problem p = pool.redis_cluster ? check_cluster_pool(pool, state)
                                      : check_cluster_keys_need_cluster(state, name)) {

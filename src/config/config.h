@@ -76,6 +76,10 @@ struct PoolSpec {
   int max_request_size = -1;
   bool redis = false;
   std::string redis_auth;
+  // The ACL user of redis_auth: servers get AUTH redis_user redis_auth, and
+  // clients may name it in AUTH and HELLO; "" for Redis's "default" user
+  // (walnut-only).
+  std::string redis_user;
   int redis_db = 0;
   // FLUSHDB and FLUSHALL empty every server of the pool: refused unless
   // the pool says so (walnut-only).

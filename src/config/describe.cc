@@ -75,6 +75,7 @@ std::string describe(const PoolSpec& p, bool mask_secrets) {
   number("client_output_limit", p.client_output_limit, d.client_output_limit);
   number("max_request_size", p.max_request_size, d.max_request_size);
   key("redis", yes_no(p.redis));
+  if (!p.redis_user.empty()) key("redis_user", quoted(p.redis_user));
   secret("redis_auth", p.redis_auth);
   number("redis_db", p.redis_db, d.redis_db);
   flag("redis_allow_flush", p.redis_allow_flush, d.redis_allow_flush);

@@ -19,7 +19,7 @@ Sentinel::Sentinel(Context& ctx, ServerPool& pool)
       pool_(pool),
       spec_(pool.spec()),
       protocol_(std::make_unique<redis::RedisProtocol>(
-          ctx.mbufs(), redis::PoolOptions{spec_.sentinel_auth, 0, false})) {
+          ctx.mbufs(), redis::PoolOptions{.auth = spec_.sentinel_auth})) {
   const int timeout = std::max(spec_.timeout, kMinTimeoutMs);
   SentinelListener& listener = *this;
   for (const config::SentinelSpec& s : spec_.sentinels) {

@@ -32,7 +32,12 @@ std::unique_ptr<proto::Protocol> make_protocol(const config::PoolSpec& spec,
     limits.max_request = max_request;
     limits.max_inline = static_cast<uint32_t>(std::min<uint64_t>(limits.max_inline, max_request));
     return std::make_unique<redis::RedisProtocol>(
-        mbufs, redis::PoolOptions{spec.redis_auth, spec.redis_db, spec.redis_allow_flush}, limits);
+        mbufs,
+        redis::PoolOptions{.auth = spec.redis_auth,
+                           .db = spec.redis_db,
+                           .allow_flush = spec.redis_allow_flush,
+                           .user = spec.redis_user},
+        limits);
   }
   memcache::RequestLimits limits;
   limits.max_request = max_request;

@@ -263,7 +263,8 @@ TEST_F(RedisCommandsAuth, WrongPasswordIsRefused) {
   Client c(walnut_->port());
   EXPECT_EQ(c.call({"AUTH", "wrong"}), "-ERR invalid password\r\n");
   EXPECT_EQ(c.call({"GET", "k"}), kNoAuth) << "still not authenticated";
-  EXPECT_EQ(c.call({"AUTH", "bob", "secret"}), "-ERR invalid password\r\n")
+  EXPECT_EQ(c.call({"AUTH", "bob", "secret"}),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n")
       << "only the user 'default' exists";
   EXPECT_EQ(c.call({"GET", "k"}), kNoAuth);
 }

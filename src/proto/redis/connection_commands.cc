@@ -52,7 +52,8 @@ constexpr std::string_view kBadName =
 
 }  // namespace
 
-std::string client_info_line(ClientSession& session, int db, std::string_view cmd) {
+std::string client_info_line(ClientSession& session, const SessionPool& pool,
+                             std::string_view cmd) {
   if (session.addr.empty() && session.peer_text != nullptr) {
     session.addr = session.peer_text(session.fd);
   }
@@ -71,16 +72,17 @@ std::string client_info_line(ClientSession& session, int db, std::string_view cm
   std::string line = "id=" + std::to_string(session.id) + " addr=" + session.addr +
                      " laddr=" + session.laddr + " fd=" + std::to_string(session.fd) +
                      " name=" + session.name + " age=" + std::to_string(age_s) +
-                     " idle=0 flags=" + flags + " db=" + std::to_string(db) +
+                     " idle=0 flags=" + flags + " db=" + std::to_string(pool.db) +
                      " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0"
                      " multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
                      std::string(cmd) +
-                     " user=default redir=-1 resp=2 lib-name=" + session.lib_name +
+                     " user=" + std::string(pool.user) + " redir=-1 resp=2 lib-name=" +
+                     session.lib_name +
                      " lib-ver=" + session.lib_ver + "\n";
   return line;
 }
 
-void hello_reply(Msg& msg, ClientSession& session, const HelloPool& pool,
+void hello_reply(Msg& msg, ClientSession& session, const SessionPool& pool,
                  buffer::MbufPool& mbufs) {
   const Args args(msg);
   size_t next = 1;
@@ -124,9 +126,10 @@ void hello_reply(Msg& msg, ClientSession& session, const HelloPool& pool,
     }
   }
   if (user != nullptr) {
-    // walnut has one user, Redis's "default", whose password is the pool's
-    // redis_auth; without one, any password is accepted, as Redis's nopass.
-    const bool ok = *user == "default" && (pool.password.empty() || *password == pool.password);
+    // walnut has one user, the pool's (redis_user, else Redis's "default"),
+    // whose password is redis_auth; without one, any password is accepted,
+    // as Redis's nopass.
+    const bool ok = *user == pool.user && (pool.password.empty() || *password == pool.password);
     if (!ok) {
       set_error(msg, "WRONGPASS invalid username-password pair or user is disabled.", mbufs);
       return;
@@ -158,7 +161,7 @@ namespace {
 
 // CLIENT LIST [TYPE type | ID id ...]: this connection's line when the
 // filter takes it in.
-void client_list(Msg& msg, const Args& args, ClientSession& session, int db,
+void client_list(Msg& msg, const Args& args, ClientSession& session, const SessionPool& pool,
                  buffer::MbufPool& mbufs) {
   bool listed = true;
   if (args.size() == 4 && args.lower(2) == "type") {
@@ -183,7 +186,7 @@ void client_list(Msg& msg, const Args& args, ClientSession& session, int db,
     set_error(msg, "ERR syntax error", mbufs);
     return;
   }
-  Resp().bulk(listed ? client_info_line(session, db, "client|list") : "").into(msg, mbufs);
+  Resp().bulk(listed ? client_info_line(session, pool, "client|list") : "").into(msg, mbufs);
 }
 
 // CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2).
@@ -238,7 +241,8 @@ void client_help(Msg& msg, buffer::MbufPool& mbufs) {
 
 }  // namespace
 
-void client_reply(Msg& msg, ClientSession& session, int db, buffer::MbufPool& mbufs) {
+void client_reply(Msg& msg, ClientSession& session, const SessionPool& pool,
+                  buffer::MbufPool& mbufs) {
   const Args args(msg);
   const std::string sub = args.lower(1);
   // Each subcommand's exact argument count, as Redis's table gives it.
@@ -263,9 +267,9 @@ void client_reply(Msg& msg, ClientSession& session, int db, buffer::MbufPool& mb
   } else if (sub == "id") {
     Resp().integer(static_cast<long long>(session.id)).into(msg, mbufs);
   } else if (sub == "info") {
-    Resp().bulk(client_info_line(session, db, "client|info")).into(msg, mbufs);
+    Resp().bulk(client_info_line(session, pool, "client|info")).into(msg, mbufs);
   } else if (sub == "list") {
-    client_list(msg, args, session, db, mbufs);
+    client_list(msg, args, session, pool, mbufs);
   } else if (sub == "setinfo") {
     client_setinfo(msg, args, session, mbufs);
   } else if (sub == "no-evict") {

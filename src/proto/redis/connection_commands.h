@@ -18,25 +18,28 @@ namespace walnut::redis {
 // INFO give it to clients that pick features by version.
 inline constexpr std::string_view kRedisVersion = "7.0.0";
 
-// What HELLO needs of the pool: its password (empty: none) and its db.
-struct HelloPool {
+// What HELLO and CLIENT need of the pool: its user (redis_user, else
+// Redis's "default"), its password (empty: none) and its db.
+struct SessionPool {
+  std::string_view user = "default";
   std::string_view password;
   int db = 0;
 };
 
 // HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only. HELLO 3 gets
 // Redis's own NOPROTO error, on which clients fall back to RESP2.
-void hello_reply(proto::Msg& msg, proto::ClientSession& session, const HelloPool& pool,
+void hello_reply(proto::Msg& msg, proto::ClientSession& session, const SessionPool& pool,
                  buffer::MbufPool& mbufs);
 
 // CLIENT SETNAME, GETNAME, SETINFO, ID, INFO, LIST (this connection only),
 // NO-EVICT, NO-TOUCH and HELP; any other subcommand is refused by name.
-void client_reply(proto::Msg& msg, proto::ClientSession& session, int db,
+void client_reply(proto::Msg& msg, proto::ClientSession& session, const SessionPool& pool,
                   buffer::MbufPool& mbufs);
 
 // The CLIENT INFO line of `session` ("id=... resp=2 lib-name= lib-ver=\n"),
 // `cmd` naming the command that asks ("client|info", "client|list"). Fills
 // in the session's addresses the first time.
-std::string client_info_line(proto::ClientSession& session, int db, std::string_view cmd);
+std::string client_info_line(proto::ClientSession& session, const SessionPool& pool,
+                             std::string_view cmd);
 
 }  // namespace walnut::redis

@@ -61,7 +61,10 @@ std::vector<std::string> handshake_for(const PoolOptions& options) {
   // authenticated (nutcracker sends them the other way round and so writes
   // to db 0 when both are set).
   std::vector<std::string> out;
-  if (!options.auth.empty()) out.push_back(resp_command({"AUTH", options.auth}));
+  if (!options.auth.empty()) {
+    out.push_back(options.user.empty() ? resp_command({"AUTH", options.auth})
+                                       : resp_command({"AUTH", options.user, options.auth}));
+  }
   if (options.db != 0) out.push_back(resp_command({"SELECT", std::to_string(options.db)}));
   return out;
 }
@@ -280,9 +283,9 @@ Action RedisProtocol::local_reply(Msg& msg, proto::ClientSession& session) const
   } else if (name == "info") {
     return Action::kStats;  // the pool's numbers come in stats_reply()
   } else if (name == "hello") {
-    hello_reply(msg, session, {.password = options_.auth, .db = options_.db}, mbufs());
+    hello_reply(msg, session, session_pool(), mbufs());
   } else if (name == "client") {
-    client_reply(msg, session, options_.db, mbufs());
+    client_reply(msg, session, session_pool(), mbufs());
   } else if (name == "command|count") {
     Resp().integer(static_cast<long long>(carried_count())).into(msg, mbufs());
   } else if (name == "echo") {
@@ -307,18 +310,27 @@ void RedisProtocol::auth_reply(Msg& msg, proto::ClientSession& session) const {
     return;
   }
   std::string scratch;
+  const bool with_user = msg.tokens.size() == 3;  // AUTH <user> <password>
   bool user_ok = true;
-  if (msg.tokens.size() == 3) {  // AUTH <user> <password>: only "default"
+  if (with_user) {  // only the pool's user
     const proto::Span& u = msg.tokens[1];
-    user_ok = msg.request.view(u.offset, u.len, scratch) == "default";
+    user_ok = msg.request.view(u.offset, u.len, scratch) == session_pool().user;
   }
   const proto::Span& p = msg.tokens.back();
   if (user_ok && msg.request.view(p.offset, p.len, scratch) == options_.auth) {
     session.authenticated = true;
     msg.reply.append_copy(mbufs(), "+OK\r\n");
+  } else if (with_user) {
+    set_error(msg, "WRONGPASS invalid username-password pair or user is disabled.", mbufs());
   } else {
-    set_error(msg, "ERR invalid password", mbufs());
+    set_error(msg, "ERR invalid password", mbufs());  // nutcracker's, and Redis 5's
   }
+}
+
+SessionPool RedisProtocol::session_pool() const {
+  SessionPool pool{.password = options_.auth, .db = options_.db};
+  if (!options_.user.empty()) pool.user = options_.user;
+  return pool;
 }
 
 void RedisProtocol::select_reply(Msg& msg) const {

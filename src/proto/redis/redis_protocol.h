@@ -7,6 +7,7 @@
 
 #include "proto/merge_scratch.h"
 #include "proto/protocol.h"
+#include "proto/redis/connection_commands.h"
 #include "proto/redis/request_parser.h"
 #include "proto/redis/response_parser.h"
 
@@ -24,6 +25,7 @@ struct PoolOptions {
   std::string auth;  // redis_auth: clients must AUTH with it; sent to servers
   int db = 0;        // redis_db: selected on every server connection
   bool allow_flush = false;  // redis_allow_flush: FLUSHDB/FLUSHALL go to every server
+  std::string user{};  // redis_user: the ACL user of `auth`; "" for Redis's "default"
 };
 
 class RedisProtocol final
@@ -58,6 +60,8 @@ class RedisProtocol final
  private:
   proto::Action local_reply(proto::Msg& msg, proto::ClientSession& session) const;
   void auth_reply(proto::Msg& msg, proto::ClientSession& session) const;
+  // The pool as HELLO and CLIENT describe it.
+  SessionPool session_pool() const;
   void select_reply(proto::Msg& msg) const;
   proto::Action cursor_request(proto::Msg& msg) const;
   proto::Action blocking(proto::Msg& msg, const proto::ClientSession& session) const;

@@ -272,6 +272,20 @@ TEST(ConfigKeys, RedisAuthNeedsRedisAndAValue) {
                          "t.yml:6: 'redis_auth' must not be empty"));
 }
 
+TEST(ConfigKeys, RedisUserNeedsRedisAuthAndIsOneWord) {
+  const PoolSpec p = only_pool(pool_yaml("  redis: true\n  redis_user: app\n  redis_auth: pw\n"));
+  EXPECT_EQ(p.redis_user, "app");
+  EXPECT_EQ(p.redis_auth, "pw");
+  EXPECT_EQ(only_pool(pool_yaml("  redis: true\n  redis_auth: pw\n")).redis_user, "")
+      << "Redis's default user";
+  EXPECT_TRUE(fails_with(pool_yaml("  redis: true\n  redis_user: app\n"),
+                         "t.yml:6: 'redis_user' requires 'redis_auth' in pool 'alpha'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  redis: true\n  redis_auth: pw\n  redis_user: 'a b'\n"),
+                         "t.yml:7: 'redis_user' must be one word (an ACL user name), got 'a b'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  redis: true\n  redis_auth: pw\n  redis_user: ''\n"),
+                         "t.yml:7: 'redis_user' must be one word (an ACL user name), got ''"));
+}
+
 TEST(ConfigKeys, ScalarKeysRefuseListsAndMappings) {
   EXPECT_TRUE(fails_with(pool_yaml("  hash:\n    - md5\n"),
                          "t.yml:6: 'hash' must be a single value, not a list"));

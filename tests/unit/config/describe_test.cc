@@ -49,6 +49,7 @@ Config loaded(const std::string& yaml) {
   if (a.max_request_size != b.max_request_size) return differs("max_request_size");
   if (a.redis != b.redis) return differs("redis");
   if (a.redis_auth != b.redis_auth) return differs("redis_auth");
+  if (a.redis_user != b.redis_user) return differs("redis_user");
   if (a.redis_db != b.redis_db) return differs("redis_db");
   if (a.redis_allow_flush != b.redis_allow_flush) return differs("redis_allow_flush");
   if (a.redis_cluster != b.redis_cluster) return differs("redis_cluster");
@@ -168,6 +169,15 @@ const RoundTrip kRoundTrips[] = {
      "  servers:\n"
      "    - 127.0.0.1:6379:1\n",
      {"  redis_auth: \"pa\\\"ss\\\\word: x #y\"\n", "  redis_db: 3\n"}},
+    {"AclUser",
+     "delta:\n"
+     "  listen: 127.0.0.1:22124\n"
+     "  redis: true\n"
+     "  redis_user: app-rw\n"
+     "  redis_auth: pw\n"
+     "  servers:\n"
+     "    - 127.0.0.1:6379:1\n",
+     {"  redis_user: \"app-rw\"\n", "  redis_auth: \"pw\"\n"}},
     {"UnixSocketListenAndServers",
      "epsilon:\n"
      "  listen: /tmp/x.sock 0666\n"
@@ -574,6 +584,8 @@ const Change kReplacing[] = {
     {"RedisAuthAdded", redis_pool(), redis_pool("  redis_auth: pw\n")},
     {"RedisAuthChanged", redis_pool("  redis_auth: pw\n"), redis_pool("  redis_auth: pw2\n")},
     {"RedisDb", redis_pool(), redis_pool("  redis_db: 3\n")},
+    {"RedisUser", redis_pool("  redis_auth: pw\n"),
+     redis_pool("  redis_user: app\n  redis_auth: pw\n")},
     {"RedisAllowFlush", redis_pool(), redis_pool("  redis_allow_flush: true\n")},
     {"MaxRequestSize", redis_pool(), redis_pool("  max_request_size: 4096\n")},
     {"MaxRequestSizeNoLimit", redis_pool("  max_request_size: 4096\n"),

@@ -117,6 +117,21 @@ TEST_F(ConnectionCommandsAuthTest, HelloAuthAuthenticatesAndNames) {
   EXPECT_EQ(call({"HELLO"}), hello_map(42));  // authenticated now
 }
 
+class ConnectionCommandsUserTest : public ConnectionCommandsTest {
+ protected:
+  ConnectionCommandsUserTest()
+      : ConnectionCommandsTest(PoolOptions{.auth = "secret", .user = "app"}) {}
+};
+
+TEST_F(ConnectionCommandsUserTest, HelloAuthTakesThePoolsUserAndClientInfoNamesIt) {
+  EXPECT_EQ(call({"HELLO", "2", "AUTH", "default", "secret"}),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_FALSE(session_.authenticated);
+  EXPECT_EQ(call({"HELLO", "2", "AUTH", "app", "secret"}), hello_map(42));
+  EXPECT_TRUE(session_.authenticated);
+  EXPECT_NE(call({"CLIENT", "INFO"}).find(" user=app "), std::string::npos);
+}
+
 TEST_F(ConnectionCommandsTest, ClientNameIdAndInfo) {
   EXPECT_EQ(call({"CLIENT", "GETNAME"}), "$-1\r\n");
   EXPECT_EQ(call({"client", "setname", "app"}), "+OK\r\n");
@@ -148,16 +163,16 @@ TEST_F(ConnectionCommandsTest, ClientSetinfoAndFlagsShowInTheLine) {
   EXPECT_EQ(call({"CLIENT", "NO-TOUCH", "ON"}), "+OK\r\n");
   EXPECT_EQ(call({"CLIENT", "NO-TOUCH", "maybe"}), "-ERR syntax error\r\n");
   session_.connected_ms = now_ms();
-  const std::string info = client_info_line(session_, 0, "client|info");
+  const std::string info = client_info_line(session_, {}, "client|info");
   EXPECT_NE(info.find(" flags=eT "), std::string::npos) << info;
   EXPECT_NE(info.find(" lib-name=redis-py lib-ver=5.0.1\n"), std::string::npos) << info;
   EXPECT_EQ(call({"CLIENT", "NO-EVICT", "off"}), "+OK\r\n");
-  EXPECT_NE(client_info_line(session_, 0, "x").find(" flags=T "), std::string::npos);
+  EXPECT_NE(client_info_line(session_, {}, "x").find(" flags=T "), std::string::npos);
 }
 
 TEST_F(ConnectionCommandsTest, ClientListShowsThisConnectionWhenTheFilterTakesIt) {
   session_.connected_ms = now_ms();
-  const std::string line = client_info_line(session_, 0, "client|list");
+  const std::string line = client_info_line(session_, {}, "client|list");
   const std::string mine = "$" + std::to_string(line.size()) + "\r\n" + line + "\r\n";
   EXPECT_EQ(call({"CLIENT", "LIST"}), mine);
   EXPECT_EQ(call({"CLIENT", "LIST", "TYPE", "normal"}), mine);

@@ -155,7 +155,13 @@ TEST_F(RedisAuthTest, EverythingButAuthAndQuitWaitsForAuth) {
   EXPECT_EQ(msg_.reply.to_string(), "-ERR invalid password\r\n");
   EXPECT_FALSE(session_.authenticated);
   EXPECT_EQ(classify("AUTH bob s3cret\r\n"), Action::kReply);
-  EXPECT_EQ(msg_.reply.to_string(), "-ERR invalid password\r\n") << "only user default";
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n")
+      << "only user default";
+  EXPECT_EQ(classify("AUTH default nope\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_FALSE(session_.authenticated);
   EXPECT_EQ(classify("AUTH default s3cret\r\n"), Action::kReply);
   EXPECT_EQ(msg_.reply.to_string(), "+OK\r\n");
   EXPECT_TRUE(session_.authenticated);
@@ -177,6 +183,36 @@ TEST_F(RedisAuthTest, HandshakeAuthenticatesThenSelects) {
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[0], "*2\r\n$4\r\nAUTH\r\n$6\r\ns3cret\r\n");
   EXPECT_EQ(h[1], "*2\r\n$6\r\nSELECT\r\n$1\r\n4\r\n");
+}
+
+// redis_user: the pool's credentials are an ACL user's.
+class RedisAclUserTest : public RedisProtocolTest {
+ protected:
+  RedisAclUserTest() : RedisProtocolTest(PoolOptions{.auth = "s3cret", .user = "app"}) {}
+};
+
+TEST_F(RedisAclUserTest, HandshakeAuthenticatesAsTheUser) {
+  std::vector<std::string> h = protocol_.handshake();
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0], "*3\r\n$4\r\nAUTH\r\n$3\r\napp\r\n$6\r\ns3cret\r\n");
+}
+
+TEST_F(RedisAclUserTest, ClientsAuthenticateWithThePasswordOrTheUserAndPassword) {
+  const std::string wrongpass = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+  EXPECT_EQ(classify("AUTH default s3cret\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), wrongpass) << "the pool's user is app, not default";
+  EXPECT_EQ(classify("AUTH app nope\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), wrongpass);
+  EXPECT_EQ(classify("AUTH nope\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "-ERR invalid password\r\n");
+  EXPECT_FALSE(session_.authenticated);
+  EXPECT_EQ(classify("AUTH app s3cret\r\n"), Action::kReply);
+  EXPECT_EQ(msg_.reply.to_string(), "+OK\r\n");
+  EXPECT_TRUE(session_.authenticated);
+  session_.authenticated = false;
+  EXPECT_EQ(classify("AUTH s3cret\r\n"), Action::kReply) << "the password alone, as twemproxy's";
+  EXPECT_EQ(msg_.reply.to_string(), "+OK\r\n");
+  EXPECT_TRUE(session_.authenticated);
 }
 
 TEST_F(RedisProtocolTest, QuotedInlineArgumentsAreRefusedNotMisrouted) {
