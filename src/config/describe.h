@@ -22,10 +22,10 @@ std::string describe(const PoolSpec& pool, bool mask_secrets);
 // distribution, hash, hash_tag, timeout, client_connections,
 // client_output_limit, preconnect, server_heartbeat, auto_eject_hosts,
 // server_connections, server_retry_timeout, server_failure_limit,
-// tcpkeepalive and the permissions of a unix socket, and neither follows a Redis Cluster or Sentinels (whose
-// servers are found at run time), or they do not differ at all. Any other
-// change (listen, the protocol, its passwords and limits, ...) replaces the
-// pool.
+// tcpkeepalive and the permissions of a unix socket, and neither follows a
+// Redis Cluster or Sentinels (whose servers are found at run time), or they
+// do not differ at all. Any other change (listen, the protocol, its
+// passwords and limits, ...) replaces the pool.
 bool changes_in_place(const PoolSpec& running, const PoolSpec& next);
 
 }  // namespace walnut::config
