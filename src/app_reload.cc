@@ -117,6 +117,18 @@ bool App::apply_reload(std::string* error) {
         LOG_NOTICE("pool '%s': changed in place", c.spec->name.c_str());
         pool.reconfigure(*c.spec);
       }
+      // Certificates are re-read on every reload, so that a rotation needs
+      // no restart: new connections take them, open ones keep theirs. The
+      // check of the file above read them already; one that changed since
+      // keeps the pool on what it has.
+      if (config::tls_listener(pool.spec()) || pool.spec().server_tls) {
+        std::string why;
+        if (pool.reload_tls(&why)) {
+          LOG_NOTICE("pool '%s': TLS certificates read again", c.spec->name.c_str());
+        } else {
+          LOG_ERROR("%s; the pool keeps the certificates it had", why.c_str());
+        }
+      }
       next.push_back(std::move(*c.running));
       continue;
     }

@@ -7,6 +7,7 @@
 // proxying would be worse than none.
 #include "config/config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "config/address.h"
+#include "config/tls_settings.h"
 #include "config/values.h"
 #include "config/yaml_hints.h"
 #include "config/yaml_tree.h"
@@ -183,9 +185,90 @@ Problem set_sentinels(PoolSpec& pool, PoolState&, const YamlNode& v) {
   return {};
 }
 
+// One entry of server_auth: "password", or a mapping of `password` and
+// an optional `user`.
+Problem read_server_auth(const YamlNode& key, const YamlNode& value, ServerAuth* out) {
+  out->server = key.value;
+  out->line = key.line;
+  const std::string where = "'server_auth' of " + quoted(key.value);
+  if (value.is_scalar()) {
+    out->password = value.value;
+  } else if (value.is_mapping()) {
+    for (size_t i = 0; i < value.pair_count(); ++i) {
+      const YamlNode& k = value.key_at(i);
+      const YamlNode& v = value.value_at(i);
+      std::string* field = k.value == "user"       ? &out->user
+                           : k.value == "password" ? &out->password
+                                                   : nullptr;
+      if (field == nullptr || !v.is_scalar()) {
+        return {k.line, where + " takes 'user' and 'password', got " + quoted(k.value)};
+      }
+      *field = v.value;
+    }
+  } else {
+    return {value.line, where + " must be a password or a mapping of user and password"};
+  }
+  if (out->password.empty()) return {value.line, where + " has no password"};
+  if (out->user.find_first_of(" \t") != std::string::npos) {
+    return {value.line, where + ": the user must be one word, got " + quoted(out->user)};
+  }
+  return {};
+}
+
+Problem set_server_auth(PoolSpec& pool, PoolState&, const YamlNode& v) {
+  if (!v.is_mapping() || v.pair_count() == 0) {
+    return {v.line, "'server_auth' must be a mapping of server names to passwords"};
+  }
+  for (size_t i = 0; i < v.pair_count(); ++i) {
+    ServerAuth entry;
+    if (Problem p = read_server_auth(v.key_at(i), v.value_at(i), &entry)) return p;
+    for (const ServerAuth& earlier : pool.server_auth) {
+      if (earlier.server == entry.server) {
+        return {entry.line, "'server_auth' names " + quoted(entry.server) +
+                                " twice (first at line " + std::to_string(earlier.line) + ")"};
+      }
+    }
+    pool.server_auth.push_back(std::move(entry));
+  }
+  return {};
+}
+
 Problem set_sentinel_auth(PoolSpec& pool, PoolState&, const YamlNode& v) {
   if (v.value.empty()) return {v.line, "'sentinel_auth' must not be empty"};
   pool.sentinel_auth = v.value;
+  return {};
+}
+
+// A file a TLS key names: any path; OpenSSL reads it when the pool is
+// checked (check_tls_keys).
+template <std::string PoolSpec::*Field>
+Problem set_path(PoolSpec& pool, PoolState&, const YamlNode& v) {
+  if (v.value.empty()) return {v.line, "a TLS file must not be empty"};
+  pool.*Field = v.value;
+  return {};
+}
+
+Problem set_tls_protocols(PoolSpec& pool, PoolState&, const YamlNode& v) {
+  if (!net::valid_tls_protocols(v.value)) {
+    return {v.line, "'tls_protocols' must name TLSv1.2, TLSv1.3 or both (older ones are unsafe), got " +
+                        quoted(v.value)};
+  }
+  pool.tls_protocols = v.value;
+  return {};
+}
+
+Problem set_tls_ciphers(PoolSpec& pool, PoolState&, const YamlNode& v) {
+  if (v.value.empty()) return {v.line, "'tls_ciphers' must not be empty"};
+  pool.tls_ciphers = v.value;
+  return {};
+}
+
+Problem set_server_tls_server_name(PoolSpec& pool, PoolState&, const YamlNode& v) {
+  if (v.value.empty() || v.value.find_first_of(" \t/") != std::string::npos) {
+    return {v.line, "'server_tls_server_name' must be a host name or address, got " +
+                        quoted(v.value)};
+  }
+  pool.server_tls_server_name = v.value;
   return {};
 }
 
@@ -228,6 +311,7 @@ const KeyRule kRules[] = {
     {"cluster_refresh_interval", KeyType::non_negative, &PoolSpec::cluster_refresh_interval},
     {"sentinels", KeyType::custom, nullptr, nullptr, set_sentinels},
     {"sentinel_auth", KeyType::custom, nullptr, nullptr, set_sentinel_auth},
+    {"server_auth", KeyType::custom, nullptr, nullptr, set_server_auth},
     {"read_policy", KeyType::custom, nullptr, nullptr, set_read_policy},
     {"preconnect", KeyType::boolean, nullptr, &PoolSpec::preconnect},
     {"server_heartbeat", KeyType::non_negative, &PoolSpec::server_heartbeat},
@@ -237,6 +321,22 @@ const KeyRule kRules[] = {
     {"server_failure_limit", KeyType::non_negative, &PoolSpec::server_failure_limit},
     {"tcpkeepalive", KeyType::boolean, nullptr, &PoolSpec::tcpkeepalive},
     {"reuseport", KeyType::boolean, nullptr, &PoolSpec::reuseport},
+    {"tls_cert_file", KeyType::custom, nullptr, nullptr, set_path<&PoolSpec::tls_cert_file>},
+    {"tls_key_file", KeyType::custom, nullptr, nullptr, set_path<&PoolSpec::tls_key_file>},
+    {"tls_ca_cert_file", KeyType::custom, nullptr, nullptr, set_path<&PoolSpec::tls_ca_cert_file>},
+    {"tls_auth_clients", KeyType::boolean, nullptr, &PoolSpec::tls_auth_clients},
+    {"tls_protocols", KeyType::custom, nullptr, nullptr, set_tls_protocols},
+    {"tls_ciphers", KeyType::custom, nullptr, nullptr, set_tls_ciphers},
+    {"tls_handshake_timeout", KeyType::positive, &PoolSpec::tls_handshake_timeout},
+    {"server_tls", KeyType::boolean, nullptr, &PoolSpec::server_tls},
+    {"server_tls_ca_cert_file", KeyType::custom, nullptr, nullptr,
+     set_path<&PoolSpec::server_tls_ca_cert_file>},
+    {"server_tls_cert_file", KeyType::custom, nullptr, nullptr,
+     set_path<&PoolSpec::server_tls_cert_file>},
+    {"server_tls_key_file", KeyType::custom, nullptr, nullptr,
+     set_path<&PoolSpec::server_tls_key_file>},
+    {"server_tls_server_name", KeyType::custom, nullptr, nullptr, set_server_tls_server_name},
+    {"server_tls_verify", KeyType::boolean, nullptr, &PoolSpec::server_tls_verify},
     {"servers", KeyType::custom, nullptr, nullptr, set_servers},
 };
 
@@ -250,9 +350,11 @@ const KeyRule* find_rule(std::string_view name) {
 Problem apply_rule(const KeyRule& rule, PoolSpec& pool, PoolState& state, const YamlNode& key,
                    const YamlNode& value) {
   const std::string name = quoted(rule.name);
-  // Only `servers` and `sentinels` take a list; everything else is one
+  // Only `servers` and `sentinels` take a list, and `server_auth` a
+  // mapping; everything else is one
   // scalar.
-  if (rule.name != "servers" && rule.name != "sentinels" && !value.is_scalar()) {
+  if (rule.name != "servers" && rule.name != "sentinels" && rule.name != "server_auth" &&
+      !value.is_scalar()) {
     return {value.line,
             name + " must be a single value, not a " + (value.is_sequence() ? "list" : "mapping")};
   }
@@ -398,6 +500,24 @@ Problem check_sentinel_pool(const PoolSpec& pool, const PoolState& state) {
   return {};
 }
 
+// Every entry of server_auth names a server of the pool, which is Redis.
+Problem check_server_auth(const PoolSpec& pool, const PoolState& state) {
+  if (pool.server_auth.empty()) return {};
+  if (!pool.redis) {
+    return needs_setting(line_of(state, "server_auth"), "server_auth", "redis: true",
+                         quoted(pool.name));
+  }
+  for (const ServerAuth& a : pool.server_auth) {
+    const bool found = std::any_of(pool.servers.begin(), pool.servers.end(),
+                                   [&a](const ServerSpec& s) { return s.label == a.server; });
+    if (!found) {
+      return {a.line, "'server_auth' names " + quoted(a.server) + ", which is no server of pool " +
+                          quoted(pool.name) + " (a server's name, or host:port as written)"};
+    }
+  }
+  return {};
+}
+
 // The keys that mean something only with others.
 Problem check_replica_keys(const PoolSpec& pool, const PoolState& state) {
   const std::string name = quoted(pool.name);
@@ -432,6 +552,10 @@ Problem check_pool(const PoolSpec& pool, const PoolState& state) {
     if (Problem p = check_sentinel_pool(pool, state)) return p;
   }
   if (Problem p = check_replica_keys(pool, state)) return p;
+  if (Problem p = check_server_auth(pool, state)) return p;
+  const TlsKeyProblem tls = check_tls_keys(
+      pool, [&state](std::string_view key) { return line_of(state, key) != 0; });
+  if (!tls.key.empty()) return {line_of(state, tls.key), tls.message};
   if (pool.distribution == "server_name") {
     for (const ServerSpec& s : pool.servers) {
       if (s.name.empty()) {
@@ -578,6 +702,13 @@ const char* read_policy_name(ReadPolicy policy) {
     case ReadPolicy::kAny: return "any";
   }
   return "master";
+}
+
+const ServerAuth* server_auth_of(const PoolSpec& pool, const std::string& label) {
+  for (const ServerAuth& a : pool.server_auth) {
+    if (a.server == label) return &a;
+  }
+  return nullptr;
 }
 
 uint64_t max_request_bytes(const PoolSpec& pool) {

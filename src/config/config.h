@@ -52,6 +52,16 @@ struct SentinelSpec {
   int port = 0;
 };
 
+// A server's own credentials (`server_auth`, walnut-only): its connections
+// authenticate with them instead of the pool's redis_auth. Clients still
+// log in with the pool's.
+struct ServerAuth {
+  std::string server;  // the server's name, or host:port as written
+  std::string user;    // "" for the pool's redis_user (Redis's default when none)
+  std::string password;
+  int line = 0;
+};
+
 // Where a pool's read-only commands go (`read_policy`, Envoy's names): to
 // the master always, to the master unless it is down, to a replica always,
 // to a replica unless none is up, or to any of them in turn.
@@ -100,6 +110,7 @@ struct PoolSpec {
   // failovers.
   std::vector<SentinelSpec> sentinels;
   std::string sentinel_auth;  // the Sentinels' password, when they have one
+  std::vector<ServerAuth> server_auth;  // in file order, each naming a server
   ReadPolicy read_policy = ReadPolicy::kMaster;
   bool preconnect = false;
   // ms between heartbeats (walnut-only): every idle server connection is
@@ -112,6 +123,28 @@ struct PoolSpec {
   int server_failure_limit = 2;
   bool tcpkeepalive = false;
   bool reuseport = false;
+  // TLS for clients (walnut-only): with tls_cert_file the listener speaks
+  // TLS only. tls_auth_clients asks every client for a certificate from
+  // tls_ca_cert_file. tls_protocols: "TLSv1.2 TLSv1.3" or a part of it
+  // ("" for both); tls_ciphers: OpenSSL's list for TLS 1.2 ("" for its
+  // default). A client's handshake must end within tls_handshake_timeout ms.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_ca_cert_file;
+  bool tls_auth_clients = false;
+  std::string tls_protocols;
+  std::string tls_ciphers;
+  int tls_handshake_timeout = 10000;
+  // TLS to the servers (walnut-only). Their certificates are verified
+  // (against server_tls_ca_cert_file, else the system's CAs) unless
+  // server_tls_verify is off, and must name server_tls_server_name (also
+  // sent as SNI), else the server's host as the servers list writes it.
+  bool server_tls = false;
+  std::string server_tls_ca_cert_file;
+  std::string server_tls_cert_file;  // a client certificate, for servers that ask
+  std::string server_tls_key_file;
+  std::string server_tls_server_name;
+  bool server_tls_verify = true;
   // In file order. nutcracker sorts them by label before building its
   // distribution; the dist room does that (see dist::label_less).
   std::vector<ServerSpec> servers;
@@ -135,6 +168,13 @@ uint64_t max_request_bytes(const PoolSpec& pool);
 
 // read_policy's value as written in the file ("prefer_replica").
 const char* read_policy_name(ReadPolicy policy);
+
+// The credentials of the server with `label` (see ServerSpec); nullptr
+// when it has none of its own.
+const ServerAuth* server_auth_of(const PoolSpec& pool, const std::string& label);
+
+// Whether the pool's listener speaks TLS.
+inline bool tls_listener(const PoolSpec& pool) { return !pool.tls_cert_file.empty(); }
 
 // Reads and validates a configuration file.
 LoadResult load_file(const std::string& path);

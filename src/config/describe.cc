@@ -89,6 +89,14 @@ std::string describe(const PoolSpec& p, bool mask_secrets) {
     }
   }
   secret("sentinel_auth", p.sentinel_auth);
+  if (!p.server_auth.empty()) {
+    out += "  server_auth:\n";
+    for (const ServerAuth& a : p.server_auth) {
+      out += "    " + key_name(a.server) + ":\n";
+      if (!a.user.empty()) out += "      user: " + quoted(a.user) + "\n";
+      out += "      password: " + quoted(mask_secrets ? "********" : a.password) + "\n";
+    }
+  }
   if (p.read_policy != d.read_policy) key("read_policy", read_policy_name(p.read_policy));
   flag("preconnect", p.preconnect, d.preconnect);
   number("server_heartbeat", p.server_heartbeat, d.server_heartbeat);
@@ -98,6 +106,22 @@ std::string describe(const PoolSpec& p, bool mask_secrets) {
   number("server_failure_limit", p.server_failure_limit, d.server_failure_limit);
   flag("tcpkeepalive", p.tcpkeepalive, d.tcpkeepalive);
   flag("reuseport", p.reuseport, d.reuseport);
+  const auto text = [&key](const char* name, const std::string& value) {
+    if (!value.empty()) key(name, quoted(value));
+  };
+  text("tls_cert_file", p.tls_cert_file);
+  text("tls_key_file", p.tls_key_file);
+  text("tls_ca_cert_file", p.tls_ca_cert_file);
+  flag("tls_auth_clients", p.tls_auth_clients, d.tls_auth_clients);
+  text("tls_protocols", p.tls_protocols);
+  text("tls_ciphers", p.tls_ciphers);
+  number("tls_handshake_timeout", p.tls_handshake_timeout, d.tls_handshake_timeout);
+  flag("server_tls", p.server_tls, d.server_tls);
+  text("server_tls_ca_cert_file", p.server_tls_ca_cert_file);
+  text("server_tls_cert_file", p.server_tls_cert_file);
+  text("server_tls_key_file", p.server_tls_key_file);
+  text("server_tls_server_name", p.server_tls_server_name);
+  flag("server_tls_verify", p.server_tls_verify, d.server_tls_verify);
   out += "  servers:\n";
   // As written: the label (and so the ring) depends on how host:port is.
   for (const ServerSpec& s : p.servers) out += "    - " + quoted(s.text) + "\n";
@@ -133,6 +157,15 @@ bool changes_in_place(const PoolSpec& running, const PoolSpec& next) {
     p.server_retry_timeout = defaults.server_retry_timeout;
     p.server_failure_limit = defaults.server_failure_limit;
     p.tcpkeepalive = defaults.tcpkeepalive;
+    // TLS's files and settings make contexts that new connections take (a
+    // reload re-reads the files either way); only TLS on or off is kept.
+    p.tls_cert_file = tls_listener(p) ? "on" : "";
+    p.tls_key_file = p.tls_ca_cert_file = p.tls_protocols = p.tls_ciphers = "";
+    p.tls_auth_clients = defaults.tls_auth_clients;
+    p.tls_handshake_timeout = defaults.tls_handshake_timeout;
+    p.server_tls_ca_cert_file = p.server_tls_cert_file = p.server_tls_key_file = "";
+    p.server_tls_server_name = "";
+    p.server_tls_verify = defaults.server_tls_verify;
     if (p.listen.is_unix) {  // the same path: a chmod
       p.listen.text = p.listen.path;
       p.listen.perm = 0;

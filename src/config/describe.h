@@ -22,7 +22,8 @@ std::string describe(const PoolSpec& pool, bool mask_secrets);
 // distribution, hash, hash_tag, timeout, client_connections,
 // client_output_limit, preconnect, server_heartbeat, auto_eject_hosts,
 // server_connections, server_retry_timeout, server_failure_limit,
-// tcpkeepalive and the permissions of a unix socket, and neither follows a
+// tcpkeepalive, the permissions of a unix socket and the settings and files
+// of TLS (not whether there is TLS), and neither follows a
 // Redis Cluster or Sentinels (whose servers are found at run time), or they
 // do not differ at all. Any other change (listen, the protocol, its
 // passwords and limits, ...) replaces the pool.

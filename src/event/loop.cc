@@ -51,6 +51,10 @@ void IoWatcher::want_write(bool on) {
   update();
 }
 
+void IoWatcher::activate_read() {
+  if (ev_ != nullptr && read_on_) event_active(ev_, EV_READ, 0);
+}
+
 void IoWatcher::update() {
   // Only a non-pending event may be re-assigned. libevent folds the delete
   // and the add into one epoll_ctl.

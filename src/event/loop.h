@@ -48,6 +48,10 @@ class IoWatcher : private NonCopyable {
   void want_read(bool on);
   void want_write(bool on);
   bool wants_write() const { return write_on_; }
+  bool wants_read() const { return read_on_; }
+  // Runs the read callback in this loop iteration, as if the fd had turned
+  // readable: for bytes that wait in a buffer above the socket (TLS).
+  void activate_read();
 
  private:
   static void on_event(evutil_socket_t fd, short what, void* arg);

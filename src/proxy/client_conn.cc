@@ -50,6 +50,24 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
   watch();
 }
 
+void ClientConn::start_tls(std::shared_ptr<net::TlsContext> context) {
+  Conn::start_tls(std::move(context), "",
+                  static_cast<uint64_t>(pool_.spec().tls_handshake_timeout));
+}
+
+void ClientConn::on_tls_failed(const std::string& why) {
+  if (tls_closed_before_hello()) {
+    close(why);
+    return;
+  }
+  // Worth more than the usual closing line: a client that cannot talk to
+  // walnut at all (plain text, an old protocol, a certificate refused).
+  LOG_NOTICE("client on fd %d of pool '%s' failed its TLS handshake: %s", fd(),
+             pool_.spec().name.c_str(), why.c_str());
+  ++pool_.counters().client_err;
+  close("TLS handshake failed");
+}
+
 uint64_t ClientConn::held_bytes() const {
   return queue_.size() * kMsgCost + reply_bytes_ + replies_pending_ * reply_estimate_;
 }
@@ -102,8 +120,9 @@ void ClientConn::resume_if_under_limit() {
 void ClientConn::on_readable() {
   // What a pause left unparsed goes first: a read must find it parsed.
   if (reading_ && reader_.has_unparsed() && !parse_input()) return;
+  const auto read = [this](void* buf, size_t len) { return read_some(buf, len); };
   const StreamReader::ReadStatus status = reader_.read_all(
-      fd(), kMaxReadsPerEvent, [this] { return ready_to_read(); }, [this] { return parse_input(); });
+      read, kMaxReadsPerEvent, [this] { return ready_to_read(); }, [this] { return parse_input(); });
   if (status == StreamReader::ReadStatus::kEof) {
     // The client may still wait for replies (a half-closed socket):
     // deliver them, then close.
@@ -115,7 +134,7 @@ void ClientConn::on_readable() {
     if (queue_.empty()) close("client closed the connection");
   } else if (status == StreamReader::ReadStatus::kError) {
     ++pool_.counters().client_err;
-    close(std::strerror(errno));
+    close(io_error(errno));
   }
 }
 
@@ -374,7 +393,7 @@ void ClientConn::flush() {
     if (!write_replies()) return;
     Request* head = queue_.front();
     if (head == nullptr || !head->done) break;
-    if (head->reply_sent > 0) return;  // short write: wait for writable
+    if (head->reply_sent > 0 && socket_full_after_short_write()) return;  // wait for writable
   }
   Request* head = queue_.front();
   if (head != nullptr && head->done) {
@@ -382,6 +401,7 @@ void ClientConn::flush() {
     return;
   }
   if (head == nullptr && !reading_) {
+    if (tls_output_pending()) return;  // closed once TLS sent the last bytes
     close("client closed the connection");
     return;
   }
@@ -396,15 +416,15 @@ bool ClientConn::write_replies() {
     n += m->reply.gather(iov + n, kMaxIov - n, m->reply_sent);
   }
   ssize_t written = 0;
-  if (n > 0) {
-    written = ::writev(fd(), iov, n);
+  if (n > 0 || tls_output_pending()) {
+    written = write_some(iov, n);
     if (written < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
         want_write(true);
         return false;
       }
       ++pool_.counters().client_err;
-      close(std::strerror(errno));
+      close(io_error(errno));
       return false;
     }
   }
@@ -423,6 +443,12 @@ bool ClientConn::write_replies() {
     bool close_now = m->close_after;
     ctx_.requests().put(m);
     if (close_now) {
+      if (tls_output_pending()) {
+        // TLS holds the reply's last bytes: flush() closes once they went.
+        stop_reading();
+        want_write(true);
+        return false;
+      }
       close("closing after the last reply");
       return false;
     }

@@ -35,6 +35,9 @@ class ClientConn final : public Conn,
   // A request of this client got its reply (from a server or an error).
   void on_reply(Request* msg) override;
 
+  // The pool's listener speaks TLS: the client's handshake comes first.
+  void start_tls(std::shared_ptr<net::TlsContext> context);
+
   // Reads no more requests; closes once every pending reply is written.
   void drain();
   // A reload changed the pool's client_output_limit (0: none).
@@ -48,6 +51,7 @@ class ClientConn final : public Conn,
   void flush() override;
   void close(const std::string& reason) override;
   void budget_available() override;
+  void on_tls_failed(const std::string& why) override;
 
   ListHook pool_hook;  // on the pool's list of clients
 

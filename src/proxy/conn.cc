@@ -1,8 +1,13 @@
 // Event dispatch for Conn and the Context's deferred work.
 #include "proxy/conn.h"
 
-#include <algorithm>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/log.h"
 #include "proxy/context.h"
 
 namespace walnut::proxy {
@@ -12,6 +17,16 @@ Conn::Conn(Context& ctx, int fd) : ctx_(ctx), fd_(fd) {
   ++ctx.totals().curr_connections;
 }
 
+// A connection's TLS session and the deadline of its handshake.
+struct Conn::Tls {
+  Tls(std::shared_ptr<net::TlsContext> context, int fd, const std::string& peer_name)
+      : session(std::move(context), fd, peer_name) {}
+  net::TlsSession session;
+  event::Timer handshake_deadline;
+};
+
+Conn::~Conn() = default;
+
 void Conn::watch() {
   watcher_.init(ctx_.loop(), fd_.get(), &Conn::on_event, this);
   watcher_.want_read(true);
@@ -20,6 +35,10 @@ void Conn::watch() {
 void Conn::release_socket() {
   closed_ = true;
   --ctx_.totals().curr_connections;
+  if (tls_ != nullptr) {
+    tls_->handshake_deadline.reset();
+    tls_->session.say_goodbye();
+  }
   watcher_.reset();
   fd_.reset();
   ctx_.cancel_flush(this);
@@ -28,8 +47,98 @@ void Conn::release_socket() {
 
 void Conn::on_event(void* self, short what) {
   auto* conn = static_cast<Conn*>(self);
-  if ((what & EV_READ) && !conn->closed_) conn->on_readable();
+  if (conn->tls_ == nullptr) {
+    if ((what & EV_READ) && !conn->closed_) conn->on_readable();
+    if ((what & EV_WRITE) && !conn->closed_) conn->on_writable();
+    return;
+  }
+  if (conn->tls_->session.handshaking()) {
+    conn->continue_handshake();
+    return;
+  }
+  // A read that needs the socket writable (a TLS 1.3 key update) goes on
+  // when it is.
+  const bool read = (what & EV_READ) ||
+                    ((what & EV_WRITE) && conn->tls_->session.read_wants_write());
+  if (read && !conn->closed_) conn->on_readable();
   if ((what & EV_WRITE) && !conn->closed_) conn->on_writable();
+  if (!conn->closed_) conn->come_back_for_tls_input();
+}
+
+void Conn::start_tls(std::shared_ptr<net::TlsContext> context, const std::string& peer_name,
+                     uint64_t timeout_ms) {
+  tls_ = std::make_unique<Tls>(std::move(context), fd_.get(), peer_name);
+  if (timeout_ms > 0) {
+    tls_->handshake_deadline.init(ctx_.loop(), [this, timeout_ms] {
+      on_tls_failed("TLS handshake not done within " + std::to_string(timeout_ms) + " ms");
+    });
+    tls_->handshake_deadline.start(timeout_ms);
+  }
+  if (tls_->session.role() == net::TlsRole::kClient) {
+    continue_handshake();
+  } else {
+    watcher_.want_read(true);  // the client's hello makes the socket readable
+  }
+}
+
+bool Conn::tls_handshaking() const { return tls_ != nullptr && tls_->session.handshaking(); }
+
+bool Conn::tls_closed_before_hello() const {
+  return tls_ != nullptr && tls_->session.closed_before_hello();
+}
+
+bool Conn::tls_output_pending() const {
+  return tls_ != nullptr && tls_->session.output_pending();
+}
+
+void Conn::continue_handshake() {
+  switch (tls_->session.handshake()) {
+    case net::TlsSession::Step::kDone:
+      tls_->handshake_deadline.reset();
+      LOG_INFO("TLS on fd %d: %s", fd(), tls_->session.describe().c_str());
+      watcher_.want_write(false);
+      watcher_.want_read(true);
+      on_tls_ready();
+      // Requests may have come with the handshake's last bytes.
+      if (!closed_) come_back_for_tls_input();
+      return;
+    case net::TlsSession::Step::kWantRead:
+      watcher_.want_read(true);
+      watcher_.want_write(false);
+      return;
+    case net::TlsSession::Step::kWantWrite:
+      watcher_.want_write(true);
+      return;
+    case net::TlsSession::Step::kFailed:
+      tls_->handshake_deadline.reset();
+      on_tls_failed(tls_->session.error());
+      return;
+  }
+}
+
+void Conn::come_back_for_tls_input() {
+  if (watcher_.wants_read() && !tls_->session.handshaking() && tls_->session.input_pending()) {
+    watcher_.activate_read();
+  }
+}
+
+ssize_t Conn::read_some(void* buf, size_t len) {
+  if (tls_ != nullptr) return tls_->session.read(buf, len);
+  ssize_t got;
+  do {
+    got = ::read(fd_.get(), buf, len);
+  } while (got < 0 && errno == EINTR);
+  return got;
+}
+
+std::string Conn::io_error(int err) const {
+  if (tls_ != nullptr && !tls_->session.error().empty()) return tls_->session.error();
+  return std::strerror(err);
+}
+
+ssize_t Conn::write_some(const struct iovec* iov, int n) {
+  if (tls_ != nullptr) return tls_->session.writev(iov, n);
+  return ::writev(fd_.get(), iov, n);
 }
 
 Context::Context(event::Loop& loop, uint32_t mbuf_size)

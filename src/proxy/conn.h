@@ -8,12 +8,16 @@
 
 #include <limits.h>
 
+#include <sys/uio.h>
+
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "common/non_copyable.h"
 #include "event/loop.h"
 #include "net/socket.h"
+#include "net/tls.h"
 
 namespace walnut::proxy {
 
@@ -22,7 +26,7 @@ class Context;
 class Conn : private NonCopyable {
  public:
   Conn(Context& ctx, int fd);
-  virtual ~Conn() = default;
+  virtual ~Conn();
 
   int fd() const { return fd_.get(); }
   bool closed() const { return closed_; }
@@ -48,16 +52,57 @@ class Conn : private NonCopyable {
   void watch();
   // Stops watching and closes the fd; the subclass settles its messages.
   void release_socket();
-  void want_read(bool on) { watcher_.want_read(on); }
-  void want_write(bool on) { watcher_.want_write(on); }
+  void want_read(bool on) {
+    watcher_.want_read(on);
+    if (on && tls_ != nullptr) come_back_for_tls_input();
+  }
+  // Bytes a TLS session took but could not send yet keep the socket
+  // watched for writing whatever the caller wants.
+  void want_write(bool on) {
+    watcher_.want_write(on || (tls_ != nullptr && tls_output_pending()));
+  }
+
+  // TLS (a plain connection has none). The handshake runs in the loop
+  // before any on_readable(): walnut's side of it starts at once when
+  // walnut connects (peer_name: see net::TlsSession), and when the client
+  // speaks first when walnut accepts. It must end within `timeout_ms` (0:
+  // no limit of its own).
+  void start_tls(std::shared_ptr<net::TlsContext> context, const std::string& peer_name,
+                 uint64_t timeout_ms);
+  // The TLS client closed before its handshake began.
+  bool tls_closed_before_hello() const;
+  bool tls_handshaking() const;
+  bool tls_output_pending() const;
+  // The handshake ended: reads and writes may begin.
+  virtual void on_tls_ready() {}
+  // The handshake failed or timed out.
+  virtual void on_tls_failed(const std::string& why) { close(why); }
+  // One read into buf, through TLS when there is a session: as read(2).
+  ssize_t read_some(void* buf, size_t len);
+  // Why a read or write failed with errno `err`: TLS's own reason, if it
+  // has one.
+  std::string io_error(int err) const;
+  // writev(2), through TLS when there is a session. n may be 0 to send what
+  // TLS holds.
+  ssize_t write_some(const struct iovec* iov, int n);
+  // A write took part of what it was given. Plain TCP: the socket is full,
+  // wait until it is writable. TLS takes a record's worth at a time: only
+  // bytes it holds unsent mean the socket is full.
+  bool socket_full_after_short_write() const { return tls_ == nullptr || tls_output_pending(); }
 
   Context& ctx_;
   net::Fd fd_;
   bool closed_ = false;
 
  private:
+  struct Tls;
   static void on_event(void* self, short what);
+  void continue_handshake();
+  // TLS may hold bytes it read: the socket will not say so, so the read
+  // callback is run again while the conn reads.
+  void come_back_for_tls_input();
   event::IoWatcher watcher_;
+  std::unique_ptr<Tls> tls_;
 };
 
 }  // namespace walnut::proxy

@@ -9,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "proto/redis/redis_protocol.h"
 #include "proxy/cluster.h"
 #include "proxy/context.h"
 #include "proxy/server_conn.h"
@@ -26,6 +27,12 @@ Server::Server(Context& ctx, ServerPool& pool, const config::ServerSpec& spec,
                uint32_t index, Role role)
     : ctx_(ctx), pool_(pool), spec_(spec), index_(index), role_(role) {
   handshake_ = pool.protocol().handshake();
+  if (const config::ServerAuth* own = config::server_auth_of(pool.spec(), spec_.label)) {
+    // Its own credentials, in place of the pool's (server_auth).
+    const std::string& user = own->user.empty() ? pool.spec().redis_user : own->user;
+    handshake_ = redis::handshake_for(
+        {.auth = own->password, .db = pool.spec().redis_db, .user = user});
+  }
   // A cluster's replica answers reads of its master's slots only after
   // READONLY (else it redirects them to the master).
   if (role_ == Role::kReplica && pool.spec().redis_cluster) {
@@ -278,6 +285,14 @@ stats::ServerCounters Server::snapshot() const {
   for (const ServerConn* conn : pinned_) count(conn);
   for (const ServerConn* conn : leaving_) count(conn);
   return c;
+}
+
+std::shared_ptr<net::TlsContext> Server::tls_context() const { return pool_.server_tls(); }
+
+std::string Server::tls_peer_name() const {
+  const std::string& name = pool_.spec().server_tls_server_name;
+  if (!name.empty()) return name;
+  return spec_.is_unix ? "" : spec_.host;  // where it is now: Sentinel may have moved it
 }
 
 void Server::move_to(const std::string& host, int port, const char* why) {

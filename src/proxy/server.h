@@ -110,6 +110,8 @@ class Server final : private ServerConnOwner, private NonCopyable {
   std::string address_text() const;
   const char* role_name() const { return is_replica() ? "replica" : "master"; }
   const std::string& label() const override { return spec_.label; }
+  std::shared_ptr<net::TlsContext> tls_context() const override;
+  std::string tls_peer_name() const override;
   uint32_t index() const { return index_; }
 
  private:

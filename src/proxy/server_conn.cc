@@ -320,6 +320,14 @@ void ServerConn::on_writable() {
       fail_connection(std::strerror(err));
       return;
     }
+    if (std::shared_ptr<net::TlsContext> tls = server_.tls_context()) {
+      // Still connecting until the handshake is done (on_tls_ready): the
+      // set-up and requests wait, and its deadlines are the connect's.
+      LOG_INFO("connected to server '%s' on fd %d; TLS handshake", server_.label().c_str(),
+               fd());
+      start_tls(std::move(tls), server_.tls_peer_name(), 0);
+      return;
+    }
     connecting_ = false;
     LOG_INFO("connected to server '%s' on fd %d", server_.label().c_str(),
              fd());
@@ -327,6 +335,13 @@ void ServerConn::on_writable() {
   }
   flush();
 }
+
+void ServerConn::on_tls_ready() {
+  connecting_ = false;
+  flush();
+}
+
+void ServerConn::on_tls_failed(const std::string& why) { fail_connection(why); }
 
 void ServerConn::hold_writes(bool on) {
   writes_held_ = on;
@@ -347,6 +362,15 @@ bool ServerConn::blocking() const {
 
 void ServerConn::flush() {
   if (connecting_ || closed_) return;
+  if (tls_output_pending() && write_some(nullptr, 0) < 0) {
+    // What TLS took earlier goes first.
+    if (errno == EAGAIN) {
+      want_write(true);
+    } else {
+      fail_connection(io_error(errno));
+    }
+    return;
+  }
   struct iovec iov[kMaxIov];
   // Bounded: each round writes up to kMaxIov slices.
   for (int round = 0; round < 64 && !to_send_.empty(); ++round) {
@@ -355,13 +379,13 @@ void ServerConn::flush() {
          m = to_send_.next(m)) {
       n += m->request.gather(iov + n, kMaxIov - n, m->request_sent);
     }
-    ssize_t written = ::writev(fd(), iov, n);
+    ssize_t written = write_some(iov, n);
     if (written < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
         want_write(true);
         return;
       }
-      fail_connection(std::strerror(errno));
+      fail_connection(io_error(errno));
       return;
     }
     uint64_t left = static_cast<uint64_t>(written);
@@ -385,8 +409,8 @@ void ServerConn::flush() {
       if (m->kind == RequestKind::placeholder) m->request.clear();
       awaiting_.push_back(m);
     }
-    if (!to_send_.empty() && to_send_.front()->request_sent > 0) {
-      // A short write: the socket buffer is full.
+    if (!to_send_.empty() && to_send_.front()->request_sent > 0 &&
+        socket_full_after_short_write()) {
       want_write(true);
       return;
     }
@@ -400,12 +424,13 @@ void ServerConn::on_readable() {
     ++reads_;
     return read_responses();
   };
-  switch (reader_.read_all(fd(), kMaxReadsPerEvent, always, parse)) {
+  const auto read = [this](void* buf, size_t len) { return read_some(buf, len); };
+  switch (reader_.read_all(read, kMaxReadsPerEvent, always, parse)) {
     case StreamReader::ReadStatus::kEof:
       fail_connection("Connection closed by server", true);
       return;
     case StreamReader::ReadStatus::kError:
-      fail_connection(std::strerror(errno));
+      fail_connection(io_error(errno));
       return;
     case StreamReader::ReadStatus::kDrained:
     case StreamReader::ReadStatus::kFull:

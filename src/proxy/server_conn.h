@@ -46,6 +46,10 @@ class ServerConnOwner {
   virtual int timeout_ms() const = 0;  // <= 0 for none
   virtual const std::string& label() const = 0;  // for the log
   virtual stats::ServerCounters& counters() = 0;
+  // TLS to the server: the context (null for plain TCP) and the name its
+  // certificate must show (see net::TlsSession).
+  virtual std::shared_ptr<net::TlsContext> tls_context() const { return nullptr; }
+  virtual std::string tls_peer_name() const { return ""; }
 
   virtual void on_reply() = 0;  // a reply arrived: the server works
   virtual void on_connect_failed(const std::string& cause) = 0;
@@ -144,6 +148,8 @@ class ServerConn final : public Conn {
   void on_writable() override;
   void flush() override;
   void close(const std::string& reason) override;
+  void on_tls_ready() override;
+  void on_tls_failed(const std::string& why) override;
 
  private:
   // Queues `msg`, counted in the stats already, behind the others (or with

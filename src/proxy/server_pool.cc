@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/log.h"
+#include "config/tls_settings.h"
 #include "net/socket.h"
 #include "proto/memcache/memcache_protocol.h"
 #include "proto/redis/redis_protocol.h"
@@ -55,7 +56,33 @@ ServerPool::ServerPool(Context& ctx, const config::PoolSpec& spec)
 
 ServerPool::~ServerPool() { stop(); }
 
+bool ServerPool::reload_tls(std::string* error) {
+  net::TlsSetupError failed{};
+  std::shared_ptr<net::TlsContext> listener;
+  std::shared_ptr<net::TlsContext> servers;
+  if (config::tls_listener(spec_)) {
+    listener = net::TlsContext::make(net::TlsRole::kServer, config::listener_tls(spec_), &failed);
+    if (listener == nullptr) {
+      *error = "pool '" + spec_.name + "': " + failed.message;
+      return false;
+    }
+  }
+  if (spec_.server_tls) {
+    servers = net::TlsContext::make(net::TlsRole::kClient, config::server_tls(spec_), &failed);
+    if (servers == nullptr) {
+      *error = "pool '" + spec_.name + "': " + failed.message;
+      return false;
+    }
+  }
+  listener_tls_ = std::move(listener);
+  server_tls_ = std::move(servers);
+  return true;
+}
+
 bool ServerPool::init(std::string* error) {
+  // The files were checked with the configuration, but may have changed
+  // since.
+  if (!reload_tls(error)) return false;
   for (size_t i = 0; i < spec_.servers.size(); ++i) {
     auto server =
         std::make_unique<Server>(ctx_, *this, spec_.servers[i], static_cast<uint32_t>(i));
@@ -268,6 +295,7 @@ void ServerPool::add_client(int fd) {
     // Refused with a reply it can read (twemproxy parses the limit and
     // ignores it).
     proto::Msg msg;
+    // (In plain text: to a TLS client, noise; it sees the connection close.)
     protocol_->error_reply(msg, "max number of clients reached");
     std::string text = msg.reply.to_string();
     ssize_t ignored = ::send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -278,6 +306,7 @@ void ServerPool::add_client(int fd) {
     return;
   }
   auto* client = new ClientConn(ctx_, *this, fd);
+  if (listener_tls_ != nullptr) client->start_tls(listener_tls_);
   clients_.push_back(client);
   LOG_INFO("accepted client on fd %d for pool '%s'", fd, spec_.name.c_str());
 }

@@ -91,6 +91,13 @@ class ServerPool : private NonCopyable {
   Server& replica_at(const std::string& host, int port);
   stats::PoolCounters& counters() { return counters_; }
   stats::PoolMetrics& metrics() { return metrics_; }
+  // TLS of the listener and to the servers; null where the pool has none.
+  const std::shared_ptr<net::TlsContext>& listener_tls() const { return listener_tls_; }
+  const std::shared_ptr<net::TlsContext>& server_tls() const { return server_tls_; }
+  // A reload found the pool's TLS files changed: new connections use the
+  // new certificates, open ones keep theirs. False, with `error`, when a
+  // file cannot be used (the pool keeps what it has).
+  bool reload_tls(std::string* error);
   // The pool's stats now, servers in nutcracker's order.
   stats::PoolSnapshot snapshot() const;
 
@@ -110,6 +117,8 @@ class ServerPool : private NonCopyable {
   std::unique_ptr<Cluster> cluster_;
   std::unique_ptr<Sentinel> sentinel_;
   stats::PoolMetrics metrics_;
+  std::shared_ptr<net::TlsContext> listener_tls_;
+  std::shared_ptr<net::TlsContext> server_tls_;
   Listener* listener_ = nullptr;
   bool listening_ = false;  // start() ran: new nodes get their heartbeat at once
   const time_t started_ = time(nullptr);

@@ -1,13 +1,11 @@
-// Socket reads for StreamReader.
+// The buffer side of StreamReader's reads.
 #include "proxy/stream_reader.h"
-
-#include <unistd.h>
 
 #include <cerrno>
 
 namespace walnut::proxy {
 
-StreamReader::ReadStatus StreamReader::read_from(int fd) {
+void StreamReader::make_room() {
   if (rbuf_ != nullptr && rbuf_->refs() == 1 && parsed_ == rbuf_->filled() &&
       partial_.empty()) {
     rbuf_->reset();  // nothing points into it any more: refill from the start
@@ -19,11 +17,9 @@ StreamReader::ReadStatus StreamReader::read_from(int fd) {
     rbuf_ = pool_.get();
     parsed_ = 0;
   }
-  uint32_t room = rbuf_->free_space();
-  ssize_t got;
-  do {
-    got = ::read(fd, rbuf_->free_start(), room);
-  } while (got < 0 && errno == EINTR);
+}
+
+StreamReader::ReadStatus StreamReader::took(ssize_t got, uint32_t room) {
   if (got > 0) {
     rbuf_->commit(static_cast<uint32_t>(got));
     return static_cast<uint32_t>(got) == room ? ReadStatus::kFull

@@ -3,6 +3,8 @@
 // mbufs it arrived in. Client and server connections both read this way.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 
 #include "buffer/mbuf_chain.h"
@@ -26,16 +28,18 @@ class StreamReader : private NonCopyable {
     kEof,      // the peer closed its side
     kError,    // a read failed: errno says why
   };
-  // Reads `fd` into mbufs while reads fill them, at most max_reads times so
+  // Reads into mbufs with read(buf, len) (as read(2)) while reads fill them, at most max_reads times so
   // that one busy peer cannot starve the others. Before each read may_read(),
   // and after each read that brought bytes on_bytes() (which parses them),
   // may stop it by returning false. What an end means (a half-closed client,
   // a failed server) is the caller's.
-  template <typename MayRead, typename OnBytes>
-  ReadStatus read_all(int fd, int max_reads, MayRead&& may_read, OnBytes&& on_bytes) {
+  template <typename Read, typename MayRead, typename OnBytes>
+  ReadStatus read_all(Read&& read, int max_reads, MayRead&& may_read, OnBytes&& on_bytes) {
     for (int i = 0; i < max_reads; ++i) {
       if (!may_read()) return ReadStatus::kStopped;
-      const ReadStatus status = read_from(fd);
+      make_room();
+      const uint32_t room = rbuf_->free_space();
+      const ReadStatus status = took(read(rbuf_->free_start(), room), room);
       if (status != ReadStatus::kDrained && status != ReadStatus::kFull) return status;
       if (!on_bytes()) return ReadStatus::kStopped;
       if (status == ReadStatus::kDrained) return status;
@@ -71,10 +75,13 @@ class StreamReader : private NonCopyable {
   void release();
 
  private:
-  // One read(2) into the current mbuf: kFull when it filled the mbuf's free
-  // space, kDrained when it was short; kAgain, kEof or kError when it got
-  // nothing.
-  ReadStatus read_from(int fd);
+  // Readies rbuf_ for the next read: refilled from the start when nothing
+  // points into it, a fresh mbuf when it is full.
+  void make_room();
+  // What one read of `room` bytes into rbuf_ that returned `got` means:
+  // kFull when it filled the room, kDrained when it was short; kAgain, kEof
+  // or kError when it got nothing.
+  ReadStatus took(ssize_t got, uint32_t room);
 
   template <typename Parser, typename OnMessage>
   bool parse_with(Parser& parser, OnMessage& on_message) {

@@ -14,6 +14,7 @@
 // Prints "PASS name" or "FAIL name: why" per case; exits 1 when any failed.
 'use strict';
 const assert = require('assert');
+const fs = require('fs');
 const { createClient } = require('redis');
 
 const env = process.env;
@@ -23,6 +24,9 @@ const DB = Number(env.WALNUT_DB);
 const AUTH_PORT = Number(env.WALNUT_AUTH_PORT);
 const PASSWORD = env.WALNUT_AUTH_PASSWORD;
 const REDIS_PORTS = env.REDIS_PORTS.split(' ').map(Number);
+const TLS_PORT = Number(env.WALNUT_TLS_PORT);
+const TLS_CA = env.TLS_CA_FILE;
+const REDIS_TLS_SERVER_PORT = Number(env.REDIS_TLS_SERVER_PORT);
 
 // Connected clients of the running case, closed after it whatever happens,
 // so that the process can exit.
@@ -33,7 +37,11 @@ async function connect(options) {
     ...options,
     // A connect that fails stays failed: the default strategy retries
     // forever, which would hide the reason behind the case's timeout.
-    socket: { connectTimeout: 5000, reconnectStrategy: () => new Error('no reconnect in tests') },
+    socket: {
+      connectTimeout: 5000,
+      reconnectStrategy: () => new Error('no reconnect in tests'),
+      ...options.socket,
+    },
   });
   // node-redis emits 'error' before rejecting connect(); unhandled, it
   // would end the process.
@@ -156,6 +164,21 @@ const tests = {
     await subscriber.unsubscribe();
     assert.strictEqual(await subscriber.set('node:after', 'ok'), 'OK', 'SET after UNSUBSCRIBE');
     assert.strictEqual(await subscriber.get('node:after'), 'ok', 'GET after UNSUBSCRIBE');
+  },
+
+  async tls_both_sides() {
+    // TLS to walnut, which speaks TLS to its server.
+    const c = await connect({
+      socket: { host: '127.0.0.1', port: TLS_PORT, tls: true, ca: [fs.readFileSync(TLS_CA)] },
+    });
+    assert.strictEqual(await c.set('node:tls', 'yes'), 'OK');
+    assert.strictEqual(await c.get('node:tls'), 'yes');
+    const values = Array.from({ length: 100 }, (_, i) => 'y'.repeat(i * 150));
+    await Promise.all(values.map((v, i) => c.set(`node:tls:${i}`, v)));
+    const got = await Promise.all(values.map((_, i) => c.get(`node:tls:${i}`)));
+    assert.deepStrictEqual(got, values, 'pipelined GETs');
+    const direct = await backend(REDIS_TLS_SERVER_PORT);
+    assert.strictEqual(await direct.get('node:tls'), 'yes', 'on the TLS server');
   },
 
   async blpop() {

@@ -19,6 +19,9 @@ DB = int(os.environ["WALNUT_DB"])
 AUTH_PORT = int(os.environ["WALNUT_AUTH_PORT"])
 PASSWORD = os.environ["WALNUT_AUTH_PASSWORD"]
 REDIS_PORTS = [int(p) for p in os.environ["REDIS_PORTS"].split()]
+TLS_PORT = int(os.environ["WALNUT_TLS_PORT"])
+TLS_CA = os.environ["TLS_CA_FILE"]
+REDIS_TLS_SERVER_PORT = int(os.environ["REDIS_TLS_SERVER_PORT"])
 
 # Every call bounded: a walnut that does not answer fails the case, not the
 # whole run by run_all's timeout.
@@ -291,6 +294,26 @@ def test_pubsub_thread():
         worker.stop()
         worker.join(5)
         p.close()
+
+
+def test_tls_both_sides():
+    # TLS to walnut, which speaks TLS to its server: what redis-py sends
+    # arrives, and a pipeline comes back whole.
+    r = walnut(TLS_PORT, ssl=True, ssl_ca_certs=TLS_CA)
+    assert r.set("py:tls", "yes") is True
+    assert r.get("py:tls") == b"yes"
+    p = r.pipeline(transaction=False)
+    for i in range(200):
+        p.set(f"py:tls:{i}", "x" * (i * 100))
+        p.get(f"py:tls:{i}")
+    replies = p.execute()
+    assert replies[1::2] == [b"x" * (i * 100) for i in range(200)], "pipelined GETs"
+    assert backend(REDIS_TLS_SERVER_PORT).get("py:tls") == b"yes", "on the TLS server"
+
+
+def test_tls_port_refuses_plain_text():
+    r = walnut(TLS_PORT)
+    raises(redis.exceptions.ConnectionError, lambda: r.ping())
 
 
 def main():

@@ -65,4 +65,14 @@ std::vector<std::string> redis_tls_args(const TestCertificates& certs, int port,
           "--tls-auth-clients", auth_clients ? "yes" : "no"};
 }
 
+std::string redis_cli_tls(int port, const std::vector<std::string>& tls_args,
+                          const std::vector<std::string>& command, int* rc) {
+  std::vector<std::string> argv = {"/usr/bin/redis-cli", "-p", std::to_string(port), "--tls"};
+  argv.insert(argv.end(), tls_args.begin(), tls_args.end());
+  argv.insert(argv.end(), command.begin(), command.end());
+  std::string out;
+  *rc = run_command(argv, &out, std::chrono::seconds(20));
+  return out;
+}
+
 }  // namespace walnut::e2e

@@ -28,4 +28,9 @@ struct TestCertificates {
 std::vector<std::string> redis_tls_args(const TestCertificates& certs, int port,
                                         bool auth_clients);
 
+// redis-cli over TLS to 127.0.0.1:port with `tls_args` (--cacert, --cert,
+// ...) running `command`: its output, and its exit code in *rc.
+std::string redis_cli_tls(int port, const std::vector<std::string>& tls_args,
+                          const std::vector<std::string>& command, int* rc);
+
 }  // namespace walnut::e2e

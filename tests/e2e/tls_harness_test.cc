@@ -13,15 +13,9 @@
 namespace walnut::e2e {
 namespace {
 
-// redis-cli PING over TLS to 127.0.0.1:port with `tls_args`; its output,
-// and its exit code in *rc.
+// redis-cli PING over TLS to 127.0.0.1:port with `tls_args`.
 std::string tls_ping(int port, const std::vector<std::string>& tls_args, int* rc) {
-  std::vector<std::string> argv = {"/usr/bin/redis-cli", "-p", std::to_string(port), "--tls"};
-  argv.insert(argv.end(), tls_args.begin(), tls_args.end());
-  argv.push_back("PING");
-  std::string out;
-  *rc = run_command(argv, &out, std::chrono::seconds(20));
-  return out;
+  return redis_cli_tls(port, tls_args, {"PING"}, rc);
 }
 
 // The certificates, and two TLS-only redis-servers (one that wants client

@@ -71,6 +71,7 @@ info=$(dpkg-deb -I "$deb") || fail "dpkg-deb -I $deb"
 depends=$(printf '%s\n' "$info" | sed -n 's/^ Depends: //p')
 case $depends in *libevent*) ;; *) fail "Depends lacks libevent: '$depends'" ;; esac
 case $depends in *libyaml*) ;; *) fail "Depends lacks libyaml: '$depends'" ;; esac
+case $depends in *libssl*) ;; *) fail "Depends lacks libssl: '$depends'" ;; esac
 printf '%s\n' "$info" | grep -qx " Version: $version" || fail "the package's Version is not $version"
 ok "Depends: $depends"
 

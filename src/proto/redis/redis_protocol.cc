@@ -55,7 +55,8 @@ bool arity_ok(const proto::CommandInfo& cmd, size_t argc) {
   return true;
 }
 
-// What a new server connection sends first, for `options`.
+}  // namespace
+
 std::vector<std::string> handshake_for(const PoolOptions& options) {
   // AUTH before SELECT: a password-protected server refuses SELECT until
   // authenticated (nutcracker sends them the other way round and so writes
@@ -68,8 +69,6 @@ std::vector<std::string> handshake_for(const PoolOptions& options) {
   if (options.db != 0) out.push_back(resp_command({"SELECT", std::to_string(options.db)}));
   return out;
 }
-
-}  // namespace
 
 RedisProtocol::RedisProtocol(buffer::MbufPool& mbufs, const PoolOptions& options,
                              const RequestLimits& request_limits,

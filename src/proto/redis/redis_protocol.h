@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "proto/merge_scratch.h"
 #include "proto/protocol.h"
@@ -27,6 +28,10 @@ struct PoolOptions {
   bool allow_flush = false;  // redis_allow_flush: FLUSHDB/FLUSHALL go to every server
   std::string user{};  // redis_user: the ACL user of `auth`; "" for Redis's "default"
 };
+
+// What a new server connection sends first, for `options`: AUTH (with
+// the user when there is one), then SELECT.
+std::vector<std::string> handshake_for(const PoolOptions& options);
 
 class RedisProtocol final
     : public proto::ProtocolWithParsers<RequestParser, RequestLimits, ResponseParser, ResponseLimits> {

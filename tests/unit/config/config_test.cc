@@ -286,6 +286,101 @@ TEST(ConfigKeys, RedisUserNeedsRedisAuthAndIsOneWord) {
                          "t.yml:7: 'redis_user' must be one word (an ACL user name), got ''"));
 }
 
+TEST(ConfigKeys, TlsKeysNeedTheKeysTheyGoWith) {
+  EXPECT_TRUE(fails_with(pool_yaml("  tls_key_file: /k.pem\n"),
+                         "t.yml:5: 'tls_key_file' requires 'tls_cert_file' in pool 'alpha'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  tls_cert_file: /c.pem\n"),
+                         "t.yml:5: 'tls_cert_file' requires 'tls_key_file' in pool 'alpha'"));
+  EXPECT_TRUE(
+      fails_with(pool_yaml("  tls_cert_file: /c.pem\n  tls_key_file: /k.pem\n"
+                           "  tls_auth_clients: true\n"),
+                 "t.yml:7: 'tls_auth_clients' requires 'tls_ca_cert_file' in pool 'alpha'"));
+  for (const char* key : {"tls_ca_cert_file: /ca.pem", "tls_auth_clients: false",
+                          "tls_protocols: TLSv1.3", "tls_ciphers: HIGH",
+                          "tls_handshake_timeout: 5000"}) {
+    const std::string name = std::string(key).substr(0, std::string(key).find(':'));
+    EXPECT_TRUE(fails_with(pool_yaml("  " + std::string(key) + "\n"),
+                           "t.yml:5: '" + name + "' requires 'tls_cert_file' in pool 'alpha'"))
+        << key;
+  }
+  for (const char* key : {"server_tls_ca_cert_file: /ca.pem", "server_tls_cert_file: /c.pem",
+                          "server_tls_key_file: /k.pem", "server_tls_server_name: cache",
+                          "server_tls_verify: true"}) {
+    const std::string name = std::string(key).substr(0, std::string(key).find(':'));
+    EXPECT_TRUE(fails_with(pool_yaml("  server_tls: false\n  " + std::string(key) + "\n"),
+                           "t.yml:6: '" + name + "' requires 'server_tls: true' in pool 'alpha'"))
+        << key;
+  }
+  EXPECT_TRUE(fails_with(pool_yaml("  server_tls: true\n  server_tls_cert_file: /c.pem\n"),
+                         "t.yml:6: 'server_tls_cert_file' requires 'server_tls_key_file' in "
+                         "pool 'alpha'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  server_tls: true\n  server_tls_key_file: /k.pem\n"),
+                         "t.yml:6: 'server_tls_key_file' requires 'server_tls_cert_file' in "
+                         "pool 'alpha'"));
+}
+
+TEST(ConfigKeys, TlsValuesAreChecked) {
+  EXPECT_TRUE(fails_with(pool_yaml("  tls_protocols: TLSv1.1 TLSv1.2\n"),
+                         "t.yml:5: 'tls_protocols' must name TLSv1.2, TLSv1.3 or both (older "
+                         "ones are unsafe), got 'TLSv1.1 TLSv1.2'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  tls_cert_file: ''\n"),
+                         "t.yml:5: a TLS file must not be empty"));
+  EXPECT_TRUE(fails_with(pool_yaml("  tls_handshake_timeout: 0\n"),
+                         "t.yml:5: 'tls_handshake_timeout' must be at least 1, got '0'"));
+  EXPECT_TRUE(fails_with(pool_yaml("  server_tls: true\n  server_tls_server_name: a b\n"),
+                         "t.yml:6: 'server_tls_server_name' must be a host name or address, "
+                         "got 'a b'"));
+  // A file OpenSSL cannot read is found by the check, at its key's line.
+  EXPECT_TRUE(fails_with(pool_yaml("  server_tls: true\n  server_tls_ca_cert_file: "
+                                   "/nonexistent/ca.pem\n"),
+                         "t.yml:6: cannot use CA certificates '/nonexistent/ca.pem': No such file or "
+                         "directory"));
+  // Without files: TLS to the servers with the system's CAs.
+  const PoolSpec p = only_pool(pool_yaml("  server_tls: true\n  server_tls_server_name: c.example\n"));
+  EXPECT_TRUE(p.server_tls);
+  EXPECT_TRUE(p.server_tls_verify);
+  EXPECT_EQ(p.server_tls_server_name, "c.example");
+  EXPECT_FALSE(tls_listener(p));
+  EXPECT_EQ(p.tls_handshake_timeout, 10000);
+}
+
+TEST(ConfigKeys, ServerAuthGivesServersTheirOwnCredentials) {
+  const std::string servers =
+      "  servers:\n   - 127.0.0.1:6379:1 one\n   - 127.0.0.1:6380:1\n";
+  const auto pool = [&servers](const std::string& extra) {
+    return "alpha:\n  listen: 127.0.0.1:22121\n  redis: true\n" + extra + servers;
+  };
+  const PoolSpec p = only_pool(pool(
+      "  server_auth:\n    one: pw-one\n    127.0.0.1:6380:\n      user: app\n"
+      "      password: pw-two\n"));
+  ASSERT_EQ(p.server_auth.size(), 2u);
+  const ServerAuth* one = server_auth_of(p, "one");
+  ASSERT_NE(one, nullptr);
+  EXPECT_EQ(one->user, "");
+  EXPECT_EQ(one->password, "pw-one");
+  const ServerAuth* two = server_auth_of(p, "127.0.0.1:6380");
+  ASSERT_NE(two, nullptr);
+  EXPECT_EQ(two->user, "app");
+  EXPECT_EQ(two->password, "pw-two");
+  EXPECT_EQ(server_auth_of(p, "127.0.0.1:6379"), nullptr) << "by its name only";
+
+  EXPECT_TRUE(fails_with(pool("  server_auth:\n    three: pw\n"),
+                         "t.yml:5: 'server_auth' names 'three', which is no server of pool "
+                         "'alpha' (a server's name, or host:port as written)"));
+  EXPECT_TRUE(fails_with(pool("  server_auth:\n    one: a\n    one: b\n"),
+                         "t.yml:6: 'server_auth' names 'one' twice (first at line 5)"));
+  EXPECT_TRUE(fails_with(pool("  server_auth:\n    one:\n      pass: x\n"),
+                         "t.yml:6: 'server_auth' of 'one' takes 'user' and 'password', got "
+                         "'pass'"));
+  EXPECT_TRUE(fails_with(pool("  server_auth:\n    one:\n      user: app\n"),
+                         "t.yml:6: 'server_auth' of 'one' has no password"));
+  EXPECT_TRUE(fails_with(pool("  server_auth: pw\n"),
+                         "t.yml:4: 'server_auth' must be a mapping of server names to passwords"));
+  EXPECT_TRUE(fails_with("alpha:\n  listen: 127.0.0.1:22121\n  server_auth:\n    one: pw\n" +
+                             servers,
+                         "t.yml:3: 'server_auth' requires 'redis: true' in pool 'alpha'"));
+}
+
 TEST(ConfigKeys, ScalarKeysRefuseListsAndMappings) {
   EXPECT_TRUE(fails_with(pool_yaml("  hash:\n    - md5\n"),
                          "t.yml:6: 'hash' must be a single value, not a list"));

@@ -64,6 +64,14 @@ Config loaded(const std::string& yaml) {
     }
   }
   if (a.sentinel_auth != b.sentinel_auth) return differs("sentinel_auth");
+  if (a.server_auth.size() != b.server_auth.size()) return differs("the number of server_auth");
+  for (size_t i = 0; i < a.server_auth.size(); ++i) {
+    const ServerAuth& x = a.server_auth[i];
+    const ServerAuth& y = b.server_auth[i];
+    if (x.server != y.server || x.user != y.user || x.password != y.password) {
+      return differs("a server_auth");
+    }
+  }
   if (a.read_policy != b.read_policy) return differs("read_policy");
   if (a.preconnect != b.preconnect) return differs("preconnect");
   if (a.server_heartbeat != b.server_heartbeat) return differs("server_heartbeat");
@@ -73,6 +81,19 @@ Config loaded(const std::string& yaml) {
   if (a.server_failure_limit != b.server_failure_limit) return differs("server_failure_limit");
   if (a.tcpkeepalive != b.tcpkeepalive) return differs("tcpkeepalive");
   if (a.reuseport != b.reuseport) return differs("reuseport");
+  if (a.tls_cert_file != b.tls_cert_file || a.tls_key_file != b.tls_key_file ||
+      a.tls_ca_cert_file != b.tls_ca_cert_file || a.tls_auth_clients != b.tls_auth_clients ||
+      a.tls_protocols != b.tls_protocols || a.tls_ciphers != b.tls_ciphers ||
+      a.tls_handshake_timeout != b.tls_handshake_timeout) {
+    return differs("the listener's TLS");
+  }
+  if (a.server_tls != b.server_tls || a.server_tls_ca_cert_file != b.server_tls_ca_cert_file ||
+      a.server_tls_cert_file != b.server_tls_cert_file ||
+      a.server_tls_key_file != b.server_tls_key_file ||
+      a.server_tls_server_name != b.server_tls_server_name ||
+      a.server_tls_verify != b.server_tls_verify) {
+    return differs("the servers' TLS");
+  }
   if (a.servers.size() != b.servers.size()) return differs("the number of servers");
   for (size_t i = 0; i < a.servers.size(); ++i) {
     const ServerSpec& s = a.servers[i];
@@ -178,6 +199,31 @@ const RoundTrip kRoundTrips[] = {
      "  servers:\n"
      "    - 127.0.0.1:6379:1\n",
      {"  redis_user: \"app-rw\"\n", "  redis_auth: \"pw\"\n"}},
+    {"ServerAuth",
+     "delta:\n"
+     "  listen: 127.0.0.1:22124\n"
+     "  redis: true\n"
+     "  server_auth:\n"
+     "    one: 'p w:1'\n"
+     "    127.0.0.1:6380:\n"
+     "      user: app\n"
+     "      password: pw2\n"
+     "  servers:\n"
+     "    - 127.0.0.1:6379:1 one\n"
+     "    - 127.0.0.1:6380:1\n",
+     {"  server_auth:\n    one:\n      password: \"p w:1\"\n",
+      "    \"127.0.0.1:6380\":\n      user: \"app\"\n      password: \"pw2\"\n"}},
+    {"TlsToTheServers",
+     "delta:\n"
+     "  listen: 127.0.0.1:22124\n"
+     "  redis: true\n"
+     "  server_tls: true\n"
+     "  server_tls_server_name: cache.example\n"
+     "  server_tls_verify: false\n"
+     "  servers:\n"
+     "    - 127.0.0.1:6379:1\n",
+     {"  server_tls: true\n", "  server_tls_server_name: \"cache.example\"\n",
+      "  server_tls_verify: false\n"}},
     {"UnixSocketListenAndServers",
      "epsilon:\n"
      "  listen: /tmp/x.sock 0666\n"
@@ -331,6 +377,8 @@ const char kSecretPool[] =
     "  sentinels:\n"
     "    - 127.0.0.1:26379\n"
     "  sentinel_auth: sentinel-pw-2\n"
+    "  server_auth:\n"
+    "    mymaster: server-pw-3\n"
     "  servers:\n"
     "    - 127.0.0.1:6379:1 mymaster\n";
 
@@ -338,12 +386,15 @@ TEST(DescribeMasking, WritesStarsInsteadOfEveryPassword) {
   const std::string text = describe(loaded(kSecretPool), true);
   EXPECT_NE(text.find("  redis_auth: \"********\"\n"), std::string::npos) << text;
   EXPECT_NE(text.find("  sentinel_auth: \"********\"\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("    mymaster:\n      password: \"********\"\n"), std::string::npos)
+      << text;
 }
 
 TEST(DescribeMasking, NeverWritesThePasswords) {
   const std::string text = describe(loaded(kSecretPool), true);
   EXPECT_EQ(text.find("redis-pw"), std::string::npos) << text;
   EXPECT_EQ(text.find("sentinel-pw-2"), std::string::npos) << text;
+  EXPECT_EQ(text.find("server-pw-3"), std::string::npos) << text;
 }
 
 TEST(DescribeMasking, ChangesNothingButThePasswords) {
@@ -351,10 +402,11 @@ TEST(DescribeMasking, ChangesNothingButThePasswords) {
   std::string unmasked = describe(config, false);
   const std::string redis_pw = "\"redis-pw: \\\"1\\\" #x\"";
   const std::string sentinel_pw = "\"sentinel-pw-2\"";
-  ASSERT_NE(unmasked.find(redis_pw), std::string::npos) << unmasked;
-  ASSERT_NE(unmasked.find(sentinel_pw), std::string::npos) << unmasked;
-  unmasked.replace(unmasked.find(redis_pw), redis_pw.size(), "\"********\"");
-  unmasked.replace(unmasked.find(sentinel_pw), sentinel_pw.size(), "\"********\"");
+  const std::string server_pw = "\"server-pw-3\"";
+  for (const std::string& pw : {redis_pw, sentinel_pw, server_pw}) {
+    ASSERT_NE(unmasked.find(pw), std::string::npos) << unmasked;
+    unmasked.replace(unmasked.find(pw), pw.size(), "\"********\"");
+  }
   EXPECT_EQ(describe(config, true), unmasked);
 }
 
@@ -543,6 +595,11 @@ const Change kInPlace[] = {
     {"ListenPermissionAdded",
      redis_pool("", "    - 127.0.0.1:6379:1 one\n", "/tmp/x.sock"),
      redis_pool("", "    - 127.0.0.1:6379:1 one\n", "/tmp/x.sock 0600")},
+    // TLS contexts are rebuilt on every reload: what makes them may change.
+    {"ServerTlsServerName", redis_pool("  server_tls: true\n"),
+     redis_pool("  server_tls: true\n  server_tls_server_name: cache.example\n")},
+    {"ServerTlsVerify", redis_pool("  server_tls: true\n"),
+     redis_pool("  server_tls: true\n  server_tls_verify: false\n")},
 };
 
 class InPlaceChange : public ::testing::TestWithParam<Change> {};
@@ -592,6 +649,10 @@ const Change kReplacing[] = {
      redis_pool("  max_request_size: 0\n")},
     {"Backlog", redis_pool(), redis_pool("  backlog: 1024\n")},
     {"Reuseport", redis_pool(), redis_pool("  reuseport: true\n")},
+    {"ServerTlsTurnedOn", redis_pool(), redis_pool("  server_tls: true\n")},
+    {"ServerAuthAdded", redis_pool(), redis_pool("  server_auth:\n    one: pw\n")},
+    {"ServerAuthChanged", redis_pool("  server_auth:\n    one: pw\n"),
+     redis_pool("  server_auth:\n    one: pw2\n")},
 };
 
 class ReplacingChange : public ::testing::TestWithParam<Change> {};

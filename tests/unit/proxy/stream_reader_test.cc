@@ -43,7 +43,8 @@ class StreamReaderTest : public ::testing::Test {
           }));
           return true;
         };
-        const auto status = reader.read_all(fds_[0], 1000, [] { return true; }, parse);
+        const auto read = [this](void* buf, size_t len) { return ::read(fds_[0], buf, len); };
+        const auto status = reader.read_all(read, 1000, [] { return true; }, parse);
         // The piece is all there: a short read takes its end, or a read
         // that filled an mbuf took it and the next found nothing.
         EXPECT_TRUE(status == StreamReader::ReadStatus::kDrained ||
