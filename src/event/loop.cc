@@ -36,7 +36,7 @@ void IoWatcher::init(Loop& loop, int fd, Callback cb, void* ctx) {
 void IoWatcher::reset() {
   if (ev_) event_free(ev_);
   ev_ = nullptr;
-  read_on_ = write_on_ = false;
+  read_on_ = write_on_ = activated_ = false;
 }
 
 void IoWatcher::want_read(bool on) {
@@ -52,7 +52,9 @@ void IoWatcher::want_write(bool on) {
 }
 
 void IoWatcher::activate_read() {
-  if (ev_ != nullptr && read_on_) event_active(ev_, EV_READ, 0);
+  if (ev_ == nullptr || !read_on_) return;
+  activated_ = true;
+  event_active(ev_, EV_READ, 0);
 }
 
 void IoWatcher::update() {
@@ -63,10 +65,13 @@ void IoWatcher::update() {
   if (what == 0) return;
   event_assign(ev_, event_get_base(ev_), event_get_fd(ev_), what | EV_PERSIST, on_event, this);
   event_add(ev_, nullptr);
+  // event_del dropped an activation not yet run: keep it.
+  if (activated_ && read_on_) event_active(ev_, EV_READ, 0);
 }
 
 void IoWatcher::on_event(evutil_socket_t, short what, void* arg) {
   auto* self = static_cast<IoWatcher*>(arg);
+  self->activated_ = false;
   self->cb_(self->ctx_, what);
 }
 

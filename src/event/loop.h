@@ -59,6 +59,7 @@ class IoWatcher : private NonCopyable {
   ::event* ev_ = nullptr;
   bool read_on_ = false;
   bool write_on_ = false;
+  bool activated_ = false;  // activate_read() ran; its callback has not yet
   Callback cb_ = nullptr;
   void* ctx_ = nullptr;
 };

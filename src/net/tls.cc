@@ -92,6 +92,12 @@ bool configure(SSL_CTX* ctx, TlsRole role, const TlsSettings& s, TlsSetupError* 
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                             SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+  // A peer that closes the socket without close_notify, as redis-cli,
+  // Redis and most clients do, ends the stream as it does in plain TCP
+  // (OpenSSL 3 would call it an error).
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
   // One read takes what the socket has, not one record's header then its body.
   SSL_CTX_set_read_ahead(ctx, 1);
   const auto check_file = [&](Setting setting, const char* what, const std::string& path) {
@@ -198,10 +204,13 @@ TlsSession::~TlsSession() {
 TlsSession::Step TlsSession::fail(const char* what, int ssl_ret) {
   failed_ = true;
   const int code = SSL_get_error(ssl_, ssl_ret);
+  const bool verify_failed = !established_ &&
+                             ERR_GET_REASON(ERR_peek_error()) == SSL_R_CERTIFICATE_VERIFY_FAILED &&
+                             SSL_get_verify_result(ssl_) != X509_V_OK;
   if (code == SSL_ERROR_SYSCALL) {
     ERR_clear_error();
     error_ = std::string(what) + ": " + (errno != 0 ? std::strerror(errno) : "connection closed");
-  } else if (SSL_get_verify_result(ssl_) != X509_V_OK) {
+  } else if (verify_failed) {
     ERR_clear_error();
     error_ = std::string(what) + ": certificate verify failed: " +
              X509_verify_cert_error_string(SSL_get_verify_result(ssl_));
@@ -256,36 +265,45 @@ ssize_t TlsSession::read(void* buf, size_t len) {
     errno = EIO;
     return -1;
   }
-  ERR_clear_error();
-  errno = 0;
-  size_t got = 0;
-  const int ret = SSL_read_ex(ssl_, buf, len, &got);
-  if (ret == 1) return static_cast<ssize_t>(got);
-  switch (SSL_get_error(ssl_, ret)) {
-    case SSL_ERROR_ZERO_RETURN:  // the peer's close_notify
-      return 0;
-    case SSL_ERROR_WANT_READ:
+  if (ended_) return 0;
+  // As many records as fit: one SSL_read gives at most one record, and a
+  // short read would stop the caller's reads for this event.
+  auto* out = static_cast<char*>(buf);
+  size_t total = 0;
+  while (total < len) {
+    ERR_clear_error();
+    errno = 0;
+    size_t got = 0;
+    const int ret = SSL_read_ex(ssl_, out + total, len - total, &got);
+    if (ret == 1) {
+      total += got;
+      starved_ = false;
+      continue;
+    }
+    const int code = SSL_get_error(ssl_, ret);
+    if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
+      // OpenSSL needs the socket: what it holds is not a whole record.
+      starved_ = code == SSL_ERROR_WANT_READ;
+      read_wants_write_ = code == SSL_ERROR_WANT_WRITE;
+      if (total > 0) return static_cast<ssize_t>(total);
       errno = EAGAIN;
-      return -1;
-    case SSL_ERROR_WANT_WRITE:
-      read_wants_write_ = true;
-      errno = EAGAIN;
-      return -1;
-    case SSL_ERROR_SYSCALL:
-      // A peer that closes the socket without close_notify, as redis-cli
-      // and most clients do: the end of the stream, as for plain TCP.
-      if (errno == 0) {
-        ERR_clear_error();
-        return 0;
-      }
-      [[fallthrough]];
-    default: {
-      const int saved = errno;
-      fail("TLS read failed", ret);
-      errno = saved != 0 ? saved : EIO;
       return -1;
     }
+    if (code == SSL_ERROR_ZERO_RETURN || (code == SSL_ERROR_SYSCALL && errno == 0)) {
+      // The peer's close_notify, or the socket's end (see
+      // SSL_OP_IGNORE_UNEXPECTED_EOF): the end of the stream, after what
+      // came before it.
+      ERR_clear_error();
+      ended_ = true;
+      return static_cast<ssize_t>(total);
+    }
+    const int saved = errno;
+    fail("TLS read failed", ret);
+    if (total > 0) return static_cast<ssize_t>(total);  // the error comes next call
+    errno = saved != 0 ? saved : EIO;
+    return -1;
   }
+  return static_cast<ssize_t>(total);
 }
 
 bool TlsSession::send_taken() {
@@ -341,7 +359,11 @@ void TlsSession::say_goodbye() {
   ERR_clear_error();
 }
 
-bool TlsSession::input_pending() const { return ssl_ != nullptr && SSL_has_pending(ssl_) == 1; }
+bool TlsSession::input_pending() const {
+  // Bytes of a record not yet whole are no input: OpenSSL waits for the
+  // socket, which says when more comes.
+  return ssl_ != nullptr && !starved_ && SSL_has_pending(ssl_) == 1;
+}
 
 std::string TlsSession::describe() const {
   if (ssl_ == nullptr) return "";

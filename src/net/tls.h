@@ -92,6 +92,7 @@ class TlsSession {
 
   // Decrypted or received bytes wait inside the session: the socket will
   // not turn readable for them, so the reader must come back by itself.
+  // Not for part of a record, whose rest comes with the socket.
   bool input_pending() const;
   bool output_pending() const { return out_sent_ < out_len_; }
   // The last read needs the socket writable to go on (TLS 1.3 key update).
@@ -119,6 +120,8 @@ class TlsSession {
   bool established_ = false;
   bool first_byte_checked_ = false;
   bool read_wants_write_ = false;
+  bool starved_ = false;  // the last read wanted bytes the socket had not brought
+  bool ended_ = false;    // the stream ended (close_notify or the socket's end)
   bool failed_ = false;
   bool closed_before_hello_ = false;
   std::string error_;

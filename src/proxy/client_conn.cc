@@ -131,7 +131,8 @@ void ClientConn::on_readable() {
     // Its blocking commands end with it, as they do when a client leaves
     // Redis: a blocked one must not take an element nobody will read.
     if (pins_.any()) pins_.close_blocking("its client left while blocked");
-    if (queue_.empty()) close("client closed the connection");
+    // TLS may still hold replies' bytes: flush() closes once they went.
+    if (queue_.empty() && !tls_output_pending()) close("client closed the connection");
   } else if (status == StreamReader::ReadStatus::kError) {
     ++pool_.counters().client_err;
     close(io_error(errno));

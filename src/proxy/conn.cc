@@ -42,6 +42,7 @@ void Conn::release_socket() {
   watcher_.reset();
   fd_.reset();
   ctx_.cancel_flush(this);
+  ctx_.cancel_reread(this);
   ctx_.retire(this);
 }
 
@@ -62,7 +63,9 @@ void Conn::on_event(void* self, short what) {
                     ((what & EV_WRITE) && conn->tls_->session.read_wants_write());
   if (read && !conn->closed_) conn->on_readable();
   if ((what & EV_WRITE) && !conn->closed_) conn->on_writable();
-  if (!conn->closed_) conn->come_back_for_tls_input();
+  if (conn->closed_) return;
+  if (conn->tls_->session.read_wants_write()) conn->watcher_.want_write(true);
+  conn->come_back_for_tls_input();
 }
 
 void Conn::start_tls(std::shared_ptr<net::TlsContext> context, const std::string& peer_name,
@@ -89,6 +92,10 @@ bool Conn::tls_closed_before_hello() const {
 
 bool Conn::tls_output_pending() const {
   return tls_ != nullptr && tls_->session.output_pending();
+}
+
+bool Conn::tls_needs_writable() const {
+  return tls_ != nullptr && (tls_->session.output_pending() || tls_->session.read_wants_write());
 }
 
 void Conn::continue_handshake() {
@@ -118,8 +125,13 @@ void Conn::continue_handshake() {
 
 void Conn::come_back_for_tls_input() {
   if (watcher_.wants_read() && !tls_->session.handshaking() && tls_->session.input_pending()) {
-    watcher_.activate_read();
+    ctx_.schedule_reread(this);
   }
+}
+
+void Conn::reread_if_tls_input() {
+  if (closed_ || tls_ == nullptr) return;
+  if (watcher_.wants_read() && tls_->session.input_pending()) watcher_.activate_read();
 }
 
 ssize_t Conn::read_some(void* buf, size_t len) {
@@ -161,6 +173,19 @@ void Context::cancel_flush(Conn* conn) {
   if (it != to_flush_.end()) *it = nullptr;
 }
 
+void Context::schedule_reread(Conn* conn) {
+  if (conn->reread_scheduled || conn->closed()) return;
+  conn->reread_scheduled = true;
+  to_reread_.push_back(conn);
+}
+
+void Context::cancel_reread(Conn* conn) {
+  if (!conn->reread_scheduled) return;
+  conn->reread_scheduled = false;
+  auto it = std::find(to_reread_.begin(), to_reread_.end(), conn);
+  if (it != to_reread_.end()) *it = nullptr;
+}
+
 void Context::retire(Conn* conn) { retired_.push_back(conn); }
 
 void Context::after_iteration() {
@@ -174,6 +199,14 @@ void Context::after_iteration() {
     if (!conn->closed()) conn->flush();
   }
   to_flush_.clear();
+  // After the flushes, which may change what a conn watches: an activation
+  // is for the next pass (libevent polls the other sockets first).
+  for (Conn* conn : to_reread_) {
+    if (conn == nullptr) continue;
+    conn->reread_scheduled = false;
+    conn->reread_if_tls_input();
+  }
+  to_reread_.clear();
   for (Conn* c : retired_) delete c;
   retired_.clear();
 }

@@ -41,6 +41,9 @@ class Conn : private NonCopyable {
   virtual void close(const std::string& reason) = 0;
 
   bool flush_scheduled = false;  // owned by Context
+  bool reread_scheduled = false;  // owned by Context
+  // TLS holds input: the read callback runs again (Context::schedule_reread).
+  void reread_if_tls_input();
 
  protected:
   // One writev carries at most this many slices; one readable event does at
@@ -59,7 +62,7 @@ class Conn : private NonCopyable {
   // Bytes a TLS session took but could not send yet keep the socket
   // watched for writing whatever the caller wants.
   void want_write(bool on) {
-    watcher_.want_write(on || (tls_ != nullptr && tls_output_pending()));
+    watcher_.want_write(on || (tls_ != nullptr && tls_needs_writable()));
   }
 
   // TLS (a plain connection has none). The handshake runs in the loop
@@ -73,6 +76,8 @@ class Conn : private NonCopyable {
   bool tls_closed_before_hello() const;
   bool tls_handshaking() const;
   bool tls_output_pending() const;
+  // TLS holds output, or its last read needs the socket writable.
+  bool tls_needs_writable() const;
   // The handshake ended: reads and writes may begin.
   virtual void on_tls_ready() {}
   // The handshake failed or timed out.
@@ -99,7 +104,7 @@ class Conn : private NonCopyable {
   static void on_event(void* self, short what);
   void continue_handshake();
   // TLS may hold bytes it read: the socket will not say so, so the read
-  // callback is run again while the conn reads.
+  // callback is run again, in the next loop pass, while the conn reads.
   void come_back_for_tls_input();
   event::IoWatcher watcher_;
   std::unique_ptr<Tls> tls_;

@@ -32,6 +32,11 @@ class Context : private NonCopyable {
   // Queues `conn` to flush its output after the current loop iteration.
   void schedule_flush(Conn* conn);
   void cancel_flush(Conn* conn);
+  // Queues `conn` to run its read callback again in the next loop pass:
+  // TLS holds bytes it read, which the socket will not announce. Not in
+  // this pass, so that every other socket is polled first.
+  void schedule_reread(Conn* conn);
+  void cancel_reread(Conn* conn);
   // Hands a closed connection over to be deleted after the iteration.
   void retire(Conn* conn);
   // Runs after every loop iteration: flushes, then frees retired conns.
@@ -54,6 +59,7 @@ class Context : private NonCopyable {
   RequestBudget request_budget_;
   RequestPool requests_{request_budget_};
   std::vector<Conn*> to_flush_;
+  std::vector<Conn*> to_reread_;
   std::vector<Conn*> retired_;
   Totals totals_;
 };

@@ -77,6 +77,12 @@ bool TlsClient::send_raw(const std::string& bytes) {
   return connected_;
 }
 
+bool TlsClient::send_on_socket(const std::string& bytes) {
+  return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+}
+
+void TlsClient::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
 std::string TlsClient::read_bytes(size_t n) {
   std::string out;
   char buf[16384];

@@ -26,6 +26,11 @@ class TlsClient {
   const std::string& error() const { return error_; }
 
   bool send_raw(const std::string& bytes);
+  // Bytes straight onto the socket, under TLS (a record cut short).
+  bool send_on_socket(const std::string& bytes);
+  // The socket's write side closed, without TLS's close_notify (as most
+  // clients end).
+  void shutdown_write();
   // Exactly n bytes, or fewer when the connection ended or timed out.
   std::string read_bytes(size_t n);
   // True when walnut closed the connection (TLS's close or the socket's).

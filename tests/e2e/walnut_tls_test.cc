@@ -6,10 +6,12 @@
 
 #include <fstream>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "tests/e2e/harness.h"
+#include "tests/e2e/memcached_server.h"
 #include "tests/e2e/redis_pool_helpers.h"
 #include "tests/e2e/reload_helpers.h"
 #include "tests/e2e/tls_certs.h"
@@ -111,6 +113,46 @@ TEST_F(WalnutTls, AHandshakeThatNeverComesTimesOutWithoutBlockingOthers) {
   EXPECT_NE(w.log().find("TLS handshake not done within 400 ms"), std::string::npos) << w.log();
 }
 
+TEST_F(WalnutTls, ARecordCutShortHoldsUpNobody) {
+  // A client sends the first bytes of a record and stops: OpenSSL holds
+  // them, waiting for the rest. walnut must wait on the socket, not spin
+  // on bytes it cannot read (which froze every other client).
+  Walnut w(*dir_, tls_listener_pool());
+  TlsClient stalled(w.port(), certs_->ca_cert);
+  ASSERT_TRUE(stalled.connected()) << stalled.error();
+  ASSERT_TRUE(stalled.send_on_socket(std::string("\x17\x03\x03", 3)));
+  TlsClient other(w.port(), certs_->ca_cert);
+  ASSERT_TRUE(other.connected()) << other.error();
+  ASSERT_TRUE(other.send_raw(encode({"PING"})));
+  EXPECT_EQ(other.read_bytes(7), "+PONG\r\n");
+}
+
+TEST_F(WalnutTls, AHalfClosedClientGetsEveryReply) {
+  // The client sends its requests and closes its side without
+  // close_notify (as clients do): the replies, large ones held by TLS
+  // while its window is full, all arrive, then walnut closes.
+  Walnut w(*dir_, tls_listener_pool());
+  const std::string big(600000, 'h');
+  Client direct(plain_->port());
+  ASSERT_EQ(direct.call({"SET", "tls:half", big}), "+OK\r\n");
+  TlsClient c(w.port(), certs_->ca_cert);
+  ASSERT_TRUE(c.connected()) << c.error();
+  std::string requests;
+  std::string expected;
+  for (int i = 0; i < 8; ++i) {
+    requests += encode({"GET", "tls:half"});
+    expected += bulk(big);
+  }
+  ASSERT_TRUE(c.send_raw(requests));
+  c.shutdown_write();
+  std::this_thread::sleep_for(300ms);  // walnut sees the end before the window opens
+  const std::string got = c.read_bytes(expected.size());
+  EXPECT_EQ(got.size(), expected.size()) << w.log();
+  EXPECT_TRUE(got == expected);
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_EQ(w.log().find("TLS read failed"), std::string::npos) << w.log();
+}
+
 TEST_F(WalnutTls, MutualTlsTakesAClientCertificateFromTheCaAndRefusesNone) {
   Walnut w(*dir_, tls_listener_pool("  tls_ca_cert_file: " + certs_->ca_cert +
                                     "\n  tls_auth_clients: true\n"));
@@ -195,6 +237,15 @@ TEST_F(WalnutTls, TheServersNameIsChecked) {
                                            "  server_tls_verify: false\n"));
   Client l(lax.port());
   EXPECT_EQ(l.call({"GET", "tls:name"}), "$-1\r\n");
+  // The server closing the connection is its end, not a certificate's
+  // fault (its verification result stays failed when nothing checks it).
+  int rc = -1;
+  redis_cli_tls(tls_->port(), ca_args(), {"CLIENT", "KILL", "TYPE", "normal"}, &rc);
+  EXPECT_TRUE(wait_until([&] { return lax.log().find("Connection closed by server") !=
+                                      std::string::npos; },
+                         10s))
+      << lax.log();
+  EXPECT_EQ(lax.log().find("certificate verify failed"), std::string::npos) << lax.log();
 }
 
 TEST_F(WalnutTls, AServerThatWantsAClientCertificateGetsThePools) {
@@ -225,6 +276,21 @@ TEST_F(WalnutTls, BothSidesCarryADeepPipeline) {
   }
   ASSERT_TRUE(c.send_raw(requests));
   EXPECT_TRUE(c.read_bytes(expected.size()) == expected);
+}
+
+TEST_F(WalnutTls, AMemcachePoolSpeaksTlsOnBothSidesToo) {
+  // memcached with TLS (-Z) behind a TLS listener: TLS is below the protocol.
+  MemcachedServer mc(*dir_, {"-Z", "-o", "ssl_chain_cert=" + certs_->server_cert + ",ssl_key=" +
+                                             certs_->server_key});
+  Walnut w(*dir_, "mc:\n  listen: 127.0.0.1:LISTEN_PORT\n  tls_cert_file: " + certs_->server_cert +
+                      "\n  tls_key_file: " + certs_->server_key + "\n  server_tls: true\n" +
+                      trusted_ca() + "  servers:\n   - 127.0.0.1:" + std::to_string(mc.port()) +
+                      ":1\n");
+  TlsClient c(w.port(), certs_->ca_cert);
+  ASSERT_TRUE(c.connected()) << c.error();
+  ASSERT_TRUE(c.send_raw("set tls:mc 0 0 3\r\nabc\r\nget tls:mc\r\n"));
+  const std::string expected = "STORED\r\nVALUE tls:mc 0 3\r\nabc\r\nEND\r\n";
+  EXPECT_EQ(c.read_bytes(expected.size()), expected) << w.log();
 }
 
 void copy_file(const std::string& from, const std::string& to) {
