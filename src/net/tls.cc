@@ -278,12 +278,15 @@ ssize_t TlsSession::read(void* buf, size_t len) {
     if (ret == 1) {
       total += got;
       starved_ = false;
+      // Nothing more buffered: read ahead took what the socket had, and
+      // asking the socket again would cost a read that finds nothing.
+      if (SSL_has_pending(ssl_) != 1) break;
       continue;
     }
     const int code = SSL_get_error(ssl_, ret);
     if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
       // OpenSSL needs the socket: what it holds is not a whole record.
-      starved_ = code == SSL_ERROR_WANT_READ;
+      starved_ = true;
       read_wants_write_ = code == SSL_ERROR_WANT_WRITE;
       if (total > 0) return static_cast<ssize_t>(total);
       errno = EAGAIN;
@@ -362,7 +365,9 @@ void TlsSession::say_goodbye() {
 bool TlsSession::input_pending() const {
   // Bytes of a record not yet whole are no input: OpenSSL waits for the
   // socket, which says when more comes.
-  return ssl_ != nullptr && !starved_ && SSL_has_pending(ssl_) == 1;
+  // The end of the stream or an error read after data was returned with
+  // the data: the next read gives it, and the socket may never say so.
+  return ssl_ != nullptr && (ended_ || failed_ || (!starved_ && SSL_has_pending(ssl_) == 1));
 }
 
 std::string TlsSession::describe() const {

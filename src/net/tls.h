@@ -92,7 +92,8 @@ class TlsSession {
 
   // Decrypted or received bytes wait inside the session: the socket will
   // not turn readable for them, so the reader must come back by itself.
-  // Not for part of a record, whose rest comes with the socket.
+  // Not for part of a record, whose rest comes with the socket; but for an
+  // end or error that came after bytes a read returned.
   bool input_pending() const;
   bool output_pending() const { return out_sent_ < out_len_; }
   // The last read needs the socket writable to go on (TLS 1.3 key update).

@@ -63,9 +63,7 @@ void Conn::on_event(void* self, short what) {
                     ((what & EV_WRITE) && conn->tls_->session.read_wants_write());
   if (read && !conn->closed_) conn->on_readable();
   if ((what & EV_WRITE) && !conn->closed_) conn->on_writable();
-  if (conn->closed_) return;
-  if (conn->tls_->session.read_wants_write()) conn->watcher_.want_write(true);
-  conn->come_back_for_tls_input();
+  if (!conn->closed_) conn->come_back_for_tls_input();
 }
 
 void Conn::start_tls(std::shared_ptr<net::TlsContext> context, const std::string& peer_name,
@@ -95,7 +93,9 @@ bool Conn::tls_output_pending() const {
 }
 
 bool Conn::tls_needs_writable() const {
-  return tls_ != nullptr && (tls_->session.output_pending() || tls_->session.read_wants_write());
+  // A read that waits for the socket to be writable, while the conn reads.
+  return tls_ != nullptr && (tls_->session.output_pending() ||
+                             (tls_->session.read_wants_write() && watcher_.wants_read()));
 }
 
 void Conn::continue_handshake() {
@@ -124,9 +124,9 @@ void Conn::continue_handshake() {
 }
 
 void Conn::come_back_for_tls_input() {
-  if (watcher_.wants_read() && !tls_->session.handshaking() && tls_->session.input_pending()) {
-    ctx_.schedule_reread(this);
-  }
+  if (!watcher_.wants_read() || tls_->session.handshaking()) return;
+  if (tls_->session.input_pending()) ctx_.schedule_reread(this);
+  if (tls_->session.read_wants_write()) watcher_.want_write(true);
 }
 
 void Conn::reread_if_tls_input() {
@@ -134,24 +134,14 @@ void Conn::reread_if_tls_input() {
   if (watcher_.wants_read() && tls_->session.input_pending()) watcher_.activate_read();
 }
 
-ssize_t Conn::read_some(void* buf, size_t len) {
-  if (tls_ != nullptr) return tls_->session.read(buf, len);
-  ssize_t got;
-  do {
-    got = ::read(fd_.get(), buf, len);
-  } while (got < 0 && errno == EINTR);
-  return got;
-}
+ssize_t Conn::tls_read(void* buf, size_t len) { return tls_->session.read(buf, len); }
 
 std::string Conn::io_error(int err) const {
   if (tls_ != nullptr && !tls_->session.error().empty()) return tls_->session.error();
   return std::strerror(err);
 }
 
-ssize_t Conn::write_some(const struct iovec* iov, int n) {
-  if (tls_ != nullptr) return tls_->session.writev(iov, n);
-  return ::writev(fd_.get(), iov, n);
-}
+ssize_t Conn::tls_writev(const struct iovec* iov, int n) { return tls_->session.writev(iov, n); }
 
 Context::Context(event::Loop& loop, uint32_t mbuf_size)
     : loop_(loop), mbufs_(mbuf_size) {}

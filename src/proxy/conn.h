@@ -10,6 +10,9 @@
 
 #include <sys/uio.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -83,13 +86,24 @@ class Conn : private NonCopyable {
   // The handshake failed or timed out.
   virtual void on_tls_failed(const std::string& why) { close(why); }
   // One read into buf, through TLS when there is a session: as read(2).
-  ssize_t read_some(void* buf, size_t len);
+  // Inline: the plain path is the hot one.
+  ssize_t read_some(void* buf, size_t len) {
+    if (tls_ != nullptr) return tls_read(buf, len);
+    ssize_t got;
+    do {
+      got = ::read(fd_.get(), buf, len);
+    } while (got < 0 && errno == EINTR);
+    return got;
+  }
   // Why a read or write failed with errno `err`: TLS's own reason, if it
   // has one.
   std::string io_error(int err) const;
   // writev(2), through TLS when there is a session. n may be 0 to send what
   // TLS holds.
-  ssize_t write_some(const struct iovec* iov, int n);
+  ssize_t write_some(const struct iovec* iov, int n) {
+    if (tls_ != nullptr) return tls_writev(iov, n);
+    return ::writev(fd_.get(), iov, n);
+  }
   // A write took part of what it was given. Plain TCP: the socket is full,
   // wait until it is writable. TLS takes a record's worth at a time: only
   // bytes it holds unsent mean the socket is full.
@@ -103,6 +117,8 @@ class Conn : private NonCopyable {
   struct Tls;
   static void on_event(void* self, short what);
   void continue_handshake();
+  ssize_t tls_read(void* buf, size_t len);
+  ssize_t tls_writev(const struct iovec* iov, int n);
   // TLS may hold bytes it read: the socket will not say so, so the read
   // callback is run again, in the next loop pass, while the conn reads.
   void come_back_for_tls_input();

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -82,6 +83,15 @@ bool TlsClient::send_on_socket(const std::string& bytes) {
 }
 
 void TlsClient::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+bool TlsClient::send_then_close_notify(const std::string& bytes) {
+  int on = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+  const bool sent = send_raw(bytes) && SSL_shutdown(ssl_) >= 0;
+  int off = 0;
+  setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+  return sent;
+}
 
 std::string TlsClient::read_bytes(size_t n) {
   std::string out;

@@ -31,6 +31,9 @@ class TlsClient {
   // The socket's write side closed, without TLS's close_notify (as most
   // clients end).
   void shutdown_write();
+  // `bytes`, then TLS's close_notify, in one TCP segment; the socket stays
+  // open.
+  bool send_then_close_notify(const std::string& bytes);
   // Exactly n bytes, or fewer when the connection ended or timed out.
   std::string read_bytes(size_t n);
   // True when walnut closed the connection (TLS's close or the socket's).

@@ -153,6 +153,17 @@ TEST_F(WalnutTls, AHalfClosedClientGetsEveryReply) {
   EXPECT_EQ(w.log().find("TLS read failed"), std::string::npos) << w.log();
 }
 
+TEST_F(WalnutTls, CloseNotifyThatCameWithTheLastRequestEndsTheConnection) {
+  // The request and the client's close_notify in one read: the request is
+  // answered, and the end is seen though the socket stays open.
+  Walnut w(*dir_, tls_listener_pool());
+  TlsClient c(w.port(), certs_->ca_cert);
+  ASSERT_TRUE(c.connected()) << c.error();
+  ASSERT_TRUE(c.send_then_close_notify(encode({"PING"})));
+  EXPECT_EQ(c.read_bytes(7), "+PONG\r\n");
+  EXPECT_TRUE(c.closed_by_peer()) << "walnut waits on an open socket";
+}
+
 TEST_F(WalnutTls, MutualTlsTakesAClientCertificateFromTheCaAndRefusesNone) {
   Walnut w(*dir_, tls_listener_pool("  tls_ca_cert_file: " + certs_->ca_cert +
                                     "\n  tls_auth_clients: true\n"));
