@@ -150,31 +150,32 @@ Context::~Context() {
   for (Conn* c : retired_) delete c;
 }
 
-void Context::schedule_flush(Conn* conn) {
-  if (conn->flush_scheduled || conn->closed()) return;
-  conn->flush_scheduled = true;
-  to_flush_.push_back(conn);
+namespace {
+
+// Puts `conn` on `list` once (`queued` marks it), unless it is closed.
+inline void queue_once(std::vector<Conn*>& list, bool& queued, Conn* conn) {
+  if (queued || conn->closed()) return;
+  queued = true;
+  list.push_back(conn);
 }
 
-void Context::cancel_flush(Conn* conn) {
-  if (!conn->flush_scheduled) return;
-  conn->flush_scheduled = false;
-  auto it = std::find(to_flush_.begin(), to_flush_.end(), conn);
-  if (it != to_flush_.end()) *it = nullptr;
+// Takes `conn` off `list` (its slot left empty: the list may be being walked).
+void unqueue(std::vector<Conn*>& list, bool& queued, Conn* conn) {
+  if (!queued) return;
+  queued = false;
+  auto it = std::find(list.begin(), list.end(), conn);
+  if (it != list.end()) *it = nullptr;
 }
 
-void Context::schedule_reread(Conn* conn) {
-  if (conn->reread_scheduled || conn->closed()) return;
-  conn->reread_scheduled = true;
-  to_reread_.push_back(conn);
-}
+}  // namespace
 
-void Context::cancel_reread(Conn* conn) {
-  if (!conn->reread_scheduled) return;
-  conn->reread_scheduled = false;
-  auto it = std::find(to_reread_.begin(), to_reread_.end(), conn);
-  if (it != to_reread_.end()) *it = nullptr;
-}
+void Context::schedule_flush(Conn* conn) { queue_once(to_flush_, conn->flush_scheduled, conn); }
+
+void Context::cancel_flush(Conn* conn) { unqueue(to_flush_, conn->flush_scheduled, conn); }
+
+void Context::schedule_reread(Conn* conn) { queue_once(to_reread_, conn->reread_scheduled, conn); }
+
+void Context::cancel_reread(Conn* conn) { unqueue(to_reread_, conn->reread_scheduled, conn); }
 
 void Context::retire(Conn* conn) { retired_.push_back(conn); }
 
