@@ -237,7 +237,8 @@ TEST(ReloadSettings, NewPermissionsOfAUnixSocketAreChangedInPlace) {
   RedisServer r(dir);
   const std::string path = dir.file("beta.sock");
   Walnut w(dir, two_pools(r, path + " 0666"));
-  ASSERT_TRUE(mode_is(path, 0666));
+  // The harness waits for alpha's port; beta's socket comes after it.
+  ASSERT_TRUE(wait_until([&] { return mode_is(path, 0666); }, kReloadWait));
   Client before(path);
   ASSERT_EQ(before.call({"PING"}), "+PONG\r\n");
   ASSERT_EQ(reload(w, two_pools(r, path + " 0660")), Reload::kDone) << w.log();
@@ -257,7 +258,8 @@ TEST(ReloadSettings, AReplacedPoolOnAUnixSocketTakesItsSocketOver) {
   RedisServer r(dir);
   const std::string path = dir.file("beta.sock");
   Walnut w(dir, two_pools(r, path + " 0666"));
-  ASSERT_TRUE(mode_is(path, 0666));
+  // The harness waits for alpha's port; beta's socket comes after it.
+  ASSERT_TRUE(wait_until([&] { return mode_is(path, 0666); }, kReloadWait));
 
   // A reload that fails once beta is built: gamma's port is taken.
   int taken_port = 0;
