@@ -82,8 +82,6 @@ void Conn::start_tls(std::shared_ptr<net::TlsContext> context, const std::string
   }
 }
 
-bool Conn::tls_handshaking() const { return tls_ != nullptr && tls_->session.handshaking(); }
-
 bool Conn::tls_closed_before_hello() const {
   return tls_ != nullptr && tls_->session.closed_before_hello();
 }

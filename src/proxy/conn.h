@@ -77,7 +77,6 @@ class Conn : private NonCopyable {
                  uint64_t timeout_ms);
   // The TLS client closed before its handshake began.
   bool tls_closed_before_hello() const;
-  bool tls_handshaking() const;
   bool tls_output_pending() const;
   // TLS holds output, or its last read needs the socket writable.
   bool tls_needs_writable() const;

@@ -91,8 +91,7 @@ class ServerPool : private NonCopyable {
   Server& replica_at(const std::string& host, int port);
   stats::PoolCounters& counters() { return counters_; }
   stats::PoolMetrics& metrics() { return metrics_; }
-  // TLS of the listener and to the servers; null where the pool has none.
-  const std::shared_ptr<net::TlsContext>& listener_tls() const { return listener_tls_; }
+  // TLS to the servers; null when the pool has none.
   const std::shared_ptr<net::TlsContext>& server_tls() const { return server_tls_; }
   // A reload found the pool's TLS files changed: new connections use the
   // new certificates, open ones keep theirs. False, with `error`, when a
