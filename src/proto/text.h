@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,37 @@ inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; 
 inline bool append_digit(uint64_t& value, unsigned digit, uint64_t max) {
   if (digit > max || value > (max - digit) / 10) return false;
   value = value * 10 + digit;
+  return true;
+}
+
+// The fast paths of the line parsers, over a line wholly in memory: tokens
+// split on spaces, as memcached splits them.
+
+inline void skip_spaces(const char*& p, const char* end) {
+  while (p < end && *p == ' ') ++p;
+}
+
+// The next token of [p, end), which `p` moves past; empty at the end.
+inline std::string_view next_token(const char*& p, const char* end) {
+  skip_spaces(p, end);
+  const char* start = p;
+  const auto* space = static_cast<const char*>(std::memchr(p, ' ', static_cast<size_t>(end - p)));
+  p = space != nullptr ? space : end;
+  return {start, static_cast<size_t>(p - start)};
+}
+
+// The next token of [p, end) read as a decimal number of at least one digit,
+// no larger than `max`; `p` moves past it. False (with `value` untouched)
+// when the token is anything else.
+inline bool next_number(const char*& p, const char* end, uint64_t max, uint64_t& value) {
+  skip_spaces(p, end);
+  const char* const start = p;
+  uint64_t v = 0;
+  for (; p < end && is_digit(*p); ++p) {
+    if (!append_digit(v, static_cast<unsigned>(*p - '0'), max)) return false;
+  }
+  if (p == start || (p < end && *p != ' ')) return false;
+  value = v;
   return true;
 }
 

@@ -86,6 +86,7 @@ class RequestParser final
   bool number_byte(char c);
   bool end_token(uint64_t at);
   bool line_end(uint64_t at);
+  bool whole_line(const char* line, const char* lf);
 
   RequestLimits limits_;
 };

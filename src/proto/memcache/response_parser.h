@@ -95,6 +95,7 @@ class ResponseParser final
   bool line_finished();
   bool known_reply_line() const;
   bool block_ended(uint64_t at);
+  bool whole_line(const char* line, const char* cr, uint64_t at);
 
   ResponseLimits limits_;
   bool record_values_ = false;

@@ -566,6 +566,29 @@ TEST(MemcacheRequestParser, HugeCommandDoesNotPinItsTokenCapacity) {
   EXPECT_LT(parser.tokens().capacity(), 50000u);
 }
 
+// A command line that arrives whole is read by a fast path (tokens found by
+// scanning); one cut in pieces, byte by byte. Lines at the edges of what the
+// fast path takes must get the same verdict, offset and fields both ways.
+TEST(MemcacheRequestParser, WholeLinesAgreeWithLinesCutInPieces) {
+  std::mt19937 rng(20261205);
+  RequestLimits limits;
+  limits.max_value = 100;
+  limits.max_line = 40;
+  limits.max_tokens = 7;
+  for (const std::string msg :
+       {"get k\r\n", "get  k \r\n", "get k\n", "get k\r\r\n", "get a\rb\r\n", "\r\n", "\n", " \r\n",
+        "get a b c d e f\r\n", "get a b c d e f g\r\n", "set k 0 0 1\r\nx\r\n", "set  k 0 0 1 \r\nx\r\n",
+        "set k 0 0 1 noreply\r\nx\r\n", "set k 0 0\r\n", "set k 0 0 1 a b\r\nx\r\n",
+        "set k x 0 1\r\nx\r\n", "set k 0 -1 1\r\nx\r\n", "set k 0 - 1\r\nx\r\n",
+        "set k 0 1- 1\r\nx\r\n", "set k 0 --1 1\r\nx\r\n", "set k -1 0 1\r\nx\r\n",
+        "set k 0 0 101\r\n", "set k 0 0 1x\r\n", "set k 18446744073709551615 0 1\r\nx\r\n",
+        "set k 0 -9223372036854775808 1\r\nx\r\n", "set k 0 -9223372036854775809 1\r\nx\r\n",
+        "cas k 0 0 1 5\r\nx\r\n", "cas k 0 0 1 -5\r\nx\r\n", "ms k 1 T0\r\nx\r\n", "ms k x\r\n",
+        "ms k\r\n", "sets k 0 0 1\r\n", "SET k 0 0 1\r\n", "mg k v\r\n"}) {
+    ASSERT_TRUE(Driver::chunking_agrees([&] { return RequestParser(limits); }, msg, rng));
+  }
+}
+
 // Random messages, some of them corrupted: whatever the verdict, it must not
 // depend on how the bytes were cut.
 TEST(MemcacheRequestParser, VerdictDoesNotDependOnChunking) {

@@ -527,6 +527,32 @@ TEST(MemcacheResponseParser, HugeReplyDoesNotPinItsValueCapacity) {
   EXPECT_LT(parser.values().capacity(), 50000u);
 }
 
+// A line that arrives whole is read by a fast path (words found by
+// scanning); one cut in pieces, byte by byte. Lines at the edges of what the
+// fast path takes must get the same verdict, offset and fields both ways.
+TEST(MemcacheResponseParser, WholeLinesAgreeWithLinesCutInPieces) {
+  std::mt19937 rng(20261205);
+  ResponseLimits limits;
+  limits.max_value = 100;
+  limits.max_line = 24;
+  for (const std::string msg :
+       {"VALUE k 0 1\r\nx\r\nEND\r\n", "VALUE  k  0  1  \r\nx\r\nEND\r\n",
+        "VALUE k 0 1 7\r\nx\r\nEND\r\n", "VALUE k 0 1 7 8\r\nx\r\nEND\r\n",
+        "VALUE k 0 1 x\r\nx\r\nEND\r\n", "VALUE k 0 101\r\n", "VALUE k 0\r\n", "VALUE k\r\n",
+        "VALUE \r\n", "VALUE\r\n", "VALUE k -1 1\r\nx\r\nEND\r\n",
+        "VALUE k 0 1\r\nx\r\nEND \r\n", "VALUE k 0 1\r\nx\r\nENDS\r\n",
+        "VALUE k 0 1\r\nx\r\nSTORED\r\n", "VALUE k 0 1\r\nx\r\nVA 1\r\nx\r\n",
+        "VALUE k\n0 1\r\nx\r\nEND\r\n", "VA 1 f\r\nx\r\n", "VA 1\r\nx\r\n", "VA  1\r\nx\r\n",
+        "VA\r\n", "VA \r\n", "VA x\r\n", "VA 101\r\n", "VAX 1\r\n", "END\r\n", "END \r\n",
+        "STORED\r\n", "STORED x\r\n", "STORE\r\n", "123\r\n", "123 \r\n", " END\r\n", "\r\n",
+        "HD c1 t-1\r\n", "SERVER_ERROR out of memory\r\n", "ERROR\r\n", "CLIENT_ERROR x\r\n",
+        "END\n\r\n", "SERVER_ERROR abcdefghijklmn\r\n", "SERVER_ERROR abcdefghijklmno\r\n"}) {
+    for (const bool record : {false, true}) {
+      ASSERT_TRUE(Driver::chunking_agrees([&] { return make_parser(limits, record); }, msg, rng));
+    }
+  }
+}
+
 // Random replies, some of them corrupted: whatever the verdict, it must not
 // depend on how the bytes were cut.
 TEST(MemcacheResponseParser, VerdictDoesNotDependOnChunking) {
