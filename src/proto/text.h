@@ -33,6 +33,7 @@ inline void skip_spaces(const char*& p, const char* end) {
 inline std::string_view next_token(const char*& p, const char* end) {
   skip_spaces(p, end);
   const char* start = p;
+  if (p == end) return {};
   const auto* space = static_cast<const char*>(std::memchr(p, ' ', static_cast<size_t>(end - p)));
   p = space != nullptr ? space : end;
   return {start, static_cast<size_t>(p - start)};
@@ -51,6 +52,31 @@ inline bool next_number(const char*& p, const char* end, uint64_t max, uint64_t&
   if (p == start || (p < end && *p != ' ')) return false;
   value = v;
   return true;
+}
+
+// Whether `bytes` hold a control character (below 0x20, or 0x7f), which
+// memcached refuses in a key. Eight bytes at a time: every key of every
+// request is checked. A byte below 0x20 borrows into its top bit when 0x20
+// is subtracted from it (and no byte at or above 0x20 does unless a lower
+// byte borrowed first, so the answer, if not the byte, is exact); 0x7f
+// becomes zero when xored with 0x7f, which the same test finds with 0x01.
+inline bool has_control_byte(std::string_view bytes) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  const char* p = bytes.data();
+  size_t n = bytes.size();
+  uint64_t found = 0;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    const uint64_t del = w ^ (kOnes * 0x7f);
+    found |= ((w - kOnes * 0x20) & ~w & kHighs) | ((del - kOnes) & ~del & kHighs);
+  }
+  for (; n > 0; ++p, --n) {
+    const auto u = static_cast<unsigned char>(*p);
+    found |= static_cast<uint64_t>((u < 0x20) | (u == 0x7f));
+  }
+  return found != 0;
 }
 
 // "<what> '<c>'", with `c` escaped as \xNN when unprintable. The text may end

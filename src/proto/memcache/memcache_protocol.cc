@@ -7,6 +7,7 @@
 
 #include "proto/memcache/commands.h"
 #include "proto/parse_chain.h"
+#include "proto/text.h"
 
 namespace walnut::memcache {
 
@@ -52,14 +53,14 @@ void strip_last_token(Msg& msg) {
 Action MemcacheProtocol::classify(Msg& msg, proto::ClientSession&) const {
   if (msg.tokens.empty()) return Action::kDiscard;
   std::string scratch;
-  std::string name(token(msg, 0, scratch).substr(0, 64));
+  const std::string_view name = token(msg, 0, scratch).substr(0, 64);
   const Command* cmd = find_command(name);
   if (cmd == nullptr) {
     set_reply(msg, "ERROR", true, mbufs());
     return Action::kReply;
   }
   if (cmd->info.kind == CommandKind::kUnsupported) {
-    set_reply(msg, "CLIENT_ERROR unsupported command '" + name + "'", true, mbufs());
+    set_reply(msg, "CLIENT_ERROR unsupported command '" + std::string(name) + "'", true, mbufs());
     return Action::kReply;
   }
   msg.command = &cmd->info;
@@ -94,14 +95,8 @@ bool MemcacheProtocol::keys_ok(Msg& msg) const {
   std::string scratch;
   for (size_t i = cmd.first_key; i <= last && i < argc; ++i) {
     const proto::Span& k = msg.tokens[i];
-    bool bad = k.len > request_limits_.max_key;
-    if (!bad) {
-      for (char c : msg.request.view(k.offset, k.len, scratch)) {
-        unsigned char u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) bad = true;
-      }
-    }
-    if (bad) {
+    if (k.len > request_limits_.max_key ||
+        proto::has_control_byte(msg.request.view(k.offset, k.len, scratch))) {
       // Refused here: a server would answer, but an over-long key must never
       // reach it (and memcached's answer is this one).
       set_reply(msg, "CLIENT_ERROR bad command line format", true, mbufs());
@@ -113,7 +108,7 @@ bool MemcacheProtocol::keys_ok(Msg& msg) const {
 }
 
 // Commands walnut answers itself.
-Action MemcacheProtocol::classify_local(Msg& msg, const std::string& name) const {
+Action MemcacheProtocol::classify_local(Msg& msg, std::string_view name) const {
   if (name == "quit") return Action::kReplyClose;  // memcached just closes
   if (name == "stats") {
     // Plain "stats": walnut's own counters. "stats slabs", "items",

@@ -42,7 +42,7 @@ class MemcacheProtocol final
 
  private:
   bool keys_ok(proto::Msg& msg) const;
-  proto::Action classify_local(proto::Msg& msg, const std::string& name) const;
+  proto::Action classify_local(proto::Msg& msg, std::string_view name) const;
   bool record_values(const proto::Msg& part) const;
 
   mutable MergeScratch merge_scratch_;

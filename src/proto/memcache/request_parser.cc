@@ -44,6 +44,9 @@ constexpr size_t kKeptTokens = 4096;
 // ordinary command line.
 constexpr size_t kFreshTokens = 16;
 
+// "replace" and "prepend": no storage command's name is longer.
+constexpr size_t kLongestStorageName = 7;
+
 constexpr uint64_t kMaxU64 = std::numeric_limits<uint64_t>::max();
 constexpr uint64_t kMaxI64 = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
 
@@ -203,6 +206,7 @@ bool RequestParser::whole_line(const char* line, const char* lf) {
     if (index >= limits_.max_tokens) return false;
     tokens_.push_back({static_cast<uint64_t>(token.data() - line), token.size()});
     if (index == 0) {
+      if (token.size() > kLongestStorageName) continue;
       for (const StorageLayout& layout : StorageLayout::kTable) {
         if (layout.name == token) layout_ = &layout;
       }

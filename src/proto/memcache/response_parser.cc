@@ -261,6 +261,13 @@ bool ResponseParser::block_ended(uint64_t at) {
 bool ResponseParser::whole_line(const char* line, const char* cr, uint64_t at) {
   constexpr uint64_t kAnyNumber = std::numeric_limits<uint64_t>::max();
   const auto len = static_cast<size_t>(cr - line);
+  if (in_run_ && len == 3 && std::memcmp(line, "END", 3) == 0) {
+    // The end of a retrieval reply, the most frequent line of all.
+    note_head(line, len);
+    line_len_ = len;
+    line_ = ReplyLine::kText;
+    return true;
+  }
   if (len == 0 || line[0] == ' ' || std::memchr(line, '\n', len) != nullptr) return false;
   const char* p = line;
   const std::string_view word = proto::next_token(p, cr);
