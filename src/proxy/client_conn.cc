@@ -34,8 +34,6 @@ constexpr uint64_t kFirstWindow = 256;
 ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
     : Conn(ctx, fd),
       pool_(pool),
-      transaction_(ctx, pool.forwarder(), pool.protocol(), pins_, session_),
-      subscriptions_(ctx, pool.forwarder(), pool.protocol(), pins_, session_, *this),
       reader_(ctx.mbufs()),
       output_limit_(static_cast<uint64_t>(pool.spec().client_output_limit)),
       reply_estimate_(output_limit_ / kFirstWindow) {
@@ -48,6 +46,24 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
   session_.connected_ms = now_ms();
   pins_.listen(this);
   watch();
+}
+
+Transaction& ClientConn::transaction() {
+  if (transaction_ == nullptr) {
+    transaction_ = std::make_unique<Transaction>(ctx_, pool_.forwarder(), pool_.protocol(), pins_,
+                                                 session_);
+  }
+  return *transaction_;
+}
+
+Subscriptions& ClientConn::subscriptions() {
+  if (subscriptions_ == nullptr) {
+    // The base is private: converted here, where it is accessible.
+    Subscriptions::Client& client = *this;
+    subscriptions_ = std::make_unique<Subscriptions>(ctx_, pool_.forwarder(), pool_.protocol(),
+                                                     pins_, session_, client);
+  }
+  return *subscriptions_;
 }
 
 void ClientConn::start_tls(std::shared_ptr<net::TlsContext> context) {
@@ -186,7 +202,7 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
     // connections of its own may be watching keys (one test covers both).
     if (pins_.any()) {
       msg->pins = &pins_;
-      msg->reads_master = transaction_.watching();
+      msg->reads_master = watching();
     }
     pool_.forwarder().forward(action, msg);
   } else {
@@ -201,11 +217,11 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
 void ClientConn::dispatch(proto::Action action, Request* msg) {
   if (pins_.any()) msg->pins = &pins_;
   pins_.set_barrier(msg);  // a connection of its own opened now waits for what came before
-  msg->reads_master = transaction_.watching();
+  msg->reads_master = watching();
   // Inside MULTI every request belongs to the transaction.
   if (session_.in_transaction || action == proto::Action::kTransaction) {
     msg->bound_to_server = true;
-    if (transaction_.take(action, msg)) {
+    if (transaction().take(action, msg)) {
       if (pins_.gated()) pins_.open_gates(queue_);
       return;
     }
@@ -251,7 +267,7 @@ void ClientConn::answer_or_send(proto::Action action, Request* msg) {
       pool_.forwarder().forward_blocking(msg, pins_);
       break;
     case proto::Action::kSubscription:
-      subscriptions_.take(msg);
+      subscriptions().take(msg);
       break;
     case proto::Action::kTransaction:
       break;  // taken by the transaction
@@ -259,8 +275,8 @@ void ClientConn::answer_or_send(proto::Action action, Request* msg) {
 }
 
 void ClientConn::on_pin_lost(uint32_t server_index) {
-  transaction_.on_pin_lost(server_index);
-  if (subscriptions_.on_pin_lost(server_index) && reading_) {
+  if (transaction_ != nullptr) transaction_->on_pin_lost(server_index);
+  if (subscriptions_ != nullptr && subscriptions_->on_pin_lost(server_index) && reading_) {
     // Its subscriptions there are gone: closed once its replies are out,
     // it reconnects and subscribes again, as after a direct connection.
     LOG_INFO("client on fd %d: lost its subscriptions with a server connection; closing it",
@@ -270,7 +286,7 @@ void ClientConn::on_pin_lost(uint32_t server_index) {
 }
 
 void ClientConn::on_ring_changed() {
-  if (!reading_ || subscriptions_.live_where_they_route()) return;
+  if (!reading_ || subscriptions_ == nullptr || subscriptions_->live_where_they_route()) return;
   LOG_INFO("client on fd %d: its subscriptions route elsewhere after a reload; closing it", fd());
   drain();
 }
@@ -278,7 +294,10 @@ void ClientConn::on_ring_changed() {
 void ClientConn::on_message(ServerConn* from, buffer::MbufChain& message) {
   if (closed_) return;
   // For a subscription the client was told failed: it never had it.
-  if (subscriptions_.withdrawing() && subscriptions_.withdrawn(message)) return;
+  if (subscriptions_ != nullptr && subscriptions_->withdrawing() &&
+      subscriptions_->withdrawn(message)) {
+    return;
+  }
   // A reply nobody asked for, in its turn among the replies: before those
   // its server has not sent yet (message_place.h). With no reply pending,
   // at the end at once.
@@ -314,7 +333,7 @@ void ClientConn::drop_withdrawn_messages(const Request* request) {
   Request* m = queue_.next(const_cast<Request*>(request));
   while (m != nullptr) {
     Request* next = queue_.next(m);
-    if (m->kind == RequestKind::message && subscriptions_.withdrawn(m->reply)) {
+    if (m->kind == RequestKind::message && subscriptions_->withdrawn(m->reply)) {
       queue_.remove(m);
       reply_bytes_ -= m->reply.size();
       ctx_.requests().put(m);
@@ -480,7 +499,7 @@ void ClientConn::close(const std::string& reason) {
       ctx_.requests().put(m);
     }
   }
-  transaction_.forget();
+  if (transaction_ != nullptr) transaction_->forget();
   pins_.close_all("its client left");  // its subscriptions end with them
   pool_.on_client_closed(this);
 }

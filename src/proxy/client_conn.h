@@ -96,12 +96,17 @@ class ClientConn final : public Conn,
   void pause();
   void resume_if_under_limit();
   void learn_reply_size(uint64_t bytes);
+  // Made when the client first needs them (MULTI or WATCH; SUBSCRIBE and
+  // friends), so that the many clients that never do carry neither.
+  Transaction& transaction();
+  Subscriptions& subscriptions();
+  bool watching() const { return transaction_ != nullptr && transaction_->watching(); }
 
   ServerPool& pool_;
   proto::ClientSession session_;
   ClientPins pins_;
-  Transaction transaction_;
-  Subscriptions subscriptions_;
+  std::unique_ptr<Transaction> transaction_;
+  std::unique_ptr<Subscriptions> subscriptions_;
   ClientQueue queue_;
   StreamReader reader_;
   std::unique_ptr<proto::RequestParser> parser_;

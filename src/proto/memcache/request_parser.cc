@@ -83,9 +83,9 @@ const StorageLayout StorageLayout::kTable[7] = {
     {"ms", 3, std::numeric_limits<uint32_t>::max(), {Field::kAny, Field::kAny, Field::kLength}},
 };
 
-RequestParser::RequestParser(const RequestLimits& limits) : limits_(limits) {
-  tokens_.reserve(kFreshTokens);
-}
+// No tokens reserved up front: an idle client connection should cost as
+// little as possible, and the first command line grows the list once.
+RequestParser::RequestParser(const RequestLimits& limits) : limits_(limits) {}
 
 void RequestParser::clear_vectors() {
   proto::clear_keeping(tokens_, kKeptTokens, kFreshTokens);

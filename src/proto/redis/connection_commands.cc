@@ -12,6 +12,7 @@
 
 namespace walnut::redis {
 
+using proto::ClientLabels;
 using proto::ClientSession;
 using proto::Msg;
 
@@ -54,11 +55,12 @@ constexpr std::string_view kBadName =
 
 std::string client_info_line(ClientSession& session, const SessionPool& pool,
                              std::string_view cmd) {
-  if (session.addr.empty() && session.peer_text != nullptr) {
-    session.addr = session.peer_text(session.fd);
+  ClientLabels& labels = session.labels();
+  if (labels.addr.empty() && session.peer_text != nullptr) {
+    labels.addr = session.peer_text(session.fd);
   }
-  if (session.laddr.empty() && session.local_text != nullptr) {
-    session.laddr = session.local_text(session.fd);
+  if (labels.laddr.empty() && session.local_text != nullptr) {
+    labels.laddr = session.local_text(session.fd);
   }
   std::string flags;
   if (session.no_evict) flags += 'e';
@@ -69,16 +71,16 @@ std::string client_info_line(ClientSession& session, const SessionPool& pool,
   // omem, tot-mem, ...) describe nothing walnut has and read 0; they are
   // there because clients parse them (redis-py 4's client_info() fails with
   // a KeyError without them).
-  std::string line = "id=" + std::to_string(session.id) + " addr=" + session.addr +
-                     " laddr=" + session.laddr + " fd=" + std::to_string(session.fd) +
-                     " name=" + session.name + " age=" + std::to_string(age_s) +
+  std::string line = "id=" + std::to_string(session.id) + " addr=" + labels.addr +
+                     " laddr=" + labels.laddr + " fd=" + std::to_string(session.fd) +
+                     " name=" + labels.name + " age=" + std::to_string(age_s) +
                      " idle=0 flags=" + flags + " db=" + std::to_string(pool.db) +
                      " sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0"
                      " multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=" +
                      std::string(cmd) +
                      " user=" + std::string(pool.user) + " redir=-1 resp=2 lib-name=" +
-                     session.lib_name +
-                     " lib-ver=" + session.lib_ver + "\n";
+                     labels.lib_name +
+                     " lib-ver=" + labels.lib_ver + "\n";
   return line;
 }
 
@@ -144,7 +146,7 @@ void hello_reply(Msg& msg, ClientSession& session, const SessionPool& pool,
               mbufs);
     return;
   }
-  if (name != nullptr) session.name = *name;
+  if (name != nullptr) session.labels().name = *name;
   Resp()
       .array(14)
       .bulk("server").bulk("redis")
@@ -193,8 +195,8 @@ void client_list(Msg& msg, const Args& args, ClientSession& session, const Sessi
 void client_setinfo(Msg& msg, const Args& args, ClientSession& session,
                     buffer::MbufPool& mbufs) {
   const std::string attr = args.lower(2);
-  std::string* field = attr == "lib-name" ? &session.lib_name
-                       : attr == "lib-ver" ? &session.lib_ver
+  std::string* field = attr == "lib-name" ? &session.labels().lib_name
+                       : attr == "lib-ver" ? &session.labels().lib_ver
                                            : nullptr;
   if (field == nullptr) {
     set_error(msg, "ERR Unrecognized option '" + args[2] + "'", mbufs);
@@ -258,11 +260,12 @@ void client_reply(Msg& msg, ClientSession& session, const SessionPool& pool,
   }
   if (sub == "getname") {
     Resp r;
-    session.name.empty() ? r.null_bulk() : r.bulk(session.name);
+    const std::string& name = session.labels().name;
+    name.empty() ? r.null_bulk() : r.bulk(name);
     r.into(msg, mbufs);
   } else if (sub == "setname") {
     if (!printable_word(args[2])) return set_error(msg, kBadName, mbufs);
-    session.name = args[2];
+    session.labels().name = args[2];
     Resp().status("OK").into(msg, mbufs);
   } else if (sub == "id") {
     Resp().integer(static_cast<long long>(session.id)).into(msg, mbufs);

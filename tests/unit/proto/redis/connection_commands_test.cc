@@ -33,8 +33,8 @@ class ConnectionCommandsTest : public ::testing::Test {
   explicit ConnectionCommandsTest(const PoolOptions& options = {}) : protocol_(pool_, options) {
     session_.id = 42;
     session_.fd = 9;
-    session_.addr = "127.0.0.1:50000";
-    session_.laddr = "127.0.0.1:22121";
+    session_.labels().addr = "127.0.0.1:50000";
+    session_.labels().laddr = "127.0.0.1:22121";
   }
 
   // Sends one command and returns walnut's answer.
@@ -74,11 +74,11 @@ TEST_F(ConnectionCommandsTest, HelloThreeGetsNoprotoSoClientsFallBack) {
 
 TEST_F(ConnectionCommandsTest, HelloSetnameNamesTheConnection) {
   EXPECT_EQ(call({"HELLO", "2", "SETNAME", "worker-1"}), hello_map(42));
-  EXPECT_EQ(session_.name, "worker-1");
+  EXPECT_EQ(session_.labels().name, "worker-1");
   EXPECT_EQ(call({"CLIENT", "GETNAME"}), "$8\r\nworker-1\r\n");
   EXPECT_EQ(call({"HELLO", "2", "SETNAME", "two words"}),
             "-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
-  EXPECT_EQ(session_.name, "worker-1");
+  EXPECT_EQ(session_.labels().name, "worker-1");
 }
 
 TEST_F(ConnectionCommandsTest, HelloOptionErrors) {
@@ -113,7 +113,7 @@ TEST_F(ConnectionCommandsAuthTest, HelloAuthAuthenticatesAndNames) {
   EXPECT_FALSE(session_.authenticated);
   EXPECT_EQ(call({"HELLO", "2", "AUTH", "default", "secret", "SETNAME", "n1"}), hello_map(42));
   EXPECT_TRUE(session_.authenticated);
-  EXPECT_EQ(session_.name, "n1");
+  EXPECT_EQ(session_.labels().name, "n1");
   EXPECT_EQ(call({"HELLO"}), hello_map(42));  // authenticated now
 }
 
