@@ -47,8 +47,24 @@ class MbufChain {
   bool empty() const { return size_ == 0; }
   const std::vector<Slice>& slices() const { return slices_; }
 
-  // Fills up to `max` iovecs with the bytes from `skip` on; returns how many.
-  int gather(struct iovec* iov, int max, uint64_t skip) const;
+  // Fills up to `max` iovecs with the bytes from `skip` on, whole slices
+  // (the first one from `skip`) until they hold `*budget` bytes or more,
+  // which it takes from `*budget`; returns how many. A writer calls it
+  // again and again with `skip` growing as the socket takes the bytes: it
+  // starts where the last call did, not at the chain's first slice, so
+  // that writing a chain of many slices costs a walk of each slice once,
+  // not once per call.
+  int gather(struct iovec* iov, int max, uint64_t skip, uint64_t* budget) const {
+    if (skip != 0 || slices_.size() != 1 || max <= 0 || *budget == 0) {
+      return gather_slices(iov, max, skip, budget);
+    }
+    // One slice from its start: nearly every request and reply.
+    const Slice& s = slices_[0];
+    iov->iov_base = s.mbuf->data() + s.offset;
+    iov->iov_len = s.len;
+    *budget = s.len < *budget ? *budget - s.len : 0;
+    return 1;
+  }
   // Copies [offset, offset+len) out; the range must lie inside the chain.
   void copy_out(uint64_t offset, uint64_t len, char* dst) const;
   // The bytes [offset, offset+len) as one view: straight into the mbuf when
@@ -60,8 +76,16 @@ class MbufChain {
   void clear();  // drops every reference
 
  private:
+  int gather_slices(struct iovec* iov, int max, uint64_t skip, uint64_t* budget) const;
+  size_t seek(uint64_t& skip) const;
+
   std::vector<Slice> slices_;
   uint64_t size_ = 0;
+  // Where the last gather() started: a slice and the chain's bytes before
+  // it. Appending never moves it (it only adds slices, or bytes to the
+  // last); clear() and moves reset it.
+  mutable uint32_t gather_slice_ = 0;
+  mutable uint64_t gather_before_ = 0;
 };
 
 }  // namespace walnut::buffer

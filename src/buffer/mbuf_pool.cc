@@ -2,6 +2,7 @@
 // intrusive free list that is bounded in size.
 #include "buffer/mbuf_pool.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
@@ -12,7 +13,9 @@ void Mbuf::unref() {
 }
 
 MbufPool::MbufPool(uint32_t chunk_size, size_t max_free_bytes)
-    : chunk_size_(chunk_size), max_free_(max_free_bytes / chunk_size) {}
+    : chunk_size_(chunk_size),
+      max_free_(max_free_bytes / chunk_size),
+      free_bound_(max_free_) {}
 
 MbufPool::~MbufPool() {
   if (copy_tail_ != nullptr) copy_tail_->unref();
@@ -27,30 +30,19 @@ Mbuf* MbufPool::copy_tail() {
   return copy_tail_;
 }
 
-Mbuf* MbufPool::get() {
-  Mbuf* m = free_;
-  if (m != nullptr) {
-    free_ = m->next_free_;
-    --free_count_;
-  } else {
-    void* block = std::malloc(sizeof(Mbuf) + chunk_size_);
-    if (block == nullptr) throw std::bad_alloc();
-    m = new (block) Mbuf();
-    m->pool_ = this;
-    m->capacity_ = chunk_size_;
-    m->data_ = static_cast<char*>(block) + sizeof(Mbuf);
-  }
-  m->refs_ = 1;
-  m->filled_ = 0;
-  m->next_free_ = nullptr;
-  ++live_;
-  ++gets_;
-  return m;
+Mbuf* MbufPool::fresh() {
+  void* block = std::malloc(sizeof(Mbuf) + chunk_size_);
+  if (block == nullptr) throw std::bad_alloc();
+  auto* m = new (block) Mbuf();
+  m->pool_ = this;
+  m->capacity_ = chunk_size_;
+  m->data_ = static_cast<char*>(block) + sizeof(Mbuf);
+  return handed_out(m);
 }
 
 void MbufPool::put(Mbuf* m) {
   --live_;
-  if (free_count_ >= max_free_) {
+  if (free_count_ >= free_bound_) {
     destroy(m);
     return;
   }
@@ -66,6 +58,13 @@ void MbufPool::trim(size_t keep) {
     --free_count_;
     destroy(m);
   }
+}
+
+void MbufPool::next_window() {
+  last_window_peak_ = window_peak_;
+  window_peak_ = live_;
+  free_bound_ = std::max({max_free_, last_window_peak_, window_peak_});
+  trim(free_bound_);
 }
 
 void MbufPool::destroy(Mbuf* m) {

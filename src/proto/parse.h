@@ -43,6 +43,10 @@ class Parser {
   virtual void reset() = 0;
   // After kError: what is wrong, in a few words.
   std::string_view error() const { return error_; }
+  // Bytes of the current message certain to come next (the rest of a bulk
+  // string or data block), so that the reader can read them into a buffer
+  // of their size; 0 when the parser cannot tell.
+  virtual uint64_t payload_left() const = 0;
 
  protected:
   std::string error_;

@@ -47,6 +47,10 @@ class ParserCore : public Interface, protected Progress {
 
   ParseResult feed(const char* data, size_t len) final;
 
+  // Every parser skips its payloads (bulk strings, data blocks) with a
+  // PayloadSkip named payload_ in its Progress.
+  uint64_t payload_left() const final { return this->payload_.remaining(); }
+
   void reset() final {
     state_ = kStart;
     pos_ = 0;

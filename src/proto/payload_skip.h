@@ -16,6 +16,9 @@ namespace walnut::proto {
 
 class PayloadSkip {
  public:
+  // Payload bytes still to come (0 once it ended, and before one starts).
+  uint64_t remaining() const { return remaining_; }
+
   // The next payload is `bytes` long.
   void start(uint64_t bytes) {
     remaining_ = bytes;

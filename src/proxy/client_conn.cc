@@ -34,7 +34,7 @@ constexpr uint64_t kFirstWindow = 256;
 ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
     : Conn(ctx, fd),
       pool_(pool),
-      reader_(ctx.mbufs()),
+      reader_(ctx.mbufs(), ctx.large_mbufs()),
       output_limit_(static_cast<uint64_t>(pool.spec().client_output_limit)),
       reply_estimate_(output_limit_ / kFirstWindow) {
   // Every connection counts once in total_connections: its value now is
@@ -431,9 +431,10 @@ void ClientConn::flush() {
 bool ClientConn::write_replies() {
   struct iovec iov[kMaxIov];
   int n = 0;
-  for (Request* m = queue_.front(); m != nullptr && m->done && n < kMaxIov;
+  uint64_t budget = kMaxWriteBytes;
+  for (Request* m = queue_.front(); m != nullptr && m->done && n < kMaxIov && budget > 0;
        m = queue_.next(m)) {
-    n += m->reply.gather(iov + n, kMaxIov - n, m->reply_sent);
+    n += m->reply.gather(iov + n, kMaxIov - n, m->reply_sent, &budget);
   }
   ssize_t written = 0;
   if (n > 0 || tls_output_pending()) {

@@ -53,6 +53,10 @@ class Conn : private NonCopyable {
   // most this many reads, so that one busy peer cannot starve the others.
   static constexpr int kMaxIov = IOV_MAX < 1024 ? IOV_MAX : 1024;
   static constexpr int kMaxReadsPerEvent = 16;
+  // ... and about this many bytes (whole slices): a socket seldom takes
+  // more at once, and slices gathered past what it takes are gathered
+  // again by the next writev (an 8 MiB value is 512 slices).
+  static constexpr uint64_t kMaxWriteBytes = 2 * 1024 * 1024;
 
   // Starts watching the fd (after the subclass is fully built).
   void watch();

@@ -26,6 +26,9 @@ class Context : private NonCopyable {
 
   event::Loop& loop() { return loop_; }
   buffer::MbufPool& mbufs() { return mbufs_; }
+  // Mbufs of kLargeMbufSize, for the payloads that fill them (StreamReader).
+  buffer::MbufPool& large_mbufs() { return large_mbufs_; }
+  static constexpr uint32_t kLargeMbufSize = 256 * 1024;
   RequestBudget& request_budget() { return request_budget_; }
   RequestPool& requests() { return requests_; }
 
@@ -56,6 +59,7 @@ class Context : private NonCopyable {
  private:
   event::Loop& loop_;
   buffer::MbufPool mbufs_;
+  buffer::MbufPool large_mbufs_{kLargeMbufSize, 0};  // no floor: kept only under load
   RequestBudget request_budget_;
   RequestPool requests_{request_budget_};
   std::vector<Conn*> to_flush_;

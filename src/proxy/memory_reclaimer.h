@@ -1,5 +1,6 @@
 // MemoryReclaimer gives memory back after a burst; App runs it about once a
-// second. When no mbuf was asked for since the last run (idle), the mbuf and
+// second. Each run starts a new window of the mbuf reserve's bound (see
+// MbufPool); when no mbuf was asked for since the last run (idle), the mbuf and
 // request reserves are freed; whenever enough was freed since the last time,
 // the allocator is asked to return its free pages to the system (glibc keeps
 // freed small blocks in the heap, so a burst's peak would otherwise stay
@@ -15,14 +16,15 @@ namespace walnut::proxy {
 
 class MemoryReclaimer {
  public:
-  MemoryReclaimer(buffer::MbufPool& mbufs, RequestPool& requests)
-      : mbufs_(mbufs), requests_(requests) {}
+  MemoryReclaimer(buffer::MbufPool& mbufs, buffer::MbufPool& large_mbufs, RequestPool& requests)
+      : mbufs_(mbufs), large_mbufs_(large_mbufs), requests_(requests) {}
 
   // Cheap (two counters compared) unless a burst just ended.
   void run();
 
  private:
   buffer::MbufPool& mbufs_;
+  buffer::MbufPool& large_mbufs_;
   RequestPool& requests_;
   uint64_t mbuf_gets_seen_ = 0;
   uint64_t released_at_last_trim_ = 0;

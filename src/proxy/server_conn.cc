@@ -23,7 +23,7 @@ ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder*
       pinned_(holder != nullptr),
       follows_redirects_(server.follows_redirects()),
       keeps_sent_bytes_(follows_redirects_ || server.resends_lost()),
-      reader_(ctx.mbufs()),
+      reader_(ctx.mbufs(), ctx.large_mbufs()),
       parser_(server.protocol().new_response_parser()),
       timeout_ms_(server.timeout_ms()) {
   timer_.init(ctx.loop(), [this] { on_timer(); });
@@ -375,9 +375,10 @@ void ServerConn::flush() {
   // Bounded: each round writes up to kMaxIov slices.
   for (int round = 0; round < 64 && !to_send_.empty(); ++round) {
     int n = 0;
-    for (Request* m = to_send_.front(); m != nullptr && n < kMaxIov;
+    uint64_t budget = kMaxWriteBytes;
+    for (Request* m = to_send_.front(); m != nullptr && n < kMaxIov && budget > 0;
          m = to_send_.next(m)) {
-      n += m->request.gather(iov + n, kMaxIov - n, m->request_sent);
+      n += m->request.gather(iov + n, kMaxIov - n, m->request_sent, &budget);
     }
     ssize_t written = write_some(iov, n);
     if (written < 0) {

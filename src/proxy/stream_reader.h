@@ -16,7 +16,11 @@ namespace walnut::proxy {
 
 class StreamReader : private NonCopyable {
  public:
-  explicit StreamReader(buffer::MbufPool& pool) : pool_(pool) {}
+  // Reads into `pool`'s mbufs, and into `large`'s (mbufs of a larger size)
+  // while the parser expects at least that many bytes of one payload: a
+  // large value then costs a read, a slice and an iovec per large mbuf,
+  // not per ordinary one.
+  StreamReader(buffer::MbufPool& pool, buffer::MbufPool& large) : pool_(pool), large_(large) {}
   ~StreamReader() { release(); }
 
   // How read_all() ended.
@@ -85,13 +89,17 @@ class StreamReader : private NonCopyable {
 
   template <typename Parser, typename OnMessage>
   bool parse_with(Parser& parser, OnMessage& on_message) {
+    expected_ = 0;
     while (rbuf_ != nullptr && parsed_ < rbuf_->filled()) {
       proto::ParseResult r =
           parser.feed(rbuf_->data() + parsed_, rbuf_->filled() - parsed_);
       partial_.append(rbuf_, parsed_, static_cast<uint32_t>(r.consumed));
       parsed_ += static_cast<uint32_t>(r.consumed);
       if (r.status == proto::ParseStatus::kError) return false;
-      if (r.status == proto::ParseStatus::kNeedMore) break;
+      if (r.status == proto::ParseStatus::kNeedMore) {
+        expected_ = parser.payload_left();
+        break;
+      }
       // The callee moves the message out of partial_ (a move swaps slice
       // vectors, so partial_ gets back the recycled message's capacity and
       // the steady state allocates nothing); whatever it left is dropped.
@@ -103,6 +111,8 @@ class StreamReader : private NonCopyable {
   }
 
   buffer::MbufPool& pool_;
+  buffer::MbufPool& large_;
+  uint64_t expected_ = 0;  // payload bytes the parser awaits (payload_left())
   buffer::Mbuf* rbuf_ = nullptr;
   uint32_t parsed_ = 0;  // bytes of rbuf_ already fed to the parser
   buffer::MbufChain partial_;

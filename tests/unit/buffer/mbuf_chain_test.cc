@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -125,6 +126,13 @@ TEST(MbufChain, SmallCopiesOfManyChainsShareOneMbuf) {
   EXPECT_EQ(pool.live(), 1u) << "only the pool's copy tail remains";
 }
 
+// The bytes gather() put in `n` iovecs.
+std::string gathered(const struct iovec* iov, int n) {
+  std::string got;
+  for (int i = 0; i < n; ++i) got.append(static_cast<char*>(iov[i].iov_base), iov[i].iov_len);
+  return got;
+}
+
 TEST(MbufChain, GatherFillsIovecsFromAnyOffset) {
   MbufPool pool(512);
   Mbuf* a = filled(pool, "abc");
@@ -135,18 +143,76 @@ TEST(MbufChain, GatherFillsIovecsFromAnyOffset) {
   a->unref();
   b->unref();
   const std::string all = "abcefg";
-  for (uint64_t skip = 0; skip <= all.size(); ++skip) {
-    struct iovec iov[4];
-    int n = chain.gather(iov, 4, skip);
-    std::string got;
-    for (int i = 0; i < n; ++i) {
-      got.append(static_cast<char*>(iov[i].iov_base), iov[i].iov_len);
+  // Forward, as a writer goes, then backward: the place the last call
+  // started from must not lead a later one astray.
+  for (int pass = 0; pass < 2; ++pass) {
+    for (uint64_t i = 0; i <= all.size(); ++i) {
+      const uint64_t skip = pass == 0 ? i : all.size() - i;
+      struct iovec iov[4];
+      uint64_t budget = UINT64_MAX;
+      const int n = chain.gather(iov, 4, skip, &budget);
+      EXPECT_EQ(gathered(iov, n), all.substr(skip)) << "skip " << skip;
+      EXPECT_EQ(budget, UINT64_MAX - (all.size() - skip));
     }
-    EXPECT_EQ(got, all.substr(skip)) << "skip " << skip;
   }
   struct iovec one[1];
-  EXPECT_EQ(chain.gather(one, 1, 0), 1) << "stops at the iovec limit";
+  uint64_t budget = UINT64_MAX;
+  EXPECT_EQ(chain.gather(one, 1, 0, &budget), 1) << "stops at the iovec limit";
   EXPECT_EQ(one[0].iov_len, 3u);
+  struct iovec iov[4];
+  budget = 2;
+  EXPECT_EQ(chain.gather(iov, 4, 0, &budget), 1) << "stops once the budget is spent";
+  EXPECT_EQ(iov[0].iov_len, 3u) << "whole slices";
+  EXPECT_EQ(budget, 0u);
+}
+
+// A chain written while it grows (a reply still arriving), cleared and
+// reused, moved: gather() from offsets going forward with jumps back now and
+// then always gives exactly the bytes from there on.
+TEST(MbufChain, GatherAgreesWithTheBytesWhateverHappenedToTheChain) {
+  MbufPool pool(512);
+  std::mt19937 rng(20261206);
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  MbufChain chain;
+  std::string bytes;
+  uint64_t written = 0;
+  for (int step = 0; step < 3000; ++step) {
+    switch (pick(10)) {
+      case 0: {  // a move there and back
+        MbufChain other(std::move(chain));
+        chain = std::move(other);
+        break;
+      }
+      case 1:
+        if (pick(10) == 0) {
+          chain.clear();
+          bytes.clear();
+          written = 0;
+        }
+        break;
+      case 2:
+      case 3:
+      case 4: {  // more bytes: a slice of its own, or the last one extended
+        const std::string more(1 + pick(40), static_cast<char>('a' + pick(26)));
+        chain.append_copy(pool, more);
+        bytes += more;
+        break;
+      }
+      default: {
+        written = pick(4) == 0 ? pick(bytes.size() + 1)
+                               : std::min<uint64_t>(bytes.size(), written + pick(30));
+        struct iovec iov[8];
+        uint64_t budget = UINT64_MAX;
+        const int n = chain.gather(iov, 8, written, &budget);
+        const std::string got = gathered(iov, n);
+        ASSERT_EQ(got, bytes.substr(written, got.size())) << "step " << step;
+        if (n < 8) {
+          ASSERT_EQ(got.size(), bytes.size() - written) << "step " << step;
+        }
+      }
+    }
+    ASSERT_EQ(chain.size(), bytes.size());
+  }
 }
 
 TEST(MbufChain, MoveTransfersReferences) {

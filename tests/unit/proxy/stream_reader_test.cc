@@ -23,13 +23,15 @@ class StreamReaderTest : public ::testing::Test {
     close(fds_[0]);
     close(fds_[1]);
   }
-  // Sends `wire` in pieces of `step` bytes and collects every message.
+  // Sends `wire` in pieces of `step` bytes and collects every message. The
+  // reader's large mbufs are 8 times the size of its ordinary ones.
   std::vector<std::string> run(const std::string& wire, size_t step,
                                uint32_t mbuf_size) {
     buffer::MbufPool pool(mbuf_size);
+    buffer::MbufPool large(mbuf_size * 8);
     std::vector<std::string> got;
     {
-      StreamReader reader(pool);
+      StreamReader reader(pool, large);
       redis::RequestParser parser;
       for (size_t at = 0; at < wire.size(); at += step) {
         std::string piece = wire.substr(at, step);
@@ -53,8 +55,11 @@ class StreamReaderTest : public ::testing::Test {
       EXPECT_FALSE(reader.mid_message());
     }
     EXPECT_EQ(pool.live(), 0u) << "every mbuf returned";
+    EXPECT_EQ(large.live(), 0u) << "every large mbuf returned";
+    large_gets_ = large.gets();
     return got;
   }
+  uint64_t large_gets_ = 0;  // large mbufs the last run() read into
   int fds_[2];
 };
 
@@ -84,6 +89,26 @@ TEST_F(StreamReaderTest, LargeValueSpansManyMbufs) {
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0], m);
   EXPECT_EQ(got[1], "*1\r\n$4\r\nPING\r\n");
+  // 100,000 bytes of payload fill 24 large mbufs of 4,096 bytes whole; the
+  // rest (and the line before the payload) go into ordinary ones.
+  EXPECT_GE(large_gets_, 20u);
+  EXPECT_LE(large_gets_, 100000u / 4096);
+}
+
+TEST_F(StreamReaderTest, SmallValuesNeverTakeALargeMbuf) {
+  std::string wire;
+  std::vector<std::string> msgs;
+  for (int i = 0; i < 40; ++i) {
+    // Each payload is smaller than a large mbuf (4,096 bytes).
+    const std::string value(static_cast<size_t>(100 * i), 'v');
+    msgs.push_back("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + std::to_string(value.size()) + "\r\n" +
+                   value + "\r\n");
+    wire += msgs.back();
+  }
+  for (size_t step : {size_t{7}, size_t{600}, wire.size()}) {
+    EXPECT_EQ(run(wire, step, 512), msgs) << "step " << step;
+    EXPECT_EQ(large_gets_, 0u) << "step " << step;
+  }
 }
 
 }  // namespace
