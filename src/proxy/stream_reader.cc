@@ -14,10 +14,7 @@ void StreamReader::make_room() {
   if (rbuf_ == nullptr || rbuf_->free_space() == 0) {
     // Earlier messages keep their own references to a full mbuf.
     if (rbuf_ != nullptr) rbuf_->unref();
-    // A large mbuf only when the payload fills it: its tail must not pin
-    // a large buffer under a few small messages.
-    const bool large = expected_ >= large_.chunk_size() && large_.chunk_size() > pool_.chunk_size();
-    rbuf_ = large ? large_.get() : pool_.get();
+    rbuf_ = next_mbuf_is_large() ? large_.get() : pool_.get();
     parsed_ = 0;
   }
 }

@@ -66,9 +66,19 @@ class StreamReader : private NonCopyable {
 
   // Bytes of a message begun but not complete.
   bool mid_message() const { return !partial_.empty(); }
-  // Bytes of an unfinished message, and any read but not parsed yet.
+  // Memory an unfinished message holds or is about to: its bytes, and the
+  // room of the buffer its next read goes into, filled yet or not (a large
+  // mbuf is 256 KiB from its first byte: a budget of bytes must count it
+  // before the read that takes it, or a thousand clients past their
+  // headers would each take one unchecked).
   uint64_t unfinished_bytes() const {
-    return partial_.size() + (rbuf_ != nullptr ? rbuf_->filled() - parsed_ : 0);
+    uint64_t room = 0;
+    if (rbuf_ != nullptr && rbuf_->free_space() > 0) {
+      room = rbuf_->capacity() - parsed_;
+    } else if (next_mbuf_is_large()) {
+      room = large_.chunk_size();
+    }
+    return partial_.size() + room;
   }
   // Bytes read but not yet fed to the parser: the caller stopped parse()
   // early. They must be parsed before the next read_all().
@@ -82,6 +92,12 @@ class StreamReader : private NonCopyable {
   // Readies rbuf_ for the next read: refilled from the start when nothing
   // points into it, a fresh mbuf when it is full.
   void make_room();
+  // Whether a fresh read buffer would be a large mbuf: only when the payload
+  // fills it, so that its tail cannot pin a large buffer under a few small
+  // messages.
+  bool next_mbuf_is_large() const {
+    return expected_ >= large_.chunk_size() && large_.chunk_size() > pool_.chunk_size();
+  }
   // What one read of `room` bytes into rbuf_ that returned `got` means:
   // kFull when it filled the room, kDrained when it was short; kAgain, kEof
   // or kError when it got nothing.

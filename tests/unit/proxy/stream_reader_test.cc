@@ -95,6 +95,42 @@ TEST_F(StreamReaderTest, LargeValueSpansManyMbufs) {
   EXPECT_LE(large_gets_, 100000u / 4096);
 }
 
+// The request budget reads unfinished_bytes() before each read: a client
+// past the header of a large value must count the large mbuf its next read
+// takes, or many clients would each take one before any was counted.
+TEST_F(StreamReaderTest, AnUnfinishedMessageCountsTheLargeMbufItsNextReadTakes) {
+  buffer::MbufPool pool(512);
+  buffer::MbufPool large(4096);
+  StreamReader reader(pool, large);
+  redis::RequestParser parser;
+  // One mbuf exactly: a header and the payload's first bytes, so that the
+  // next read needs a fresh mbuf.
+  const std::string key(512 - 30 - 4, 'k');
+  std::string wire = "*3\r\n$3\r\nSET\r\n$" + std::to_string(key.size()) + "\r\n" + key + "\r\n";
+  wire += "$100000\r\n";
+  ASSERT_LE(wire.size(), 512u);
+  wire += std::string(512 - wire.size(), 'v');  // the payload's first bytes fill the mbuf
+  ASSERT_EQ(write(fds_[1], wire.data(), wire.size()), static_cast<ssize_t>(wire.size()));
+  const auto read = [this](void* buf, size_t n) { return ::read(fds_[0], buf, n); };
+  bool done = false;
+  const auto parse = [&] {
+    EXPECT_TRUE(reader.parse(parser, [&](buffer::MbufChain&) {
+      done = true;
+      return true;
+    }));
+    return true;
+  };
+  reader.read_all(read, 1, [] { return true; }, parse);
+  ASSERT_FALSE(done);
+  ASSERT_TRUE(reader.mid_message());
+  EXPECT_EQ(large.gets(), 0u) << "no large mbuf yet";
+  EXPECT_GE(reader.unfinished_bytes(), 512u + 4096u)
+      << "the message's 512 bytes and the large mbuf the next read takes";
+  reader.read_all(read, 1, [] { return true; }, parse);  // finds nothing: EAGAIN
+  EXPECT_EQ(large.gets(), 1u) << "the read took a large mbuf, as counted";
+  reader.release();
+}
+
 TEST_F(StreamReaderTest, SmallValuesNeverTakeALargeMbuf) {
   std::string wire;
   std::vector<std::string> msgs;
