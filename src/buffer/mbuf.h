@@ -18,6 +18,7 @@ class Mbuf {
   char* data() { return data_; }
   const char* data() const { return data_; }
   uint32_t capacity() const { return capacity_; }
+  const MbufPool* pool() const { return pool_; }
 
   // Bytes [0, filled) hold data; the rest is free space for the next read.
   uint32_t filled() const { return filled_; }

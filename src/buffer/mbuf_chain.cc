@@ -81,7 +81,14 @@ void MbufChain::append_copy(MbufPool& pool, std::string_view bytes) {
     skip -= slices_[i].len;
     gather_before_ += slices_[i].len;
   }
-  gather_slice_ = static_cast<uint32_t>(i);
+  if (i == count) {
+    // Past the end: a later append may extend the last slice, which would
+    // leave a cursor here counting too few bytes before it.
+    gather_slice_ = 0;
+    gather_before_ = 0;
+  } else {
+    gather_slice_ = static_cast<uint32_t>(i);
+  }
   return i;
 }
 

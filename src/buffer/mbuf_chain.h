@@ -82,8 +82,9 @@ class MbufChain {
   std::vector<Slice> slices_;
   uint64_t size_ = 0;
   // Where the last gather() started: a slice and the chain's bytes before
-  // it. Appending never moves it (it only adds slices, or bytes to the
-  // last); clear() and moves reset it.
+  // it, never past the last slice. Appending never moves it (it only adds
+  // slices, or bytes to the last, which lies at or after it); clear() and
+  // moves reset it.
   mutable uint32_t gather_slice_ = 0;
   mutable uint64_t gather_before_ = 0;
 };

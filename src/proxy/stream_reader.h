@@ -71,12 +71,15 @@ class StreamReader : private NonCopyable {
   // mbuf is 256 KiB from its first byte: a budget of bytes must count it
   // before the read that takes it, or a thousand clients past their
   // headers would each take one unchecked).
+  // Only a large mbuf's room counts: an ordinary one (up to -m, 16 MiB)
+  // must not make a few bytes of a small request look like an upload.
   uint64_t unfinished_bytes() const {
-    uint64_t room = 0;
+    const uint64_t unparsed = rbuf_ != nullptr ? rbuf_->filled() - parsed_ : 0;
+    uint64_t room = unparsed;
     if (rbuf_ != nullptr && rbuf_->free_space() > 0) {
-      room = rbuf_->capacity() - parsed_;
+      if (rbuf_->pool() == &large_) room = rbuf_->capacity() - parsed_;
     } else if (next_mbuf_is_large()) {
-      room = large_.chunk_size();
+      room = unparsed + large_.chunk_size();
     }
     return partial_.size() + room;
   }

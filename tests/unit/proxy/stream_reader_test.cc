@@ -131,6 +131,26 @@ TEST_F(StreamReaderTest, AnUnfinishedMessageCountsTheLargeMbufItsNextReadTakes) 
   reader.release();
 }
 
+// With ordinary mbufs as large as -m allows, a few bytes of a small request
+// still count as a few bytes: the budget's line is for uploads only.
+TEST_F(StreamReaderTest, AHalfSentSmallRequestCountsItsBytesNotItsBuffer) {
+  buffer::MbufPool pool(1024 * 1024);
+  buffer::MbufPool large(256 * 1024);  // never larger than the ordinary ones: unused
+  StreamReader reader(pool, large);
+  redis::RequestParser parser;
+  const std::string half = "*2\r\n$3\r\nGET\r\n$1\r\n";
+  ASSERT_EQ(write(fds_[1], half.data(), half.size()), static_cast<ssize_t>(half.size()));
+  const auto read = [this](void* buf, size_t n) { return ::read(fds_[0], buf, n); };
+  const auto parse = [&] {
+    EXPECT_TRUE(reader.parse(parser, [](buffer::MbufChain&) { return true; }));
+    return true;
+  };
+  reader.read_all(read, 1, [] { return true; }, parse);
+  ASSERT_TRUE(reader.mid_message());
+  EXPECT_EQ(reader.unfinished_bytes(), half.size());
+  reader.release();
+}
+
 TEST_F(StreamReaderTest, SmallValuesNeverTakeALargeMbuf) {
   std::string wire;
   std::vector<std::string> msgs;
