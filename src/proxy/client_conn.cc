@@ -44,7 +44,7 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
   session_.peer_text = net::peer_text;
   session_.local_text = net::local_text;
   session_.connected_ms = now_ms();
-  pins_.listen(this);
+  pins_.listen(this, &queue_);
   watch();
 }
 
@@ -222,13 +222,13 @@ void ClientConn::dispatch(proto::Action action, Request* msg) {
   if (session_.in_transaction || action == proto::Action::kTransaction) {
     msg->bound_to_server = true;
     if (transaction().take(action, msg)) {
-      if (pins_.gated()) pins_.open_gates(queue_);
+      if (pins_.gated()) pins_.open_gates();
       return;
     }
     msg->bound_to_server = false;
   }
   answer_or_send(action, msg);
-  if (pins_.gated()) pins_.open_gates(queue_);
+  if (pins_.gated()) pins_.open_gates();
 }
 
 void ClientConn::answer_or_send(proto::Action action, Request* msg) {
@@ -393,7 +393,7 @@ void ClientConn::reply_ready(Request* msg) {
   learn_reply_size(msg->reply.size());
   if (paused_) resume_if_under_limit();
   if (msg->arrived_us != 0) pool_.metrics().latency.observe(monotonic_us() - msg->arrived_us);
-  if (pins_.gated()) pins_.open_gates(queue_);
+  if (pins_.gated()) pins_.open_gates();
   Request* head = queue_.front();
   if (head != nullptr && head->done) ctx_.schedule_flush(this);
 }

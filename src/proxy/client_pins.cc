@@ -21,10 +21,35 @@ ServerConn* ClientPins::get(Server& server, std::string* error) {
   return conn;
 }
 
-void ClientPins::open_gates(const ClientQueue& queue) {
+ServerConn* ClientPins::get_again(Server& server, const Request* request, std::string* error) {
+  const Request* reading = barrier_;
+  barrier_ = request;
+  ServerConn* conn = get(server, error);
+  barrier_ = reading;
+  // Nothing else may come to open a new gate: every request before this
+  // one may be answered already.
+  if (gated_) open_gates();
+  return conn;
+}
+
+bool ClientPins::waits_for(uint32_t server_index, const Request* request) const {
+  for (const Gate& gate : gates_) {
+    if (gate.server == server_index && before(request, gate.barrier)) return true;
+  }
+  return false;
+}
+
+bool ClientPins::before(const Request* request, const Request* barrier) const {
+  for (Request* m = queue_->front(); m != nullptr && m != barrier; m = queue_->next(m)) {
+    if (m == request) return true;
+  }
+  return false;
+}
+
+void ClientPins::open_gates() {
   for (auto gate = gates_.begin(); gate != gates_.end();) {
     bool earlier_pending = false;
-    for (Request* m = queue.front(); m != nullptr && m != gate->barrier; m = queue.next(m)) {
+    for (Request* m = queue_->front(); m != nullptr && m != gate->barrier; m = queue_->next(m)) {
       if (!m->done) {
         earlier_pending = true;
         break;

@@ -35,8 +35,12 @@ class ClientPins final : public PinHolder, private NonCopyable {
     ~Listener() = default;
   };
 
-  // Who hears (set once, by the client that owns them).
-  void listen(Listener* listener) { listener_ = listener; }
+  // Who hears, and the client's queue of requests, which the gates read
+  // (set once, by the client that owns them).
+  void listen(Listener* listener, const ClientQueue* queue) {
+    listener_ = listener;
+    queue_ = queue;
+  }
 
   bool any() const { return open_ > 0; }
   // The client's connection to the server with this index, or nullptr.
@@ -47,6 +51,13 @@ class ClientPins final : public PinHolder, private NonCopyable {
   // with `error` when it cannot be. A new one holds its writes until every
   // request the client sent before the barrier (see below) is answered.
   ServerConn* get(Server& server, std::string* error);
+  // The same for `request`, sent again after a redirect: a connection
+  // opened for it waits for what the client sent before `request`.
+  ServerConn* get_again(Server& server, const Request* request, std::string* error);
+  // Whether the connection to the server with this index holds its writes
+  // until `request` is answered (a later request opened it): `request`
+  // cannot go there.
+  bool waits_for(uint32_t server_index, const Request* request) const;
   // The request the client is sending now: a connection opened for it
   // waits for the requests before it (they may be on shared connections to
   // the same server).
@@ -54,7 +65,7 @@ class ClientPins final : public PinHolder, private NonCopyable {
   bool gated() const { return gated_; }
   // Lets the held connections write once everything before their barrier
   // in the client's queue is answered.
-  void open_gates(const ClientQueue& queue);
+  void open_gates();
   // The client is gone (EOF): closes the connections where a request may
   // block, which would otherwise take what is pushed for a client that
   // will never read it.
@@ -66,7 +77,11 @@ class ClientPins final : public PinHolder, private NonCopyable {
   void on_push(ServerConn* conn, buffer::MbufChain& message) override;
 
  private:
+  // Whether `request` comes before `barrier` in the client's queue.
+  bool before(const Request* request, const Request* barrier) const;
+
   Listener* listener_ = nullptr;
+  const ClientQueue* queue_ = nullptr;
   std::vector<ServerConn*> conns_;  // by server index; nullptr for none
   uint32_t open_ = 0;
   const Request* barrier_ = nullptr;

@@ -101,13 +101,17 @@ bool Cluster::redirected(Request* msg, Server& from) {
       // there may be the one behind.
       next_ask_ = to.index();
       refresh_soon();
+      if (!forwarder_.may_send_again(*msg, to)) return false;  // the client's to follow
       follow(msg, to, false);
       return true;
     }
-    case cl::RedirectKind::kAsk:
+    case cl::RedirectKind::kAsk: {
       ++counters_.ask;
-      follow(msg, node(r.node, from), true);
+      Server& to = node(r.node, from);
+      if (!forwarder_.may_send_again(*msg, to)) return false;
+      follow(msg, to, true);
       return true;
+    }
     case cl::RedirectKind::kTryAgain:
     case cl::RedirectKind::kClusterDown: {
       // Both pass: a migration ends when its last key moved; a cluster

@@ -1,6 +1,7 @@
 // Routing, splitting and merging for one pool.
 #include "proxy/forwarder.h"
 
+#include "common/dcheck.h"
 #include "common/log.h"
 #include "proto/command.h"
 #include "proto/redis/cluster.h"
@@ -282,6 +283,8 @@ void Forwarder::forward_blocking(Request* msg, ClientPins& pins) {
     answer_error(msg, error);
     return;
   }
+  // A redirect of it goes on the client's own connection at the node named.
+  msg->pins = &pins;
   send_pinned(*server, msg, pins);
 }
 
@@ -314,11 +317,26 @@ void Forwarder::send_to(Server* server, Request* msg) {
   conn->enqueue(msg);
 }
 
+bool Forwarder::may_send_again(const Request& msg, const Server& server) const {
+  return msg.block_ms == 0 || msg.pins == nullptr || !msg.pins->waits_for(server.index(), &msg);
+}
+
 void Forwarder::send_again(Server* server, Request* msg, bool asking) {
-  // Always on a shared connection: the client's own one there may hold its
-  // writes until this very request is answered, or carry its open MULTI.
   std::string error;
-  ServerConn* conn = server->conn(&error);
+  ServerConn* conn = nullptr;
+  if (msg->block_ms == 0) {
+    // On a shared connection: the client's own one there may hold its
+    // writes until this very request is answered, or carry its open MULTI.
+    conn = server->conn(&error);
+  } else if (msg->pins != nullptr) {
+    // A block holds its connection: the client's own one, as where it went
+    // first.
+    conn = msg->pins->get_again(*server, msg, &error);
+  } else {
+    WALNUT_DCHECK(msg->waiter == nullptr);
+    deliver(ctx_, msg);  // its client left while it waited to go again
+    return;
+  }
   if (conn == nullptr) {
     answer_error(msg, error);
     return;

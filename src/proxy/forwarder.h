@@ -70,10 +70,14 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // has one (behind what the client sent there before), else on a shared
   // one.
   void send_to(Server* server, Request* msg);
-  // Sends a redirected `msg` again, to `server`, on a shared connection;
-  // with `asking`, ASKING first, back to back on that connection (an ASK
-  // redirect: the node takes the request for a slot it imports).
+  // Sends a redirected `msg` again, to `server`: on a shared connection, or
+  // a block on the client's own connection there; with `asking`, ASKING
+  // first, back to back on that connection (an ASK redirect: the node takes
+  // the request for a slot it imports).
   void send_again(Server* server, Request* msg, bool asking);
+  // Whether send_again() can send `msg` to `server`: not a block whose
+  // client's own connection there waits until the block is answered.
+  bool may_send_again(const Request& msg, const Server& server) const;
   // Every server, replicas walnut found included: for what is indexed by
   // server. What concerns the keyspace counts everywhere() instead.
   size_t server_count() const { return servers_.size(); }

@@ -445,9 +445,9 @@ void ServerConn::on_readable() {
 
 bool ServerConn::may_redirect(const Request& m) const {
   // On a client's own connection: not what must stay where it is (a
-  // transaction, a subscription), and not a block, which would need a
-  // connection of the client's own at the other node too.
-  return !pinned_ || (!m.bound_to_server && m.block_ms == 0 && m.push == Request::Push::kNone &&
+  // transaction, a subscription). A block goes on to the client's own
+  // connection at the other node (Forwarder::send_again).
+  return !pinned_ || (!m.bound_to_server && m.push == Request::Push::kNone &&
                       m.replies_expected == 1);
 }
 

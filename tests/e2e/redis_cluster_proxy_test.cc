@@ -314,6 +314,52 @@ TEST_F(ClusterProxy, RedirectsFollowedOnAClientsOwnConnection) {
   EXPECT_EQ(c.call({"GET", key}), bulk("v"));
 }
 
+TEST_F(ClusterProxy, BlockOfAMovedSlotIsFollowedOnTheClientsOwnConnection) {
+  // The simplest case: one client, one BLPOP, its slot moved behind
+  // walnut's back. The MOVED comes on the client's own connection; the
+  // block goes on to the client's own connection at the new master.
+  Client c(walnut_->port());
+  const std::string key = "{block-moved}q";
+  ASSERT_EQ(c.call({"DEL", key}).substr(0, 1), ":");  // walnut has its map
+  const int slot = key_slot(key);
+  const int from = cluster_->master_of_slot(slot);
+  int to = -1;
+  for (int port : cluster_->master_ports()) {
+    if (port != from) to = port;
+  }
+  cluster_->move_slot(slot, from, to);
+  ASSERT_EQ(cluster_->call(to, {"RPUSH", key, "v"}), ":1\r\n");
+  EXPECT_EQ(c.call({"BLPOP", key, "5"}), "*2\r\n" + bulk(key) + bulk("v"));
+  EXPECT_GE(stat("cluster_moved", 1), 1u);
+  // The block went on the client's own connection there: what the client
+  // sends there next goes behind it, and is answered.
+  EXPECT_EQ(c.call({"BLPOP", key, "0.1"}), "*-1\r\n");
+  EXPECT_EQ(c.call({"LPUSH", key, "w"}), ":1\r\n");
+  EXPECT_EQ(cluster_->call(to, {"LPOP", key}), bulk("w"));
+}
+
+TEST_F(ClusterProxy, BlockOfAMigratingSlotIsFollowedWithAsking) {
+  // The slot's keys half-way to another master: the source answers ASK for
+  // a key it no longer has, and the block goes to the target after ASKING,
+  // both on the client's own connection there.
+  Client c(walnut_->port());
+  const std::string key = "{block-asked}q";
+  ASSERT_EQ(c.call({"DEL", key}).substr(0, 1), ":");
+  const int slot = key_slot(key);
+  const int from = cluster_->master_of_slot(slot);
+  int to = -1;
+  for (int port : cluster_->master_ports()) {
+    if (port != from) to = port;
+  }
+  SlotMigration m = cluster_->migrate_slot(slot, from, to);
+  m.set_importing();
+  m.set_migrating();
+  EXPECT_EQ(c.call({"BLPOP", key, "0.1"}), "*-1\r\n");  // timed out at the target
+  EXPECT_GE(stat("cluster_ask", 1), 1u);
+  m.finish();
+  EXPECT_EQ(c.call({"BLPOP", key, "0.1"}), "*-1\r\n");  // MOVED now, followed
+}
+
 // Last: it takes a master away for a while.
 TEST_F(ClusterProxy, KilledMasterCostsOnlyItsKeysUntilItsReplicaTakesOver) {
   Client c(walnut_->port());
