@@ -249,7 +249,7 @@ int App::run() {
   LOG_NOTICE("walnut %s started, pid %d", PACKAGE_VERSION,
              static_cast<int>(getpid()));
   constexpr uint64_t kReclaimEveryMs = 1000;
-  proxy::MemoryReclaimer reclaimer(ctx_->mbufs(), ctx_->large_mbufs(), ctx_->requests());
+  proxy::MemoryReclaimer reclaimer(*ctx_);
   reclaim_timer_.init(loop_, [&reclaimer] { reclaimer.run(); });
   reclaim_timer_.start(kReclaimEveryMs, true);
   int rc = loop_.run([this] { ctx_->after_iteration(); });

@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "common/log.h"
+#include "event/small_blocks.h"
 #include "options.h"
 #include "stats/counters.h"
 
@@ -63,6 +64,9 @@ bool write_pid_file(const std::string& path, std::string* error) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before libevent allocates anything: its per-descriptor entries must not
+  // pin the heap's pages after a burst of connections.
+  walnut::event::keep_libevent_memory_apart();
   walnut::Options options;
   std::string error;
   if (!walnut::parse_options(argc, argv, &options, &error)) {

@@ -1,6 +1,7 @@
 // Ten thousand client connections at once: walnut holds them all, serves
-// any of them, and lets them go without leaking a descriptor. Also prints
-// what an idle client connection costs in resident memory.
+// every one of them, and lets them go without leaking a descriptor or
+// keeping their memory. Also prints what an idle client connection costs in
+// resident memory.
 #include <gtest/gtest.h>
 
 #include <netinet/in.h>
@@ -112,20 +113,27 @@ TEST(ManyClients, TenThousandConnectionsAreHeldServedAndReleased) {
             << rss_after << " KB, " << per_client << " bytes per idle client connection\n";
   // An idle connection carries no transaction, subscriptions or CLIENT
   // labels until it uses them (it cost 1,330 bytes when it always did).
-  EXPECT_LT(per_client, 1024.0) << "an idle client connection grew";
+  // AddressSanitizer's allocator pads every block and keeps its own pools,
+  // whose resident size varies with the machine: it only prints.
+  const bool real_allocator = !walnut_uses_asan_allocator();
+  if (real_allocator) {
+    EXPECT_LT(per_client, 1024.0) << "an idle client connection grew";
+  }
 
-  // Any of them is served: every 500th asks something.
+  // Every one of them is served: each asks something, all at once.
+  const std::string get = encode({"GET", "k"});
+  for (int fd : clients) {
+    ASSERT_EQ(send(fd, get.data(), get.size(), MSG_NOSIGNAL), static_cast<ssize_t>(get.size()));
+  }
   int answered = 0;
-  const std::string ping = encode({"GET", "k"});
-  for (size_t i = 0; i < clients.size(); i += 500) {
-    if (send(clients[i], ping.data(), ping.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(ping.size())) continue;
+  for (int fd : clients) {
     char buf[64];
     timeval tv{5, 0};
-    setsockopt(clients[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    ssize_t n = recv(clients[i], buf, sizeof buf, 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n > 0 && std::string(buf, static_cast<size_t>(n)) == bulk("v")) ++answered;
   }
-  EXPECT_EQ(answered, kClients / 500);
+  EXPECT_EQ(answered, kClients);
   {
     Client one_more(w.port());
     EXPECT_EQ(one_more.call({"PING"}), "+PONG\r\n");
@@ -133,6 +141,17 @@ TEST(ManyClients, TenThousandConnectionsAreHeldServedAndReleased) {
 
   for (int fd : clients) close(fd);
   EXPECT_EQ(wait_for_fds(pid, fds_before), fds_before) << "descriptors left behind";
+
+  // The burst's memory goes back: libevent's entry for each descriptor,
+  // kept for good, would pin the heap's pages if it lay among the
+  // connections' freed memory (7.8 MB stayed). Within seconds (walnut
+  // looks every second; 20 s is for a loaded machine).
+  if (real_allocator) {
+    long rss = 0;
+    wait_until([&] { return (rss = proc_status_kb(pid, "VmRSS")) <= rss_before + 2048; }, 20s);
+    std::cout << "walnut: " << rss << " KB once they left\n";
+    EXPECT_LE(rss, rss_before + 2048) << "before the clients: " << rss_before << " KB";
+  }
   if (HasFailure()) {
     std::string out;
     run_command({"/bin/ls", "-l", "/proc/" + std::to_string(pid) + "/fd"}, &out);
