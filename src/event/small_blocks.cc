@@ -8,6 +8,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <new>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define WALNUT_LSAN_ROOTS 1
+#endif
 
 namespace walnut::event {
 
@@ -35,7 +41,12 @@ char* map_aligned_region(size_t bytes) {
 }  // namespace
 
 SmallBlocks::~SmallBlocks() {
-  for (uintptr_t start : regions_) munmap(reinterpret_cast<void*>(start), kRegionBytes);
+  for (uintptr_t start : regions_) {
+#ifdef WALNUT_LSAN_ROOTS
+    __lsan_unregister_root_region(reinterpret_cast<void*>(start), kRegionBytes);
+#endif
+    munmap(reinterpret_cast<void*>(start), kRegionBytes);
+  }
 }
 
 SmallBlocks::Region* SmallBlocks::region_of(const void* block) const {
@@ -49,9 +60,19 @@ bool SmallBlocks::owns(const void* block) const { return region_of(block) != nul
 bool SmallBlocks::add_region(size_t class_index) {
   char* region = map_aligned_region(kRegionBytes);
   if (region == nullptr) return false;
-  reinterpret_cast<Region*>(region)->class_index = class_index;
   const uintptr_t start = reinterpret_cast<uintptr_t>(region);
-  regions_.insert(std::upper_bound(regions_.begin(), regions_.end(), start), start);
+  try {
+    regions_.insert(std::upper_bound(regions_.begin(), regions_.end(), start), start);
+  } catch (const std::bad_alloc&) {
+    munmap(region, kRegionBytes);  // no exception may cross libevent's C frames
+    return false;
+  }
+  reinterpret_cast<Region*>(region)->class_index = class_index;
+#ifdef WALNUT_LSAN_ROOTS
+  // The leak checker looks for pointers in these too (libevent's small
+  // blocks point to its larger ones, which are malloc's).
+  __lsan_register_root_region(region, kRegionBytes);
+#endif
   carve_[class_index] = region + kHeaderBytes;
   carve_end_[class_index] = region + kRegionBytes;
   return true;
@@ -95,6 +116,10 @@ void* SmallBlocks::reallocate(void* block, size_t size) {
   if (block == nullptr) return allocate(size);
   Region* region = region_of(block);
   if (region == nullptr) return std::realloc(block, size);
+  if (size == 0) {
+    release(block);  // as glibc's realloc does
+    return nullptr;
+  }
   const size_t capacity = kSlotSizes[region->class_index];
   if (size <= capacity) return block;
   void* grown = allocate(size);

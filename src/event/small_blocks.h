@@ -5,7 +5,7 @@
 // evmap) until the loop ends. Allocated by malloc, the entries of a burst's
 // thousands of connections sit between the connections' own freed memory
 // and pin every page of it: malloc_trim can give none back (10,000 clients
-// that came and went left 7.8 MB). libevent's small blocks come from here
+// that came and went left over 7 MB). libevent's small blocks come from here
 // instead (see keep_libevent_memory_apart), so the heap's pages empty out.
 //
 // Blocks of up to kMaxSmall bytes come in two slot sizes, from 64 kB

@@ -185,6 +185,7 @@ bool ClientConn::parse_input() {
 
 bool ClientConn::on_request(buffer::MbufChain& chain) {
   Request* msg = ctx_.requests().get();
+  msg->read_tick = ctx_.next_request_tick();
   msg->request = std::move(chain);
   msg->tokens = parser_->tokens();
   parser_->reset();

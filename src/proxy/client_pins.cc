@@ -32,20 +32,6 @@ ServerConn* ClientPins::get_again(Server& server, const Request* request, std::s
   return conn;
 }
 
-bool ClientPins::waits_for(uint32_t server_index, const Request* request) const {
-  for (const Gate& gate : gates_) {
-    if (gate.server == server_index && before(request, gate.barrier)) return true;
-  }
-  return false;
-}
-
-bool ClientPins::before(const Request* request, const Request* barrier) const {
-  for (Request* m = queue_->front(); m != nullptr && m != barrier; m = queue_->next(m)) {
-    if (m == request) return true;
-  }
-  return false;
-}
-
 void ClientPins::open_gates() {
   for (auto gate = gates_.begin(); gate != gates_.end();) {
     bool earlier_pending = false;

@@ -54,10 +54,6 @@ class ClientPins final : public PinHolder, private NonCopyable {
   // The same for `request`, sent again after a redirect: a connection
   // opened for it waits for what the client sent before `request`.
   ServerConn* get_again(Server& server, const Request* request, std::string* error);
-  // Whether the connection to the server with this index holds its writes
-  // until `request` is answered (a later request opened it): `request`
-  // cannot go there.
-  bool waits_for(uint32_t server_index, const Request* request) const;
   // The request the client is sending now: a connection opened for it
   // waits for the requests before it (they may be on shared connections to
   // the same server).
@@ -77,9 +73,6 @@ class ClientPins final : public PinHolder, private NonCopyable {
   void on_push(ServerConn* conn, buffer::MbufChain& message) override;
 
  private:
-  // Whether `request` comes before `barrier` in the client's queue.
-  bool before(const Request* request, const Request* barrier) const;
-
   Listener* listener_ = nullptr;
   const ClientQueue* queue_ = nullptr;
   std::vector<ServerConn*> conns_;  // by server index; nullptr for none

@@ -114,6 +114,10 @@ bool Cluster::redirected(Request* msg, Server& from) {
     }
     case cl::RedirectKind::kTryAgain:
     case cl::RedirectKind::kClusterDown: {
+      // A block is not parked: while it waited, the client could have sent
+      // the node more on its own connection there (even a MULTI), which the
+      // block would then land behind.
+      if (msg->block_ms != 0) return false;
       // Both pass: a migration ends when its last key moved; a cluster
       // that fails for a moment (a node's heartbeat late on a loaded
       // machine, a failover) is whole again in a moment.

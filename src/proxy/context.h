@@ -56,6 +56,11 @@ class Context : private NonCopyable {
   };
   Totals& totals() { return totals_; }
 
+  // A count of the client requests read, which orders them across clients
+  // and connections (Request::read_tick).
+  uint64_t next_request_tick() { return ++request_clock_; }
+  uint64_t request_clock() const { return request_clock_; }
+
  private:
   event::Loop& loop_;
   buffer::MbufPool mbufs_;
@@ -66,6 +71,7 @@ class Context : private NonCopyable {
   std::vector<Conn*> to_reread_;
   std::vector<Conn*> retired_;
   Totals totals_;
+  uint64_t request_clock_ = 0;
 };
 
 }  // namespace walnut::proxy

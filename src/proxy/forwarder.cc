@@ -318,7 +318,14 @@ void Forwarder::send_to(Server* server, Request* msg) {
 }
 
 bool Forwarder::may_send_again(const Request& msg, const Server& server) const {
-  return msg.block_ms == 0 || msg.pins == nullptr || !msg.pins->waits_for(server.index(), &msg);
+  if (msg.block_ms == 0) return true;
+  if (msg.pins == nullptr) return false;  // its client left
+  // A block goes on a connection of the client's own there: a new one, or
+  // one that took nothing the client sent after the block (a MULTI, a
+  // subscription, another block), which the block must not overtake or
+  // join.
+  const ServerConn* own = msg.pins->find(server.index());
+  return own == nullptr || own->took_nothing_since(msg.read_tick);
 }
 
 void Forwarder::send_again(Server* server, Request* msg, bool asking) {
@@ -328,14 +335,11 @@ void Forwarder::send_again(Server* server, Request* msg, bool asking) {
     // On a shared connection: the client's own one there may hold its
     // writes until this very request is answered, or carry its open MULTI.
     conn = server->conn(&error);
-  } else if (msg->pins != nullptr) {
-    // A block holds its connection: the client's own one, as where it went
-    // first.
-    conn = msg->pins->get_again(*server, msg, &error);
   } else {
-    WALNUT_DCHECK(msg->waiter == nullptr);
-    deliver(ctx_, msg);  // its client left while it waited to go again
-    return;
+    // A block holds its connection: one of the client's own, as where it
+    // went first (see may_send_again).
+    WALNUT_DCHECK(msg->pins != nullptr);
+    conn = msg->pins->get_again(*server, msg, &error);
   }
   if (conn == nullptr) {
     answer_error(msg, error);

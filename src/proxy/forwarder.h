@@ -75,8 +75,9 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // first, back to back on that connection (an ASK redirect: the node takes
   // the request for a slot it imports).
   void send_again(Server* server, Request* msg, bool asking);
-  // Whether send_again() can send `msg` to `server`: not a block whose
-  // client's own connection there waits until the block is answered.
+  // Whether send_again() can send `msg` to `server`: a block only where
+  // its client has no connection of its own yet, or one that took nothing
+  // since the block.
   bool may_send_again(const Request& msg, const Server& server) const;
   // Every server, replicas walnut found included: for what is indexed by
   // server. What concerns the keyspace counts everywhere() instead.

@@ -33,6 +33,7 @@ class MemoryReclaimer {
   const Context::Totals& totals_;
   uint64_t mbuf_gets_seen_ = 0;
   uint64_t released_at_last_trim_ = 0;
+  uint64_t closed_at_last_trim_ = 0;
 };
 
 }  // namespace walnut::proxy

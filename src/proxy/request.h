@@ -97,6 +97,9 @@ struct RequestState {
   uint64_t deadline = kNoDeadline;
   uint64_t server_reads = 0;
   uint64_t arrived_us = 0;  // monotonic, when metrics are on
+  // Context::request_clock() when walnut read it (a client's request): what
+  // a connection took after it came later (ServerConn::took_nothing_since).
+  uint64_t read_tick = 0;
   // What the request owes the process-wide budget until it is written to a
   // server or dropped (0 for a small one; see request_budget.h).
   uint64_t budget_charge = 0;

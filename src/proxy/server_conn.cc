@@ -42,6 +42,7 @@ ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder*
 // request goes through.
 [[gnu::always_inline]] inline void ServerConn::enqueue_counted(Request* msg) {
   msg->server = this;
+  if (pinned_) last_enqueue_tick_ = ctx_.request_clock();
   if (writes_held_ && msg->kind != RequestKind::setup) {
     // Not the server's to answer yet: no deadline until released.
     held_.push_back(msg);

@@ -144,7 +144,7 @@ TEST(ManyClients, TenThousandConnectionsAreHeldServedAndReleased) {
 
   // The burst's memory goes back: libevent's entry for each descriptor,
   // kept for good, would pin the heap's pages if it lay among the
-  // connections' freed memory (7.8 MB stayed). Within seconds (walnut
+  // connections' freed memory (over 7 MB stayed). Within seconds (walnut
   // looks every second; 20 s is for a loaded machine).
   if (real_allocator) {
     long rss = 0;

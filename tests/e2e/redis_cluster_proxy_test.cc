@@ -317,7 +317,8 @@ TEST_F(ClusterProxy, RedirectsFollowedOnAClientsOwnConnection) {
 TEST_F(ClusterProxy, BlockOfAMovedSlotIsFollowedOnTheClientsOwnConnection) {
   // The simplest case: one client, one BLPOP, its slot moved behind
   // walnut's back. The MOVED comes on the client's own connection; the
-  // block goes on to the client's own connection at the new master.
+  // block goes on to a connection of the client's own at the new master,
+  // where it blocks without holding up anyone else's requests there.
   Client c(walnut_->port());
   const std::string key = "{block-moved}q";
   ASSERT_EQ(c.call({"DEL", key}).substr(0, 1), ":");  // walnut has its map
@@ -328,14 +329,56 @@ TEST_F(ClusterProxy, BlockOfAMovedSlotIsFollowedOnTheClientsOwnConnection) {
     if (port != from) to = port;
   }
   cluster_->move_slot(slot, from, to);
-  ASSERT_EQ(cluster_->call(to, {"RPUSH", key, "v"}), ":1\r\n");
-  EXPECT_EQ(c.call({"BLPOP", key, "5"}), "*2\r\n" + bulk(key) + bulk("v"));
+  c.send({"BLPOP", key, "10"});
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return cluster_->call(to, {"INFO", "clients"}).find("blocked_clients:1") !=
+               std::string::npos;
+      },
+      5s))
+      << "the block never reached the new master";
   EXPECT_GE(stat("cluster_moved", 1), 1u);
-  // The block went on the client's own connection there: what the client
-  // sends there next goes behind it, and is answered.
-  EXPECT_EQ(c.call({"BLPOP", key, "0.1"}), "*-1\r\n");
+  Client other(walnut_->port());
+  EXPECT_EQ(other.call({"SET", "{block-moved}x", "1"}), "+OK\r\n");  // the same node, not held
+  ASSERT_EQ(cluster_->call(to, {"RPUSH", key, "v"}), ":1\r\n");
+  EXPECT_EQ(c.read_reply(), "*2\r\n" + bulk(key) + bulk("v"));
+  // What the client sends there next goes behind the block, and is answered.
   EXPECT_EQ(c.call({"LPUSH", key, "w"}), ":1\r\n");
   EXPECT_EQ(cluster_->call(to, {"LPOP", key}), bulk("w"));
+}
+
+TEST_F(ClusterProxy, BlockMovedBehindWhatItsClientSentLaterIsTheClientsToFollow) {
+  // The client's own connection at the new master took what the client
+  // sent after the block (here a MULTI and a SET, queued there): the block
+  // must not join the transaction, so the client gets the MOVED, as from
+  // Redis itself. Its other replies are untouched.
+  Client c(walnut_->port());
+  const std::string key = "{block-later}q";
+  ASSERT_EQ(c.call({"DEL", key}).substr(0, 1), ":");
+  const int slot = key_slot(key);
+  const int from = cluster_->master_of_slot(slot);
+  int to = -1;
+  for (int port : cluster_->master_ports()) {
+    if (port != from) to = port;
+  }
+  std::string there;  // a key of another slot on `to`
+  for (int i = 0; there.empty() && i < 10000; ++i) {
+    const std::string k = "block-later:" + std::to_string(i);
+    if (cluster_->master_of_slot(key_slot(k)) == to) there = k;
+  }
+  ASSERT_FALSE(there.empty());
+  ASSERT_EQ(c.call({"BLPOP", there, "0.05"}), "*-1\r\n");  // its own connection at `to`
+  cluster_->move_slot(slot, from, to);
+  // One write: walnut reads all three before the old master's MOVED comes
+  // back, by when the MULTI and the SET went to `to`.
+  c.send_raw(encode({"BLPOP", key, "0.05"}) + encode({"MULTI"}) + encode({"SET", there, "1"}));
+  const std::string block = c.read_reply();
+  EXPECT_EQ(block.substr(0, 7), "-MOVED ") << "not inside the transaction: " << block;
+  EXPECT_EQ(c.read_reply(), "+OK\r\n");
+  EXPECT_EQ(c.read_reply(), "+QUEUED\r\n");
+  EXPECT_EQ(c.call({"EXEC"}), "*1\r\n+OK\r\n");
+  // walnut learned the slot: the next block goes there at once.
+  EXPECT_EQ(c.call({"BLPOP", key, "0.05"}), "*-1\r\n");
 }
 
 TEST_F(ClusterProxy, BlockOfAMigratingSlotIsFollowedWithAsking) {

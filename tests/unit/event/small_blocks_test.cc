@@ -62,6 +62,10 @@ TEST(SmallBlocks, ReallocateKeepsTheBytes) {
   EXPECT_FALSE(blocks.owns(grown));
   EXPECT_EQ(std::memcmp(grown, "twenty bytes of text", 20), 0);
   EXPECT_EQ(blocks.allocate(30), p);
+  // Size 0 frees, as glibc's realloc does.
+  void* dropped = blocks.allocate(10);
+  EXPECT_EQ(blocks.reallocate(dropped, 0), nullptr);
+  EXPECT_EQ(blocks.allocate(10), dropped);
   // malloc's block stays malloc's.
   char* regrown = static_cast<char*>(blocks.reallocate(grown, 4000));
   ASSERT_NE(regrown, nullptr);
