@@ -57,6 +57,23 @@ class ClusterProxy : public ::testing::Test {
                                                                 "-i", "50"});
   }
 
+  // A master other than the one at `port`.
+  static int other_master(int port) {
+    int other = -1;
+    for (int p : cluster_->master_ports()) {
+      if (p != port) other = p;
+    }
+    return other;
+  }
+  // A key `prefix`:<n> that the master at `port` holds, or "".
+  static std::string key_held_by(int port, const std::string& prefix) {
+    for (int i = 0; i < 10000; ++i) {
+      std::string k = prefix + ":" + std::to_string(i);
+      if (cluster_->master_of_slot(key_slot(k)) == port) return k;
+    }
+    return "";
+  }
+
   unsigned long long stat(const std::string& field, unsigned long long least) {
     return await_stat(stats_port_, {"cl", field}, least);
   }
@@ -324,10 +341,7 @@ TEST_F(ClusterProxy, BlockOfAMovedSlotIsFollowedOnTheClientsOwnConnection) {
   ASSERT_EQ(c.call({"DEL", key}).substr(0, 1), ":");  // walnut has its map
   const int slot = key_slot(key);
   const int from = cluster_->master_of_slot(slot);
-  int to = -1;
-  for (int port : cluster_->master_ports()) {
-    if (port != from) to = port;
-  }
+  const int to = other_master(from);
   cluster_->move_slot(slot, from, to);
   c.send({"BLPOP", key, "10"});
   EXPECT_TRUE(wait_until(
@@ -357,15 +371,8 @@ TEST_F(ClusterProxy, BlockMovedBehindWhatItsClientSentLaterIsTheClientsToFollow)
   ASSERT_EQ(c.call({"DEL", key}).substr(0, 1), ":");
   const int slot = key_slot(key);
   const int from = cluster_->master_of_slot(slot);
-  int to = -1;
-  for (int port : cluster_->master_ports()) {
-    if (port != from) to = port;
-  }
-  std::string there;  // a key of another slot on `to`
-  for (int i = 0; there.empty() && i < 10000; ++i) {
-    const std::string k = "block-later:" + std::to_string(i);
-    if (cluster_->master_of_slot(key_slot(k)) == to) there = k;
-  }
+  const int to = other_master(from);
+  const std::string there = key_held_by(to, "block-later");  // another slot on `to`
   ASSERT_FALSE(there.empty());
   ASSERT_EQ(c.call({"BLPOP", there, "0.05"}), "*-1\r\n");  // its own connection at `to`
   cluster_->move_slot(slot, from, to);
@@ -390,10 +397,7 @@ TEST_F(ClusterProxy, BlockOfAMigratingSlotIsFollowedWithAsking) {
   ASSERT_EQ(c.call({"DEL", key}).substr(0, 1), ":");
   const int slot = key_slot(key);
   const int from = cluster_->master_of_slot(slot);
-  int to = -1;
-  for (int port : cluster_->master_ports()) {
-    if (port != from) to = port;
-  }
+  const int to = other_master(from);
   SlotMigration m = cluster_->migrate_slot(slot, from, to);
   m.set_importing();
   m.set_migrating();
