@@ -44,13 +44,23 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
   session_.peer_text = net::peer_text;
   session_.local_text = net::local_text;
   session_.connected_ms = now_ms();
-  pins_.listen(this, &queue_);
   watch();
+}
+
+ClientPins& ClientConn::pins() {
+  if (pins_ == nullptr) {
+    pins_ = std::make_unique<ClientPins>();
+    pins_->listen(this, &queue_);
+    // Made while the newest request is dispatched: a connection opened for
+    // it waits for what came before (see dispatch()).
+    pins_->set_barrier(queue_.back());
+  }
+  return *pins_;
 }
 
 Transaction& ClientConn::transaction() {
   if (transaction_ == nullptr) {
-    transaction_ = std::make_unique<Transaction>(ctx_, pool_.forwarder(), pool_.protocol(), pins_,
+    transaction_ = std::make_unique<Transaction>(ctx_, pool_.forwarder(), pool_.protocol(), pins(),
                                                  session_);
   }
   return *transaction_;
@@ -61,7 +71,7 @@ Subscriptions& ClientConn::subscriptions() {
     // The base is private: converted here, where it is accessible.
     Subscriptions::Client& client = *this;
     subscriptions_ = std::make_unique<Subscriptions>(ctx_, pool_.forwarder(), pool_.protocol(),
-                                                     pins_, session_, client);
+                                                     pins(), session_, client);
   }
   return *subscriptions_;
 }
@@ -146,7 +156,7 @@ void ClientConn::on_readable() {
     stop_reading();
     // Its blocking commands end with it, as they do when a client leaves
     // Redis: a blocked one must not take an element nobody will read.
-    if (pins_.any()) pins_.close_blocking("its client left while blocked");
+    if (pins_ != nullptr && pins_->any()) pins_->close_blocking("its client left while blocked");
     // TLS may still hold replies' bytes: flush() closes once they went.
     if (queue_.empty() && !tls_output_pending()) close("client closed the connection");
   } else if (status == StreamReader::ReadStatus::kError) {
@@ -201,8 +211,8 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
       !session_.in_transaction) {
     // The common cases, straight to their servers. A client with
     // connections of its own may be watching keys (one test covers both).
-    if (pins_.any()) {
-      msg->pins = &pins_;
+    if (pins_ != nullptr && pins_->any()) {
+      msg->pins = pins_.get();
       msg->reads_master = watching();
     }
     pool_.forwarder().forward(action, msg);
@@ -216,20 +226,22 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
 }
 
 void ClientConn::dispatch(proto::Action action, Request* msg) {
-  if (pins_.any()) msg->pins = &pins_;
-  pins_.set_barrier(msg);  // a connection of its own opened now waits for what came before
+  if (pins_ != nullptr) {
+    if (pins_->any()) msg->pins = pins_.get();
+    pins_->set_barrier(msg);  // a connection of its own opened now waits for what came before
+  }
   msg->reads_master = watching();
   // Inside MULTI every request belongs to the transaction.
   if (session_.in_transaction || action == proto::Action::kTransaction) {
     msg->bound_to_server = true;
     if (transaction().take(action, msg)) {
-      if (pins_.gated()) pins_.open_gates();
+      if (pins_ != nullptr && pins_->gated()) pins_->open_gates();
       return;
     }
     msg->bound_to_server = false;
   }
   answer_or_send(action, msg);
-  if (pins_.gated()) pins_.open_gates();
+  if (pins_ != nullptr && pins_->gated()) pins_->open_gates();
 }
 
 void ClientConn::answer_or_send(proto::Action action, Request* msg) {
@@ -265,7 +277,7 @@ void ClientConn::answer_or_send(proto::Action action, Request* msg) {
       pool_.forwarder().forward(action, msg);
       break;
     case proto::Action::kBlocking:
-      pool_.forwarder().forward_blocking(msg, pins_);
+      pool_.forwarder().forward_blocking(msg, pins());
       break;
     case proto::Action::kSubscription:
       subscriptions().take(msg);
@@ -394,7 +406,7 @@ void ClientConn::reply_ready(Request* msg) {
   learn_reply_size(msg->reply.size());
   if (paused_) resume_if_under_limit();
   if (msg->arrived_us != 0) pool_.metrics().latency.observe(monotonic_us() - msg->arrived_us);
-  if (pins_.gated()) pins_.open_gates();
+  if (pins_ != nullptr && pins_->gated()) pins_->open_gates();
   Request* head = queue_.front();
   if (head != nullptr && head->done) ctx_.schedule_flush(this);
 }
@@ -502,7 +514,7 @@ void ClientConn::close(const std::string& reason) {
     }
   }
   if (transaction_ != nullptr) transaction_->forget();
-  pins_.close_all("its client left");  // its subscriptions end with them
+  if (pins_ != nullptr) pins_->close_all("its client left");  // its subscriptions end with them
   pool_.on_client_closed(this);
 }
 

@@ -96,15 +96,17 @@ class ClientConn final : public Conn,
   void pause();
   void resume_if_under_limit();
   void learn_reply_size(uint64_t bytes);
-  // Made when the client first needs them (MULTI or WATCH; SUBSCRIBE and
-  // friends), so that the many clients that never do carry neither.
+  // Made when the client first needs them (a block, MULTI or WATCH;
+  // SUBSCRIBE and friends), so that the many clients that never do carry
+  // none of them.
+  ClientPins& pins();
   Transaction& transaction();
   Subscriptions& subscriptions();
   bool watching() const { return transaction_ != nullptr && transaction_->watching(); }
 
   ServerPool& pool_;
   proto::ClientSession session_;
-  ClientPins pins_;
+  std::unique_ptr<ClientPins> pins_;  // before what holds references to it
   std::unique_ptr<Transaction> transaction_;
   std::unique_ptr<Subscriptions> subscriptions_;
   ClientQueue queue_;
