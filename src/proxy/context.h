@@ -55,6 +55,7 @@ class Context : private NonCopyable {
     bool metrics = false;
   };
   Totals& totals() { return totals_; }
+  const Totals& totals() const { return totals_; }
 
   // A count of the client requests read, which orders them across clients
   // and connections (Request::read_tick).

@@ -17,15 +17,19 @@ void MemoryReclaimer::run() {
   // malloc_trim walks the heap: only after a megabyte or more was freed. A
   // closed connection freed about this much (a client's own state, its
   // parser, libevent's event): a thousand of them are worth a trim, counted
-  // once walnut is idle, so that a steady churn of connections does not
-  // trim every second.
+  // once no client request came for a second (walnut's own traffic, such
+  // as Sentinel polls and heartbeats, goes on), so that a steady churn of
+  // connections does not trim every second.
   constexpr uint64_t kTrimAfterBytes = 1024 * 1024;
   constexpr uint64_t kClosedConnectionBytes = 1024;
   const uint64_t released =
       mbufs_.released_bytes() + large_mbufs_.released_bytes() + requests_.released_bytes();
-  const uint64_t closed = totals_.total_connections - totals_.curr_connections;
+  const Context::Totals& totals = ctx_.totals();
+  const uint64_t closed = totals.total_connections - totals.curr_connections;
+  const bool no_requests = ctx_.request_clock() == request_clock_seen_;
+  request_clock_seen_ = ctx_.request_clock();
   uint64_t since_trim = released - released_at_last_trim_;
-  if (idle) since_trim += (closed - closed_at_last_trim_) * kClosedConnectionBytes;
+  if (no_requests) since_trim += (closed - closed_at_last_trim_) * kClosedConnectionBytes;
   if (since_trim >= kTrimAfterBytes) {
     released_at_last_trim_ = released;
     closed_at_last_trim_ = closed;

@@ -21,7 +21,7 @@ class MemoryReclaimer {
       : mbufs_(ctx.mbufs()),
         large_mbufs_(ctx.large_mbufs()),
         requests_(ctx.requests()),
-        totals_(ctx.totals()) {}
+        ctx_(ctx) {}
 
   // Cheap (two counters compared) unless a burst just ended.
   void run();
@@ -30,10 +30,11 @@ class MemoryReclaimer {
   buffer::MbufPool& mbufs_;
   buffer::MbufPool& large_mbufs_;
   RequestPool& requests_;
-  const Context::Totals& totals_;
+  const Context& ctx_;
   uint64_t mbuf_gets_seen_ = 0;
   uint64_t released_at_last_trim_ = 0;
   uint64_t closed_at_last_trim_ = 0;
+  uint64_t request_clock_seen_ = 0;
 };
 
 }  // namespace walnut::proxy

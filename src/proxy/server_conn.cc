@@ -26,6 +26,11 @@ ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder*
       reader_(ctx.mbufs(), ctx.large_mbufs()),
       parser_(server.protocol().new_response_parser()),
       timeout_ms_(server.timeout_ms()) {
+  // Opened for what was read last: a block read before it may not join it
+  // (took_nothing_since), even while nothing is queued yet (a subscription
+  // that failed at another server leaves its connections open and empty,
+  // held for what the client sent before it, the block among them).
+  if (pinned_) last_enqueue_tick_ = ctx.request_clock();
   timer_.init(ctx.loop(), [this] { on_timer(); });
   watch();
   want_write(true);  // tells us when the connect completes
@@ -42,7 +47,6 @@ ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder*
 // request goes through.
 [[gnu::always_inline]] inline void ServerConn::enqueue_counted(Request* msg) {
   msg->server = this;
-  if (pinned_) last_enqueue_tick_ = ctx_.request_clock();
   if (writes_held_ && msg->kind != RequestKind::setup) {
     // Not the server's to answer yet: no deadline until released.
     held_.push_back(msg);
@@ -66,6 +70,7 @@ ServerConn::ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder*
 
 void ServerConn::enqueue(Request* msg) {
   WALNUT_DCHECK(!msg->server_hook.linked() && msg->server == nullptr);
+  if (pinned_) last_enqueue_tick_ = ctx_.request_clock();
   if (!msg->internal()) {  // walnut's own requests are not the clients'
     stats::ServerCounters& c = counters_;
     ++c.requests;

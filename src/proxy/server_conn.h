@@ -100,9 +100,10 @@ class ServerConn final : public Conn {
   ServerConn(Context& ctx, ServerConnOwner& server, int fd, PinHolder* holder = nullptr);
 
   bool pinned() const { return pinned_; }
-  // A client's own connection that took nothing since the request read at
-  // `tick` (Request::read_tick) and holds no subscriptions: one a
-  // redirected block of that client may join (Forwarder::may_send_again).
+  // A client's own connection opened before the request read at `tick`
+  // (Request::read_tick), that took nothing since and holds no
+  // subscriptions: one a redirected block of that client may join
+  // (Forwarder::may_send_again).
   bool took_nothing_since(uint64_t tick) const { return last_enqueue_tick_ < tick && !push_mode_; }
   // Subscribed: the server confirmed a subscription, and what it sends
   // from then on may be published messages.
@@ -217,7 +218,7 @@ class ServerConn final : public Conn {
   // (Request::push), in the stream's order, so that no earlier answer is
   // taken for a message.
   bool push_mode_ = false;
-  uint64_t last_enqueue_tick_ = 0;  // Context::request_clock() then; pinned only
+  uint64_t last_enqueue_tick_ = 0;  // Context::request_clock() at open, then at each enqueue; pinned only
   bool writes_held_ = false;
   bool connecting_ = true;
   ServerQueue held_;  // the client's requests while writes are held

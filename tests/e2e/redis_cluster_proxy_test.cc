@@ -346,7 +346,7 @@ TEST_F(ClusterProxy, BlockOfAMovedSlotIsFollowedOnTheClientsOwnConnection) {
   c.send({"BLPOP", key, "10"});
   EXPECT_TRUE(wait_until(
       [&] {
-        return cluster_->call(to, {"INFO", "clients"}).find("blocked_clients:1") !=
+        return cluster_->call(to, {"INFO", "clients"}).find("blocked_clients:1\r\n") !=
                std::string::npos;
       },
       5s))
@@ -384,7 +384,7 @@ TEST_F(ClusterProxy, BlockMovedBehindWhatItsClientSentLaterIsTheClientsToFollow)
   EXPECT_EQ(c.read_reply(), "+OK\r\n");
   EXPECT_EQ(c.read_reply(), "+QUEUED\r\n");
   EXPECT_EQ(c.call({"EXEC"}), "*1\r\n+OK\r\n");
-  // walnut learned the slot: the next block goes there at once.
+  // And the client goes on: a block of that slot now is served there.
   EXPECT_EQ(c.call({"BLPOP", key, "0.05"}), "*-1\r\n");
 }
 
