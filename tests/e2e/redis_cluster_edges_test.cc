@@ -1,5 +1,6 @@
 // Redis Cluster pools at their edges: a redirect for a client with
-// connections of its own (held, in a transaction, gone), TRYAGAIN from an
+// connections of its own (held, in a transaction, gone), a block redirected
+// to a node where its client's connection is held for it, TRYAGAIN from an
 // importing node, large uploads under the request budget, an idle failed
 // master, a MOVED naming no host, SCAN across a resharding. The client
 // that leaves mid-redirect shows its fault best as a sanitizer report, with
@@ -12,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -141,6 +143,54 @@ TEST(ClusterEdges, RedirectSkipsTheClientsHeldOwnConnection) {
   raw.send_raw(encode({"GET", ka}) + encode({"BLPOP", qb, "1"}));
   const std::string want = bulk("b:" + ka) + "*-1\r\n";
   EXPECT_EQ(raw.read_for(3s, want.size()), want) << "b saw " << n.b.requests().size() << " requests";
+}
+
+// A block answered MOVED names a node where the client has a connection of
+// its own that a later request opened and left empty: a SUBSCRIBE to two
+// nodes, the second backing off, opens the first and fails. That
+// connection holds its writes until everything before the SUBSCRIBE is
+// answered, the block among them: the block must not join it, or each
+// waits for the other (held requests have no deadline). The client gets
+// the MOVED instead, then the SUBSCRIBE's error.
+TEST(ClusterEdges, BlockIsNotFollowedOntoAConnectionHeldForItself) {
+  FakeClusterNode a;
+  FakeClusterNode b;
+  FakeClusterNode c;
+  const std::string map = write_cluster_slots({SlotRange{0, 5460, a.port(), {}},
+                                               SlotRange{5461, 10922, b.port(), {}},
+                                               SlotRange{10923, 16383, c.port(), {}}});
+  const std::string qa = key_in_slot(100, "qa");      // on a by the map, MOVED to b
+  const std::string chb = key_in_slot(6000, "chb");   // a channel on b
+  const std::string chc = key_in_slot(12000, "chc");  // a channel on c
+  const std::string kc = key_in_slot(12001, "kc");
+  const auto node = [&](const char* name) {
+    return [&, name](const Args& r) -> FakeReply {
+      if (is_command(r, "CLUSTER")) return map;
+      if (is_command(r, "BLPOP")) return moved_reply(key_slot(qa), b.port());
+      return bulk(std::string(name) + ":" + r[1]);
+    };
+  };
+  a.set_responder(node("a"));
+  b.set_responder(node("b"));
+  c.set_responder(node("c"));
+  TempDir dir;
+  Walnut w(dir, cluster_yaml({a.port()}, "  cluster_refresh_interval: 0\n"));
+  Client probe(w.port());
+  ASSERT_TRUE(wait_until([&] { return probe.call({"GET", kc}) == bulk("c:" + kc); }, 5s))
+      << "walnut never read the map";
+  c.stop();
+  // Failed connects back c off, for longer each time (up to a second).
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(probe.call({"GET", kc}).substr(0, 1), "-");
+  RawClient raw(w.port());
+  raw.send_raw(encode({"BLPOP", qa, "5"}) + encode({"SUBSCRIBE", chb, chc}));
+  std::string replies;  // two error lines are due
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (std::count(replies.begin(), replies.end(), '\n') < 2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    replies += raw.read_for(100ms);
+  }
+  EXPECT_EQ(replies.substr(0, 7), "-MOVED ") << "the block waits on: " << replies;
+  EXPECT_NE(replies.find("\r\n-"), std::string::npos) << "no error for the SUBSCRIBE: " << replies;
 }
 
 // A client with its own connections resets its connection while a
