@@ -8,6 +8,10 @@
 namespace walnut::proxy {
 
 ServerConn* ClientPins::get(Server& server, std::string* error) {
+  return get_behind(server, barrier_, error);
+}
+
+ServerConn* ClientPins::get_behind(Server& server, const Request* barrier, std::string* error) {
   const uint32_t i = server.index();
   if (ServerConn* conn = find(i)) return conn;
   ServerConn* conn = server.open_pinned(*this, error);
@@ -16,16 +20,13 @@ ServerConn* ClientPins::get(Server& server, std::string* error) {
   conns_[i] = conn;
   ++open_;
   conn->hold_writes(true);
-  gates_.push_back({i, barrier_});
+  gates_.push_back({i, barrier});
   gated_ = true;
   return conn;
 }
 
 ServerConn* ClientPins::get_again(Server& server, const Request* request, std::string* error) {
-  const Request* reading = barrier_;
-  barrier_ = request;
-  ServerConn* conn = get(server, error);
-  barrier_ = reading;
+  ServerConn* conn = get_behind(server, request, error);
   // Nothing else may come to open a new gate: every request before this
   // one may be answered already.
   if (gated_) open_gates();

@@ -73,6 +73,10 @@ class ClientPins final : public PinHolder, private NonCopyable {
   void on_push(ServerConn* conn, buffer::MbufChain& message) override;
 
  private:
+  // get() for a connection that, when opened now, waits for what the
+  // client sent before `barrier`.
+  ServerConn* get_behind(Server& server, const Request* barrier, std::string* error);
+
   Listener* listener_ = nullptr;
   const ClientQueue* queue_ = nullptr;
   std::vector<ServerConn*> conns_;  // by server index; nullptr for none
