@@ -124,8 +124,8 @@ void MbufChain::copy_out(uint64_t offset, uint64_t len, char* dst) const {
   }
 }
 
-std::string_view MbufChain::view(uint64_t offset, uint64_t len,
-                                 std::string& scratch) const {
+std::string_view MbufChain::view_slices(uint64_t offset, uint64_t len,
+                                        std::string& scratch) const {
   uint64_t at = offset;
   for (const Slice& s : slices_) {
     if (at >= s.len) {

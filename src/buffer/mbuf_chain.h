@@ -69,14 +69,21 @@ class MbufChain {
   void copy_out(uint64_t offset, uint64_t len, char* dst) const;
   // The bytes [offset, offset+len) as one view: straight into the mbuf when
   // they lie in one slice, else copied into `scratch`.
-  std::string_view view(uint64_t offset, uint64_t len,
-                        std::string& scratch) const;
+  std::string_view view(uint64_t offset, uint64_t len, std::string& scratch) const {
+    // Nearly every message is one slice: no walk, no call.
+    if (slices_.size() == 1 && offset + len <= slices_[0].len) {
+      const Slice& s = slices_[0];
+      return std::string_view(s.mbuf->data() + s.offset + offset, len);
+    }
+    return view_slices(offset, len, scratch);
+  }
   std::string to_string() const;  // for tests and logs, never the data path
 
   void clear();  // drops every reference
 
  private:
   int gather_slices(struct iovec* iov, int max, uint64_t skip, uint64_t* budget) const;
+  std::string_view view_slices(uint64_t offset, uint64_t len, std::string& scratch) const;
   size_t seek(uint64_t& skip) const;
 
   std::vector<Slice> slices_;

@@ -81,12 +81,25 @@ Ketama::Ketama(const std::vector<ServerWeight>& servers) {
     values_.push_back(p.value);
     owners_.push_back(p.index);
   }
+  constexpr uint32_t kBuckets = 1u << kBucketBits;
+  first_at_or_above_.resize(kBuckets + 1);
+  for (uint32_t b = 0; b < kBuckets; ++b) {
+    const uint32_t lowest = b << (32 - kBucketBits);
+    first_at_or_above_[b] = static_cast<uint32_t>(
+        std::lower_bound(values_.begin(), values_.end(), lowest) - values_.begin());
+  }
+  first_at_or_above_[kBuckets] = static_cast<uint32_t>(values_.size());
 }
 
 uint32_t Ketama::pick(uint32_t hash) const {
   // First point with value >= hash (twemproxy's search; libmemcached's
   // differs on exact hits), wrapping past the last point to the first.
-  auto it = std::lower_bound(values_.begin(), values_.end(), hash);
+  // Every point before the hash's bucket is below the hash, and the first
+  // point of the next bucket is above it: the answer lies between them.
+  const uint32_t bucket = hash >> (32 - kBucketBits);
+  const auto from = values_.begin() + first_at_or_above_[bucket];
+  const auto to = values_.begin() + first_at_or_above_[bucket + 1];
+  auto it = std::lower_bound(from, to, hash);
   if (it == values_.end()) it = values_.begin();
   if (it == values_.end()) return 0;  // no points: make() never builds this
   return owners_[static_cast<size_t>(it - values_.begin())];

@@ -5,7 +5,8 @@
 // (twemproxy's float arithmetic, reproduced step by step), four per MD5
 // digest of "<label>-<n>"; the points are sorted by value. Pick: the first
 // point whose value is >= the key hash, wrapping to the first point. Picking
-// allocates nothing and is a binary search.
+// allocates nothing: the hash's top bits name a bucket of the continuum, which
+// bounds a binary search to the few points inside it.
 #pragma once
 
 #include <cstdint>
@@ -37,9 +38,17 @@ class Ketama final : public Distribution {
   static uint32_t points_for(uint32_t weight, uint32_t total_weight, uint32_t nlive);
 
  private:
+  // The continuum cut into 2^kBucketBits buckets by a hash's top bits: a
+  // pool of a few servers has less than a point per bucket, so a lookup
+  // searches a value or two instead of ten levels of the whole array.
+  static constexpr uint32_t kBucketBits = 10;
+
   // Values and owners in separate arrays so the search touches only values.
   std::vector<uint32_t> values_;
   std::vector<uint32_t> owners_;
+  // first_at_or_above_[b]: the first point whose value is >= b's lowest hash;
+  // one more entry, values_.size(), closes the last bucket.
+  std::vector<uint32_t> first_at_or_above_;
 };
 
 // The label twemproxy hashes for a server's points, from its config line

@@ -38,18 +38,20 @@ class NameIndex {
 
   const Row* find(std::string_view name) const {
     if (name.empty() || name.size() > longest_) return nullptr;
+    // Folded and hashed in one pass over the name's bytes.
     char folded[kMaxName];
-    if constexpr (kFoldCase) {
-      for (size_t i = 0; i < name.size(); ++i) {
-        const char c = name[i];
-        folded[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
-      }
-      name = std::string_view(folded, name.size());
+    uint32_t h = kHashBasis;
+    for (size_t i = 0; i < name.size(); ++i) {
+      const auto c = static_cast<unsigned char>(name[i]);
+      const unsigned char f = kFoldCase ? kLower[c] : c;
+      folded[i] = static_cast<char>(f);
+      h = (h ^ f) * kHashPrime;
     }
-    for (size_t at = hash(name) & (kSlots - 1);; at = (at + 1) & (kSlots - 1)) {
+    const std::string_view key(folded, name.size());
+    for (size_t at = h & (kSlots - 1);; at = (at + 1) & (kSlots - 1)) {
       const Row* row = slots_[at];
       if (row == nullptr) return nullptr;
-      if (same(NameOf(*row), name)) return row;
+      if (same(NameOf(*row), key)) return row;
     }
   }
 
@@ -66,14 +68,23 @@ class NameIndex {
   }
 
   // FNV-1a: names are short, so a simple byte loop is as fast as anything.
+  static constexpr uint32_t kHashBasis = 2166136261u;
+  static constexpr uint32_t kHashPrime = 16777619u;
   static uint32_t hash(std::string_view name) {
-    uint32_t h = 2166136261u;
-    for (char c : name) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 16777619u;
-    }
+    uint32_t h = kHashBasis;
+    for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * kHashPrime;
     return h;
   }
+
+  // ASCII's upper case letters to lower case, every other byte as it is: a
+  // load per byte instead of two compares.
+  static constexpr std::array<unsigned char, 256> kLower = [] {
+    std::array<unsigned char, 256> lower{};
+    for (unsigned c = 0; c < 256; ++c) {
+      lower[c] = static_cast<unsigned char>(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+    }
+    return lower;
+  }();
 
   std::array<const Row*, kSlots> slots_{};
   size_t longest_ = 0;

@@ -57,6 +57,10 @@ class Parser {
 class RequestParser : public Parser {
  public:
   const std::vector<Span>& tokens() const { return tokens_; }
+  // Hands the tokens over without a copy: swaps them with `into`, whose old
+  // elements reset() drops. Both vectors keep their storage, so that
+  // requests and the parser trade it rather than allocate.
+  void take_tokens(std::vector<Span>& into) { into.swap(tokens_); }
 
  protected:
   std::vector<Span> tokens_;

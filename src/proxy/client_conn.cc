@@ -197,7 +197,7 @@ bool ClientConn::on_request(buffer::MbufChain& chain) {
   Request* msg = ctx_.requests().get();
   msg->read_tick = ctx_.next_request_tick();
   msg->request = std::move(chain);
-  msg->tokens = parser_->tokens();
+  parser_->take_tokens(msg->tokens);
   parser_->reset();
   msg->waiter = this;
   queue_.push_back(msg);

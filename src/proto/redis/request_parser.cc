@@ -48,7 +48,9 @@ void RequestParser::clear_vectors() { proto::clear_keeping(tokens_, kKeptTokens)
 // A multibulk of `count` arguments: each opens with '$'.
 void RequestParser::expect_args(uint64_t count) {
   args_left_ = count;
-  tokens_.reserve(static_cast<size_t>(std::min<uint64_t>(count, kKeptTokens)));
+  if (tokens_.capacity() < count) {
+    tokens_.reserve(static_cast<size_t>(std::min<uint64_t>(count, kKeptTokens)));
+  }
   state_ = State::kDollar;
 }
 
@@ -62,17 +64,44 @@ RequestParser::StepResult RequestParser::step(const char* data, const char*& p,
         return feed_inline(data, p, end);
       }
       ++p;
-      // The usual case: the whole count line is here; take it in one step.
+      // The usual case: the whole count line is here; take it in one step,
+      // then the arguments that follow it, in the same step.
       uint64_t count = 0;
-      if (const char* after = resp::scan_number_line(p, end, limits_.max_args, &count)) {
-        p = after;
-        if (count == 0) return done(data, p);  // "*0": nothing to do
-        expect_args(count);
+      const char* after = resp::scan_number_line(p, end, limits_.max_args, &count);
+      if (after == nullptr) {
+        state_ = State::kCount;
         break;
       }
-      state_ = State::kCount;
-      break;
+      p = after;
+      if (count == 0) return done(data, p);  // "*0": nothing to do
+      expect_args(count);
+      if (p == end) break;
+      [[fallthrough]];
     }
+
+    case State::kDollar:
+      // The usual case: whole arguments are here; take them in one step
+      // each, without going back to feed()'s loop between them.
+      for (;;) {
+        if (*p != '$') return fail(data, p, proto::byte_error("expected '$', got", *p));
+        uint64_t n = 0;
+        const char* const payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &n);
+        if (payload == nullptr) break;
+        if (too_large(offset(data, payload) + n + 2)) {
+          return fail(data, payload, proto::kRequestTooLarge);  // where the slow path stops too
+        }
+        const auto avail = static_cast<uint64_t>(end - payload);
+        if (avail < 2 || avail - 2 < n || payload[n] != '\r' || payload[n + 1] != '\n') break;
+        tokens_.push_back({offset(data, payload), n});
+        p = payload + n + 2;
+        if (--args_left_ == 0) return done(data, p);
+        if (p == end) return std::nullopt;
+      }
+      // Cut, or odd: the byte-at-a-time path reads it and judges it.
+      ++p;
+      number_ = {};
+      state_ = State::kBulkLen;
+      break;
 
     case State::kCount:
       if (!part_ended(number_.read(&p, end, limits_.max_args, kMaxNegativeCount), kBadCount)) {
@@ -83,28 +112,6 @@ RequestParser::StepResult RequestParser::step(const char* data, const char*& p,
       if (number_.negative || number_.value == 0) return done(data, p);
       expect_args(number_.value);
       break;
-
-    case State::kDollar: {
-      if (*p != '$') return fail(data, p, proto::byte_error("expected '$', got", *p));
-      // The usual case: the whole argument is here; take it in one step.
-      uint64_t n = 0;
-      if (const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &n)) {
-        if (too_large(offset(data, payload) + n + 2)) {
-          return fail(data, payload, proto::kRequestTooLarge);  // where the slow path stops too
-        }
-        const auto avail = static_cast<uint64_t>(end - payload);
-        if (avail >= 2 && avail - 2 >= n && payload[n] == '\r' && payload[n + 1] == '\n') {
-          tokens_.push_back({offset(data, payload), n});
-          p = payload + n + 2;
-          if (--args_left_ == 0) return done(data, p);
-          break;
-        }
-      }
-      ++p;
-      number_ = {};
-      state_ = State::kBulkLen;
-      break;
-    }
 
     case State::kBulkLen:
       // No '-' here: a request's arguments are never nil.

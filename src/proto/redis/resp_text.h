@@ -18,6 +18,20 @@ namespace walnut::redis::resp {
 // two paths cannot disagree.
 inline const char* scan_number_line(const char* p, const char* end, uint64_t max,
                                     uint64_t* value) {
+  // One or two digits, the count and most lengths of nearly every request
+  // and reply: read without the general loop.
+  if (end - p >= 4) {
+    const auto d0 = static_cast<unsigned char>(p[0] - '0');
+    const auto d1 = static_cast<unsigned char>(p[1] - '0');
+    if (d0 < 10 && p[1] == '\r' && p[2] == '\n' && d0 <= max) {
+      *value = d0;
+      return p + 3;
+    }
+    if (d0 - 1u < 9 && d1 < 10 && p[2] == '\r' && p[3] == '\n' && d0 * 10u + d1 <= max) {
+      *value = d0 * 10u + d1;
+      return p + 4;
+    }
+  }
   // 18 digits cannot overflow 64 bits: no per-digit overflow test needed.
   constexpr long kSafeDigits = 18;
   const char* const start = p;

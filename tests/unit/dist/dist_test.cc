@@ -276,6 +276,38 @@ TEST(Ketama, ExactHitGoesToThatPointAndPastTheEndWraps) {
   EXPECT_EQ(k.pick(0xffffffffu), pts.front().index);
 }
 
+// pick() searches only the points of the hash's bucket (its top 10 bits):
+// it must answer as a search of the whole continuum does, at every bucket's
+// edges, at every point and beside it, in pools with fewer points than
+// buckets and with many more.
+TEST(Ketama, BucketedPickAgreesWithASearchOfTheWholeContinuum) {
+  for (const uint32_t servers : {1u, 4u, 50u}) {
+    std::vector<ServerWeight> list;
+    for (uint32_t i = 0; i < servers; i++) {
+      list.push_back(ServerWeight{i, "10.0.0." + std::to_string(i) + ":6379", 1 + i % 3});
+    }
+    const Ketama k(list);
+    const std::vector<Ketama::Point> pts = k.points();
+    const auto whole_search = [&pts](uint32_t hash) {
+      auto it = std::lower_bound(pts.begin(), pts.end(), hash,
+                                 [](const Ketama::Point& p, uint32_t h) { return p.value < h; });
+      return (it == pts.end() ? pts.front() : *it).index;
+    };
+    std::vector<uint32_t> hashes = {0, 1, 0xfffffffeu, 0xffffffffu};
+    for (uint32_t b = 1; b < 1024; b++) {
+      hashes.push_back((b << 22) - 1);
+      hashes.push_back(b << 22);
+    }
+    for (const Ketama::Point& p : pts) {
+      hashes.push_back(p.value - 1);
+      hashes.push_back(p.value);
+      hashes.push_back(p.value + 1);
+    }
+    for (const uint32_t h : hashes) ASSERT_EQ(k.pick(h), whole_search(h)) << servers << " " << h;
+    EXPECT_GT(hashes.size(), 2000u + 3 * 160 * servers / 2);
+  }
+}
+
 TEST(Ketama, Crc32KeysAllLandNearTheStartOfTheRing) {
   // crc32 only yields 0..32767, so every key takes the first point at or
   // after it: usually one server takes everything (as nutcracker does; see
