@@ -29,12 +29,16 @@ class Mbuf {
   void reset() { filled_ = 0; }
 
   void ref() { ++refs_; }
-  void unref();  // returns the chunk to its pool on the last reference
+  // Returns the chunk to its pool on the last reference.
+  void unref() {
+    if (--refs_ == 0) release();
+  }
   uint32_t refs() const { return refs_; }
 
  private:
   friend class MbufPool;
   Mbuf() = default;
+  void release();  // to the pool: the last reference went
 
   MbufPool* pool_ = nullptr;
   Mbuf* next_free_ = nullptr;

@@ -8,37 +8,48 @@
 
 namespace walnut::buffer {
 
-MbufChain::MbufChain(MbufChain&& other) noexcept
-    : slices_(std::move(other.slices_)), size_(other.size_) {
-  other.clear();
-}
-
-MbufChain& MbufChain::operator=(MbufChain&& other) noexcept {
-  if (this != &other) {
-    clear();
-    std::swap(slices_, other.slices_);
-    size_ = other.size_;
-    other.clear();
-  }
-  return *this;
-}
-
-void MbufChain::append(Mbuf* m, uint32_t offset, uint32_t len) {
-  if (len == 0) return;
-  size_ += len;
-  if (!slices_.empty()) {
-    Slice& last = slices_.back();
-    if (last.mbuf == m && last.offset + last.len == offset) {
-      last.len += len;
-      return;
+void MbufChain::take(MbufChain& other) noexcept {
+  if (other.capacity_ == 0) {
+    if (other.count_ != 0) array()[0] = other.one_;
+  } else {
+    // Trade arrays: `other` keeps this chain's (or the inline room), empty.
+    Slice* const theirs = other.many_;
+    const uint32_t their_capacity = other.capacity_;
+    if (capacity_ != 0) {
+      other.many_ = many_;
+    } else {
+      other.one_ = Slice{};
     }
+    other.capacity_ = capacity_;
+    many_ = theirs;
+    capacity_ = their_capacity;
   }
-  m->ref();
-  slices_.push_back(Slice{m, offset, len});
+  count_ = other.count_;
+  size_ = other.size_;
+  other.count_ = 0;
+  other.size_ = 0;
+  other.gather_slice_ = 0;
+  other.gather_before_ = 0;
+}
+
+void MbufChain::grow() {
+  const uint32_t capacity = capacity_ == 0 ? 4 : capacity_ * 2;
+  auto* grown = new Slice[capacity];
+  const Slice* const old = array();
+  for (uint32_t i = 0; i < count_; ++i) grown[i] = old[i];
+  if (capacity_ != 0) delete[] many_;
+  many_ = grown;
+  capacity_ = capacity;
+}
+
+void MbufChain::drop_slices() {
+  const Slice* const slices = array();
+  for (uint32_t i = 0; i < count_; ++i) slices[i].mbuf->unref();
+  count_ = 0;
 }
 
 void MbufChain::append(const MbufChain& other, uint64_t offset, uint64_t len) {
-  for (const Slice& s : other.slices_) {
+  for (const Slice& s : other.slices()) {
     if (len == 0) break;
     if (offset >= s.len) {
       offset -= s.len;
@@ -69,7 +80,8 @@ void MbufChain::append_copy(MbufPool& pool, std::string_view bytes) {
 // where the last call found one when that lies before it. Out of line:
 // nearly every chain is written whole, by one call from byte 0.
 [[gnu::noinline]] size_t MbufChain::seek(uint64_t& skip) const {
-  const size_t count = slices_.size();
+  const size_t count = count_;
+  const Slice* const slices = array();
   size_t i = 0;
   if (skip >= gather_before_ && gather_slice_ < count) {
     i = gather_slice_;
@@ -77,9 +89,9 @@ void MbufChain::append_copy(MbufPool& pool, std::string_view bytes) {
   } else {
     gather_before_ = 0;
   }
-  for (; i < count && skip >= slices_[i].len; ++i) {
-    skip -= slices_[i].len;
-    gather_before_ += slices_[i].len;
+  for (; i < count && skip >= slices[i].len; ++i) {
+    skip -= slices[i].len;
+    gather_before_ += slices[i].len;
   }
   if (i == count) {
     // Past the end: a later append may extend the last slice, which would
@@ -96,8 +108,9 @@ int MbufChain::gather_slices(struct iovec* iov, int max, uint64_t skip, uint64_t
   size_t i = skip == 0 ? 0 : seek(skip);
   uint64_t left = *budget;
   int n = 0;
-  for (; i < slices_.size() && n < max && left > 0; ++i) {
-    const Slice& s = slices_[i];
+  const Slice* const slices = array();
+  for (; i < count_ && n < max && left > 0; ++i) {
+    const Slice& s = slices[i];
     const uint64_t len = s.len - skip;
     iov[n].iov_base = s.mbuf->data() + s.offset + skip;
     iov[n].iov_len = len;
@@ -110,7 +123,7 @@ int MbufChain::gather_slices(struct iovec* iov, int max, uint64_t skip, uint64_t
 }
 
 void MbufChain::copy_out(uint64_t offset, uint64_t len, char* dst) const {
-  for (const Slice& s : slices_) {
+  for (const Slice& s : slices()) {
     if (len == 0) break;
     if (offset >= s.len) {
       offset -= s.len;
@@ -127,7 +140,7 @@ void MbufChain::copy_out(uint64_t offset, uint64_t len, char* dst) const {
 std::string_view MbufChain::view_slices(uint64_t offset, uint64_t len,
                                         std::string& scratch) const {
   uint64_t at = offset;
-  for (const Slice& s : slices_) {
+  for (const Slice& s : slices()) {
     if (at >= s.len) {
       at -= s.len;
       continue;
@@ -147,13 +160,4 @@ std::string MbufChain::to_string() const {
   copy_out(0, size_, out.data());
   return out;
 }
-
-void MbufChain::clear() {
-  for (const Slice& s : slices_) s.mbuf->unref();
-  slices_.clear();
-  size_ = 0;
-  gather_slice_ = 0;
-  gather_before_ = 0;
-}
-
 }  // namespace walnut::buffer

@@ -8,9 +8,7 @@
 
 namespace walnut::buffer {
 
-void Mbuf::unref() {
-  if (--refs_ == 0) pool_->put(this);
-}
+void Mbuf::release() { pool_->put(this); }
 
 MbufPool::MbufPool(uint32_t chunk_size, size_t max_free_bytes)
     : chunk_size_(chunk_size),

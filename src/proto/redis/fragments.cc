@@ -3,6 +3,7 @@
 // one after another, any non-null) is its
 // own small type; the command table says which one a command uses.
 #include <charconv>
+#include <span>
 #include <string>
 
 #include "proto/command.h"
@@ -57,7 +58,7 @@ void append_bulk(const Msg& from, bool multibulk, const proto::Span& token,
 }
 
 bool is_multibulk(const Msg& msg) {
-  const std::vector<buffer::Slice>& slices = msg.request.slices();
+  const std::span<const buffer::Slice> slices = msg.request.slices();
   return !slices.empty() && slices[0].mbuf->data()[slices[0].offset] == '*';
 }
 
