@@ -134,6 +134,18 @@ ResponseParser::StepResult ResponseParser::step(const char* data, const char*& p
                                                 const char* end) {
   switch (state_) {
     case State::kType: {
+      if (stack_.empty() && *p == '$') {
+        // The usual reply to a read (GET): one bulk string, all here.
+        uint64_t n = 0;
+        if (const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &n)) {
+          const auto avail = static_cast<uint64_t>(end - payload);
+          if (avail >= 2 && avail - 2 >= n && payload[n] == '\r' && payload[n + 1] == '\n') {
+            type_ = kind_ = '$';
+            number_.value = n;
+            return done(data, payload + n + 2);
+          }
+        }
+      }
       if (!stack_.empty() && *p == '$') {
         // The usual case inside an array (MGET, LRANGE, HGETALL): whole
         // bulk strings and nils one after another, taken without going
