@@ -83,6 +83,24 @@ const StorageLayout StorageLayout::kTable[7] = {
     {"ms", 3, std::numeric_limits<uint32_t>::max(), {Field::kAny, Field::kAny, Field::kLength}},
 };
 
+namespace {
+
+// The storage command named `name` (memcached's names are case-sensitive),
+// or nullptr for a line-only command. Every request asks: names are told
+// apart by their length and first byte before any compare.
+const StorageLayout* storage_layout(std::string_view name) {
+  if (name.size() > kLongestStorageName) return nullptr;
+  for (const StorageLayout& layout : StorageLayout::kTable) {
+    if (layout.name.size() != name.size() || layout.name[0] != name[0]) continue;
+    size_t i = 1;
+    while (i < name.size() && layout.name[i] == name[i]) ++i;
+    if (i == name.size()) return &layout;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 // No tokens reserved up front: an idle client connection should cost as
 // little as possible, and the first command line grows the list once.
 RequestParser::RequestParser(const RequestLimits& limits) : limits_(limits) {}
@@ -164,12 +182,7 @@ bool RequestParser::end_token(uint64_t at) {
   if (field_ == Field::kLength) length_ = number_;
   if (!named_) {
     named_ = true;
-    if (name_len_ <= sizeof name_) {
-      const std::string_view name(name_, name_len_);
-      for (const StorageLayout& layout : StorageLayout::kTable) {
-        if (layout.name == name) layout_ = &layout;
-      }
-    }
+    if (name_len_ <= sizeof name_) layout_ = storage_layout(std::string_view(name_, name_len_));
   }
   return true;
 }
@@ -200,38 +213,40 @@ bool RequestParser::whole_line(const char* line, const char* lf) {
   const char* const text_end = lf > line && lf[-1] == '\r' ? lf - 1 : lf;
   const char* p = line;
   for (;;) {
-    const std::string_view token = proto::next_token(p, text_end);
-    if (token.empty()) break;
+    proto::skip_spaces(p, text_end);
+    if (p == text_end) break;
     const size_t index = tokens_.size();
     if (index >= limits_.max_tokens) return false;
-    tokens_.push_back({static_cast<uint64_t>(token.data() - line), token.size()});
-    if (index == 0) {
-      if (token.size() > kLongestStorageName) continue;
-      for (const StorageLayout& layout : StorageLayout::kTable) {
-        if (layout.name == token) layout_ = &layout;
-      }
-      continue;
-    }
-    const Field field =
-        layout_ != nullptr && index < layout_->fields.size() ? layout_->fields[index] : Field::kAny;
+    const char* const start = p;
+    const Field field = index != 0 && layout_ != nullptr && index < layout_->fields.size()
+                            ? layout_->fields[index]
+                            : Field::kAny;
+    // Each token is read once: a number's digits are its token.
     uint64_t value = 0;
-    const char* number = token.data();
     switch (field) {
-      case Field::kAny: break;
+      case Field::kAny:
+        if (index == 0) {
+          while (p < text_end && *p != ' ') ++p;  // a name: too short for memchr
+        } else {
+          proto::next_token(p, text_end);
+        }
+        break;
       case Field::kUnsigned:
-        if (!proto::next_number(number, p, kMaxU64, value)) return false;
+        if (!proto::next_number(p, text_end, kMaxU64, value)) return false;
         break;
       case Field::kSigned: {
-        const bool negative = *number == '-';
-        if (negative) ++number;
-        if (!proto::next_number(number, p, negative ? kMaxI64 + 1 : kMaxI64, value)) return false;
+        const bool negative = *p == '-';
+        if (negative && (++p == text_end || *p == ' ')) return false;
+        if (!proto::next_number(p, text_end, negative ? kMaxI64 + 1 : kMaxI64, value)) return false;
         break;
       }
       case Field::kLength:
-        if (!proto::next_number(number, p, limits_.max_value, value)) return false;
+        if (!proto::next_number(p, text_end, limits_.max_value, value)) return false;
         length_ = value;
         break;
     }
+    tokens_.push_back({static_cast<uint64_t>(start - line), static_cast<uint64_t>(p - start)});
+    if (index == 0) layout_ = storage_layout(std::string_view(start, static_cast<size_t>(p - start)));
   }
   return true;  // line_end() checks a storage line's token count
 }
