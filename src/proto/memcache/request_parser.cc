@@ -86,17 +86,21 @@ const StorageLayout StorageLayout::kTable[7] = {
 namespace {
 
 // The storage command named `name` (memcached's names are case-sensitive),
-// or nullptr for a line-only command. Every request asks: names are told
-// apart by their length and first byte before any compare.
+// or nullptr for a line-only command. Every request asks: its first byte
+// and length name the one row it can be before any compare.
 const StorageLayout* storage_layout(std::string_view name) {
-  if (name.size() > kLongestStorageName) return nullptr;
-  for (const StorageLayout& layout : StorageLayout::kTable) {
-    if (layout.name.size() != name.size() || layout.name[0] != name[0]) continue;
-    size_t i = 1;
-    while (i < name.size() && layout.name[i] == name[i]) ++i;
-    if (i == name.size()) return &layout;
+  if (name.empty()) return nullptr;
+  const StorageLayout* row = nullptr;
+  switch (name[0]) {
+    case 's': row = &StorageLayout::kTable[0]; break;                          // set
+    case 'a': row = &StorageLayout::kTable[name.size() == 3 ? 1 : 3]; break;  // add, append
+    case 'r': row = &StorageLayout::kTable[2]; break;                          // replace
+    case 'p': row = &StorageLayout::kTable[4]; break;                          // prepend
+    case 'c': row = &StorageLayout::kTable[5]; break;                          // cas
+    case 'm': row = &StorageLayout::kTable[6]; break;                          // ms
+    default: return nullptr;
   }
-  return nullptr;
+  return row->name == name ? row : nullptr;
 }
 
 }  // namespace

@@ -270,13 +270,20 @@ bool ResponseParser::whole_line(const char* line, const char* cr, uint64_t at) {
   }
   if (len == 0 || line[0] == ' ' || std::memchr(line, '\n', len) != nullptr) return false;
   const char* p = line;
-  const std::string_view word = proto::next_token(p, cr);
+  // The usual line, a value's: known by its first six bytes, no scan.
+  const bool value_line = len > 6 && std::memcmp(line, "VALUE ", 6) == 0;
+  std::string_view word;
+  if (value_line) {
+    p += 5;
+  } else {
+    word = proto::next_token(p, cr);
+  }
   ReplyLine kind = ReplyLine::kText;
   uint8_t tokens = 1;
   uint64_t length = 0;
   proto::Span key{0, 0};
   uint64_t number = 0;
-  if (word == "VALUE") {
+  if (value_line || word == "VALUE") {
     // VALUE <key> <flags> <bytes> [<cas>]
     const std::string_view key_text = proto::next_token(p, cr);
     if (!proto::next_number(p, cr, kAnyNumber, number) ||
