@@ -46,10 +46,14 @@ inline bool next_number(const char*& p, const char* end, uint64_t max, uint64_t&
   skip_spaces(p, end);
   const char* const start = p;
   uint64_t v = 0;
+  // 18 digits cannot overflow 64 bits: those need no test per digit.
+  constexpr long kSafeDigits = 18;
+  const char* const safe_end = end - p > kSafeDigits ? p + kSafeDigits : end;
+  for (; p < safe_end && is_digit(*p); ++p) v = v * 10 + static_cast<unsigned>(*p - '0');
   for (; p < end && is_digit(*p); ++p) {
     if (!append_digit(v, static_cast<unsigned>(*p - '0'), max)) return false;
   }
-  if (p == start || (p < end && *p != ' ')) return false;
+  if (p == start || v > max || (p < end && *p != ' ')) return false;
   value = v;
   return true;
 }

@@ -268,6 +268,16 @@ bool ResponseParser::whole_line(const char* line, const char* cr, uint64_t at) {
     line_ = ReplyLine::kText;
     return true;
   }
+  if (!in_run_ && len == 6 && std::memcmp(line, "STORED", 6) == 0) {
+    // The reply to a storage command: no scan, no search of the words.
+    note_head(line, len);
+    line_len_ = len;
+    line_ = ReplyLine::kText;
+    tokens_ = 1;
+    length_ = 0;
+    key_ = {0, 0};
+    return true;
+  }
   if (len == 0 || line[0] == ' ' || std::memchr(line, '\n', len) != nullptr) return false;
   const char* p = line;
   // The usual line, a value's: known by its first six bytes, no scan.

@@ -62,6 +62,17 @@ TEST(NextNumber, ReadsDigitsUpToASpaceAndRefusesAnythingElse) {
   EXPECT_EQ(read("18446744073709551615", UINT64_MAX, &v), 20);
   EXPECT_EQ(v, UINT64_MAX);
   EXPECT_EQ(read("18446744073709551616", UINT64_MAX, &v), -1);
+  // Around the 18 digits read without a test per digit: the limit is
+  // judged alike before, at and after them.
+  EXPECT_EQ(read("999999999999999999", 999999999999999998u, &v), -1);
+  EXPECT_EQ(read("999999999999999999 ", 999999999999999999u, &v), 18);
+  EXPECT_EQ(v, 999999999999999999u);
+  EXPECT_EQ(read("1000000000000000000", 999999999999999999u, &v), -1);
+  EXPECT_EQ(read("1000000000000000000", UINT64_MAX, &v), 19);
+  EXPECT_EQ(v, 1000000000000000000u);
+  EXPECT_EQ(read("99999999999999999999", UINT64_MAX, &v), -1);
+  EXPECT_EQ(read("000000000000000000000042", 100, &v), 24);
+  EXPECT_EQ(v, 42u);
 }
 
 TEST(NextToken, SplitsOnSpacesOnly) {
