@@ -48,7 +48,7 @@ void MbufChain::drop_slices() {
   count_ = 0;
 }
 
-void MbufChain::append(const MbufChain& other, uint64_t offset, uint64_t len) {
+void MbufChain::append_slices(const MbufChain& other, uint64_t offset, uint64_t len) {
   for (const Slice& s : other.slices()) {
     if (len == 0) break;
     if (offset >= s.len) {

@@ -67,7 +67,15 @@ class MbufChain {
     array()[count_++] = Slice{m, offset, len};
   }
   // Appends bytes [offset, offset+len) of another chain, sharing its mbufs.
-  void append(const MbufChain& other, uint64_t offset, uint64_t len);
+  void append(const MbufChain& other, uint64_t offset, uint64_t len) {
+    // From a chain of one slice (nearly every request and reply): no walk.
+    if (other.count_ == 1 && offset + len <= other.one_or_first().len) {
+      const Slice& s = other.one_or_first();
+      append(s.mbuf, s.offset + static_cast<uint32_t>(offset), static_cast<uint32_t>(len));
+      return;
+    }
+    append_slices(other, offset, len);
+  }
   // Copies `bytes` into the pool's shared copy mbuf (see copy_tail()).
   void append_copy(MbufPool& pool, std::string_view bytes);
 
@@ -120,8 +128,10 @@ class MbufChain {
   Slice* array() { return capacity_ == 0 ? &one_ : many_; }
   const Slice* array() const { return capacity_ == 0 ? &one_ : many_; }
   uint32_t capacity() const { return capacity_ == 0 ? 1 : capacity_; }
-  void grow();
+  const Slice& one_or_first() const { return array()[0]; }
+  [[gnu::noinline]] void grow();
   void drop_slices();
+  void append_slices(const MbufChain& other, uint64_t offset, uint64_t len);
   // Takes `other`'s slices, this chain being empty: one inline slice is
   // copied, an array is traded for this chain's own (or for none).
   void take(MbufChain& other) noexcept;

@@ -106,23 +106,48 @@ bool ResponseParser::number_done(uint64_t end_offset) {
   return value_done(end_offset);
 }
 
+// The end of the bulk string or nil ("$-1") at `p` when all of it is here
+// and well-formed; nullptr otherwise, for the state machine to read it.
+const char* ResponseParser::whole_bulk(const char* p, const char* end) const {
+  if (end - p >= 5 && p[1] == '-' && p[2] == '1' && p[3] == '\r' && p[4] == '\n') return p + 5;
+  uint64_t n = 0;
+  const char* const payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &n);
+  if (payload == nullptr) return nullptr;
+  const auto avail = static_cast<uint64_t>(end - payload);
+  if (avail < 2 || avail - 2 < n || payload[n] != '\r' || payload[n + 1] != '\n') return nullptr;
+  return payload + n + 2;
+}
+
 // Takes every whole, well-formed bulk string or nil ("$-1") at `p` while in
 // an array, moving `p` past them; stops at the first byte it leaves to the
 // state machine (any other value, or one not all here). True when that
 // completed the reply.
 bool ResponseParser::skip_whole_bulks(const char* data, const char*& p, const char* end) {
-  while (p < end && *p == '$' && !stack_.empty()) {
-    const char* after;
-    if (end - p >= 5 && p[1] == '-' && p[2] == '1' && p[3] == '\r' && p[4] == '\n') {
-      after = p + 5;
-    } else {
-      uint64_t n = 0;
-      const char* payload = resp::scan_number_line(p + 1, end, limits_.max_bulk, &n);
-      if (payload == nullptr) return false;
-      const auto avail = static_cast<uint64_t>(end - payload);
-      if (avail < 2 || avail - 2 < n || payload[n] != '\r' || payload[n + 1] != '\n') return false;
-      after = payload + n + 2;
+  if (stack_.size() == 1) {
+    // The top-level array of an MGET or HGETALL reply: its elements are
+    // counted down here, and value_done() called only for the last.
+    uint64_t& left = stack_.back();
+    while (p < end && *p == '$') {
+      const char* const after = whole_bulk(p, end);
+      if (after == nullptr) return false;
+      if (left == 1) {
+        // The last: value_done() records it and closes the array.
+        element_start_ = offset(data, p);
+        p = after;
+        return value_done(offset(data, p));
+      }
+      if (record_elements_) {
+        elements_.push_back({offset(data, p), static_cast<uint64_t>(after - p)});
+      }
+      p = after;
+      --left;
     }
+    element_start_ = offset(data, p);
+    return false;
+  }
+  while (p < end && *p == '$' && !stack_.empty()) {
+    const char* const after = whole_bulk(p, end);
+    if (after == nullptr) return false;
     if (stack_.size() == 1) element_start_ = offset(data, p);
     p = after;
     if (value_done(offset(data, p))) return true;

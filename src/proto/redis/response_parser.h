@@ -67,6 +67,7 @@ class ResponseParser final
   void clear_vectors();
 
   bool skip_whole_bulks(const char* data, const char*& p, const char* end);
+  const char* whole_bulk(const char* p, const char* end) const;
   bool number_done(uint64_t end_offset);
   bool value_done(uint64_t end_offset);
   std::string_view number_error() const;
