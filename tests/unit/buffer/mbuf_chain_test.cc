@@ -184,7 +184,7 @@ TEST(MbufChain, GatherAfterGatheringPastTheEndSeesBytesAppendedSince) {
   EXPECT_EQ(gathered(iov, n), "CCCCC");
 }
 
-TEST(MbufChain, GatherAgreesWithTheBytesWhateverHappenedToTheChain) {
+TEST(MbufChain, GatherAndLookupsAgreeWithTheBytesWhateverHappenedToTheChain) {
   MbufPool pool(512);
   for (unsigned seed = 1; seed <= 60; ++seed) {
   SCOPED_TRACE("seed " + std::to_string(seed));
@@ -213,6 +213,20 @@ TEST(MbufChain, GatherAgreesWithTheBytesWhateverHappenedToTheChain) {
         const std::string more(1 + pick(40), static_cast<char>('a' + pick(26)));
         chain.append_copy(pool, more);
         bytes += more;
+        break;
+      }
+      case 5: {  // lookups by offset, which share the gather's cursor
+        const uint64_t at = pick(bytes.size() + 1);
+        const uint64_t len = pick(bytes.size() - at + 1);
+        const std::string want = bytes.substr(at, len);
+        std::string scratch;
+        ASSERT_EQ(chain.view(at, len, scratch), want) << "step " << step;
+        std::string out(len, '\0');
+        chain.copy_out(at, len, out.data());
+        ASSERT_EQ(out, want) << "step " << step;
+        MbufChain copy;
+        copy.append(chain, at, len);
+        ASSERT_EQ(copy.to_string(), want) << "step " << step;
         break;
       }
       default: {
