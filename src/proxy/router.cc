@@ -15,10 +15,12 @@ bool Router::init(const std::string& hash_name, const std::string& distribution,
   hash_tag_ = hash_tag;
   if (distribution == "server_name") {
     by_name_mode_ = true;
+    plain_ = false;
     for (const dist::ServerWeight& s : servers) by_name_.emplace(s.label, s.index);
     single_server_ = servers.empty() ? 0 : servers[0].index;  // for keyless
     return true;
   }
+  plain_ = false;
   dist_ = dist::make(distribution, servers);
   if (dist_ == nullptr) {
     *error = "unknown distribution '" + distribution + "' or no servers";
@@ -27,6 +29,7 @@ bool Router::init(const std::string& hash_name, const std::string& distribution,
   // One server needs no hashing at all (nutcracker skips it too).
   single_ = servers.size() == 1;
   single_server_ = servers.empty() ? 0 : servers[0].index;
+  plain_ = !single_ && hash_tag_.size() != 2;
   return true;
 }
 
@@ -43,7 +46,7 @@ uint32_t Router::route_keyless() const {
   return by_name_mode_ ? single_server_ : route({});
 }
 
-uint32_t Router::route(std::string_view key) const {
+uint32_t Router::route_by_rules(std::string_view key) const {
   if (by_name_mode_) {
     auto it = by_name_.find(routing_part(key));
     return it == by_name_.end() ? kNoServer : it->second;

@@ -30,7 +30,12 @@ class Router {
   static constexpr uint32_t kNoServer = UINT32_MAX;
   // The index of the server for `key`; kNoServer when the distribution is
   // server_name and the key names no server.
-  uint32_t route(std::string_view key) const;
+  uint32_t route(std::string_view key) const {
+    // The usual pool (several servers, no hash tag): inline, one hash and
+    // one pick.
+    if (plain_) return dist_->pick(key.empty() ? 0 : hash_(key.data(), key.size()));
+    return route_by_rules(key);
+  }
   // The server for a request without keys (COMMAND): where the empty key
   // goes, or the first server when keys name their servers.
   uint32_t route_keyless() const;
@@ -51,6 +56,10 @@ class Router {
   std::string hash_tag_;
   uint32_t single_server_ = 0;
   bool single_ = false;
+  // Neither server names, nor a single server, nor a hash tag.
+  bool plain_ = false;
+
+  uint32_t route_by_rules(std::string_view key) const;
 };
 
 }  // namespace walnut::proxy
