@@ -118,10 +118,14 @@ class ParserCore : public Interface, protected Progress {
 // message must not pin its peak to an idle connection forever. Storage
 // given up is replaced by `fresh` elements' worth.
 template <typename T>
-void clear_keeping(std::vector<T>& v, size_t kept, size_t fresh = 0) {
+[[gnu::noinline]] void replace_storage(std::vector<T>& v, size_t fresh) {
+  std::vector<T>().swap(v);
+  v.reserve(fresh);
+}
+template <typename T>
+inline void clear_keeping(std::vector<T>& v, size_t kept, size_t fresh = 0) {
   if (v.capacity() > kept) {
-    std::vector<T>().swap(v);
-    v.reserve(fresh);
+    replace_storage(v, fresh);  // rare: out of line, so that the usual clear is inlined
   } else {
     v.clear();
   }

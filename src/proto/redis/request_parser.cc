@@ -46,7 +46,7 @@ inline bool is_inline_space(char c) {
 void RequestParser::clear_vectors() { proto::clear_keeping(tokens_, kKeptTokens); }
 
 // A multibulk of `count` arguments: each opens with '$'.
-void RequestParser::expect_args(uint64_t count) {
+inline void RequestParser::expect_args(uint64_t count) {
   args_left_ = count;
   if (tokens_.capacity() < count) {
     tokens_.reserve(static_cast<size_t>(std::min<uint64_t>(count, kKeptTokens)));
