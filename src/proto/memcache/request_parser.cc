@@ -44,9 +44,6 @@ constexpr size_t kKeptTokens = 4096;
 // ordinary command line.
 constexpr size_t kFreshTokens = 16;
 
-// "replace" and "prepend": no storage command's name is longer.
-constexpr size_t kLongestStorageName = 7;
-
 constexpr uint64_t kMaxU64 = std::numeric_limits<uint64_t>::max();
 constexpr uint64_t kMaxI64 = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
 
