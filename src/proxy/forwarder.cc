@@ -111,17 +111,10 @@ Server* Forwarder::route_key(std::string_view key, std::string* error) {
 }
 
 Server* Forwarder::route(const Request& msg, std::string* error) {
-  if (msg.keys.size() == 1 && (cluster_ != nullptr || any_live_)) {
+  if (msg.keys.size() == 1 && any_live_) {
     // One key, nearly every request: no list of servers to fill and compare.
     const proto::Span& k = msg.keys[0];
-    const std::string_view key = msg.request.view(k.offset, k.len, key_scratch_);
-    if (cluster_ != nullptr) return servers_[cluster_->node_of(redis::cluster::key_slot(key))].get();
-    const uint32_t idx = router_.route(key);
-    if (idx == Router::kNoServer) {
-      *error = no_server_for(key);
-      return nullptr;
-    }
-    return servers_[idx].get();
+    return route_key(msg.request.view(k.offset, k.len, key_scratch_), error);
   }
   if (!route_keys(msg, error)) return nullptr;
   if (cluster_ != nullptr) {
