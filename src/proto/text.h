@@ -58,6 +58,19 @@ inline bool next_number(const char*& p, const char* end, uint64_t max, uint64_t&
   return true;
 }
 
+// The digits at `p`, at most 18 of them (which cannot overflow 64 bits), as
+// a number; `p` moves past them. False when there are none or more: the
+// fast paths leave longer numbers to next_number() or the byte-by-byte way.
+inline bool short_number(const char*& p, const char* end, uint64_t& value) {
+  constexpr long kSafeDigits = 18;
+  const char* const start = p;
+  uint64_t v = 0;
+  for (; p < end && is_digit(*p); ++p) v = v * 10 + static_cast<unsigned>(*p - '0');
+  if (p == start || p - start > kSafeDigits) return false;
+  value = v;
+  return true;
+}
+
 // Whether `bytes` hold a control character (below 0x20, or 0x7f), which
 // memcached refuses in a key. Eight bytes at a time: every key of every
 // request is checked. A byte below 0x20 borrows into its top bit when 0x20
@@ -69,18 +82,23 @@ inline bool has_control_byte(std::string_view bytes) {
   constexpr uint64_t kHighs = 0x8080808080808080ull;
   const char* p = bytes.data();
   size_t n = bytes.size();
-  uint64_t found = 0;
-  for (; n >= 8; p += 8, n -= 8) {
+  if (n < 8) {
+    for (; n > 0; ++p, --n) {
+      const auto u = static_cast<unsigned char>(*p);
+      if ((u < 0x20) | (u == 0x7f)) return true;
+    }
+    return false;
+  }
+  const auto word_at = [](const char* at) {
     uint64_t w;
-    std::memcpy(&w, p, 8);
+    std::memcpy(&w, at, 8);
     const uint64_t del = w ^ (kOnes * 0x7f);
-    found |= ((w - kOnes * 0x20) & ~w & kHighs) | ((del - kOnes) & ~del & kHighs);
-  }
-  for (; n > 0; ++p, --n) {
-    const auto u = static_cast<unsigned char>(*p);
-    found |= static_cast<uint64_t>((u < 0x20) | (u == 0x7f));
-  }
-  return found != 0;
+    return ((w - kOnes * 0x20) & ~w & kHighs) | ((del - kOnes) & ~del & kHighs);
+  };
+  uint64_t found = 0;
+  for (; n > 8; p += 8, n -= 8) found |= word_at(p);
+  // The last eight bytes, some of them checked already: no byte loop.
+  return (found | word_at(p + n - 8)) != 0;
 }
 
 // "<what> '<c>'", with `c` escaped as \xNN when unprintable. The text may end

@@ -46,8 +46,12 @@ class Forwarder final : public JoinOwner, private NonCopyable {
   // Sends a request where classify()'s `action` (kForward, kFragment,
   // kAllServers or kCursor) says, or answers it with an error.
   void forward(proto::Action action, Request* msg) {
-    // The common case without a second call.
-    if (action == proto::Action::kForward) return forward_one(msg);
+    // The common case without a second call. A split request of one key
+    // (a memcache get, MGET k) is not split: its server's own reply.
+    if (action == proto::Action::kForward ||
+        (action == proto::Action::kFragment && msg->keys.size() == 1)) {
+      return forward_one(msg);
+    }
     forward_other(action, msg);
   }
   // Every fragment of `parent` has its reply (FragmentJoin calls this).

@@ -50,6 +50,28 @@ void strip_last_token(Msg& msg) {
 
 }  // namespace
 
+// Inlined into classify(): every request with a key comes here.
+inline bool MemcacheProtocol::keys_ok(Msg& msg) const {
+  const proto::CommandInfo& cmd = *msg.command;
+  const size_t argc = msg.tokens.size();
+  size_t last = cmd.last_key < 0 ? argc + cmd.last_key
+                                 : static_cast<size_t>(cmd.last_key);
+  msg.keys.clear();
+  std::string scratch;
+  for (size_t i = cmd.first_key; i <= last && i < argc; ++i) {
+    const proto::Span& k = msg.tokens[i];
+    if (k.len > request_limits_.max_key ||
+        proto::has_control_byte(msg.request.view(k.offset, k.len, scratch))) {
+      // Refused here: a server would answer, but an over-long key must never
+      // reach it (and memcached's answer is this one).
+      set_reply(msg, "CLIENT_ERROR bad command line format", true, mbufs());
+      return false;
+    }
+    msg.keys.push_back(k);
+  }
+  return true;
+}
+
 Action MemcacheProtocol::classify(Msg& msg, proto::ClientSession&) const {
   if (msg.tokens.empty()) return Action::kDiscard;
   std::string scratch;
@@ -84,27 +106,6 @@ Action MemcacheProtocol::classify(Msg& msg, proto::ClientSession&) const {
   }
   return cmd->info.kind == CommandKind::kMultiKey ? Action::kFragment
                                                   : Action::kForward;
-}
-
-bool MemcacheProtocol::keys_ok(Msg& msg) const {
-  const proto::CommandInfo& cmd = *msg.command;
-  const size_t argc = msg.tokens.size();
-  size_t last = cmd.last_key < 0 ? argc + cmd.last_key
-                                 : static_cast<size_t>(cmd.last_key);
-  msg.keys.clear();
-  std::string scratch;
-  for (size_t i = cmd.first_key; i <= last && i < argc; ++i) {
-    const proto::Span& k = msg.tokens[i];
-    if (k.len > request_limits_.max_key ||
-        proto::has_control_byte(msg.request.view(k.offset, k.len, scratch))) {
-      // Refused here: a server would answer, but an over-long key must never
-      // reach it (and memcached's answer is this one).
-      set_reply(msg, "CLIENT_ERROR bad command line format", true, mbufs());
-      return false;
-    }
-    msg.keys.push_back(k);
-  }
-  return true;
 }
 
 // Commands walnut answers itself.

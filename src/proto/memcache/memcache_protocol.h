@@ -41,7 +41,7 @@ class MemcacheProtocol final
   void coalesce(proto::Msg&) const override;
 
  private:
-  bool keys_ok(proto::Msg& msg) const;
+  [[gnu::always_inline]] inline bool keys_ok(proto::Msg& msg) const;
   proto::Action classify_local(proto::Msg& msg, std::string_view name) const;
   bool record_values(const proto::Msg& part) const;
 

@@ -97,7 +97,13 @@ const StorageLayout* storage_layout(std::string_view name) {
     case 'm': row = &StorageLayout::kTable[6]; break;                          // ms
     default: return nullptr;
   }
-  return row->name == name ? row : nullptr;
+  // The first byte picked the row. Names are short: a byte loop for the
+  // rest costs less than a call to memcmp.
+  if (row->name.size() != name.size()) return nullptr;
+  for (size_t i = 1; i < name.size(); ++i) {
+    if (row->name[i] != name[i]) return nullptr;
+  }
+  return row;
 }
 
 }  // namespace
@@ -203,16 +209,56 @@ bool RequestParser::line_end(uint64_t at) {
   return true;
 }
 
-// The fast way through a command line that starts the message and ends
-// (at `lf`) within this call's input, which is nearly every line: tokens
-// found by scanning for spaces, numbers read whole, no per-byte state.
-// Returns false, having changed nothing but the token list (which the
-// caller then clears), for anything it would refuse: the byte-by-byte path
-// then finds and names the fault exactly where it does for a line cut in
-// pieces.
-bool RequestParser::whole_line(const char* line, const char* lf) {
-  const char* const text_end = lf > line && lf[-1] == '\r' ? lf - 1 : lf;
-  const char* p = line;
+// The tokens after a set/add/replace/append/prepend/cas name ending at `p`,
+// as clients write them: one space before each, "<key> <flags> <exptime>
+// <bytes>" (and "<cas unique>" for cas), numbers of up to 18 digits and no
+// sign, then any words ("noreply"). False, with tokens pushed, for anything
+// else: fields_by_layout() then reads the line token by token.
+inline bool RequestParser::storage_fields(const char* line, const char* p, const char* text_end) {
+  if (text_end - p < 2 || *p != ' ' || p[1] == ' ' || layout_->min_tokens > limits_.max_tokens) {
+    return false;
+  }
+  const char* const key = ++p;
+  const auto* space = static_cast<const char*>(std::memchr(p, ' ', static_cast<size_t>(text_end - p)));
+  if (space == nullptr) return false;
+  tokens_.push_back({static_cast<uint64_t>(key - line), static_cast<uint64_t>(space - key)});
+  p = space;
+  const size_t numbers = layout_->min_tokens - 2;  // flags, exptime, bytes [, cas]
+  for (size_t i = 0; i < numbers; ++i) {
+    if (p == text_end || *p != ' ') return false;
+    const char* const start = ++p;
+    uint64_t value = 0;
+    if (!proto::short_number(p, text_end, value) || (p < text_end && *p != ' ')) return false;
+    if (i == 2) {
+      if (value > limits_.max_value) return false;
+      length_ = value;
+    }
+    tokens_.push_back({static_cast<uint64_t>(start - line), static_cast<uint64_t>(p - start)});
+  }
+  // Words after the numbers ("noreply"): line_end() judges their count.
+  return p == text_end || plain_words(line, p, text_end);
+}
+
+// The tokens from `p` to `text_end`, words all (the keys of a get, the
+// "noreply" of a storage line). False at the token limit.
+inline bool RequestParser::plain_words(const char* line, const char* p, const char* text_end) {
+  for (;;) {
+    proto::skip_spaces(p, text_end);
+    if (p == text_end) return true;
+    if (tokens_.size() >= limits_.max_tokens) return false;
+    const char* const start = p;
+    const auto* space = static_cast<const char*>(std::memchr(p, ' ', static_cast<size_t>(text_end - p)));
+    p = space != nullptr ? space : text_end;
+    tokens_.push_back({static_cast<uint64_t>(start - line), static_cast<uint64_t>(p - start)});
+  }
+}
+
+// The tokens of a line from `p` on, each read as its storage layout says
+// (none yet at the line's start: the name then picks it): the general way,
+// for every line the fast paths leave (runs of spaces, a signed exptime,
+// numbers of 19 digits or more, the meta "ms", anything refused). False
+// for anything it would refuse.
+bool RequestParser::fields_by_layout(const char* line, const char* p, const char* text_end) {
   for (;;) {
     proto::skip_spaces(p, text_end);
     if (p == text_end) break;
@@ -250,6 +296,33 @@ bool RequestParser::whole_line(const char* line, const char* lf) {
     if (index == 0) layout_ = storage_layout(std::string_view(start, static_cast<size_t>(p - start)));
   }
   return true;  // line_end() checks a storage line's token count
+}
+
+// The fast way through a command line that starts the message and ends
+// (at `lf`) within this call's input, which is nearly every line: tokens
+// found by scanning for spaces, numbers read whole, no per-byte state.
+// Returns false, having changed nothing but the token list, the layout and
+// the data length (which the caller then resets), for anything it would
+// refuse: the byte-by-byte path
+// then finds and names the fault exactly where it does for a line cut in
+// pieces.
+inline bool RequestParser::whole_line(const char* line, const char* lf) {
+  const char* const text_end = lf > line && lf[-1] == '\r' ? lf - 1 : lf;
+  const char* p = line;
+  if (p < text_end && *p != ' ' && limits_.max_tokens > 0) {
+    // The name: too short for memchr.
+    while (p < text_end && *p != ' ') ++p;
+    tokens_.push_back({0, static_cast<uint64_t>(p - line)});
+    layout_ = storage_layout(std::string_view(line, static_cast<size_t>(p - line)));
+    if (layout_ == nullptr) return plain_words(line, p, text_end);
+    if (layout_->fields[2] == Field::kUnsigned) {
+      if (storage_fields(line, p, text_end)) return true;
+      // Something unusual: read it again the general way.
+      tokens_.resize(1);
+      p = line + tokens_[0].len;
+    }
+  }
+  return fields_by_layout(line, p, text_end);
 }
 
 RequestParser::StepResult RequestParser::step(const char* data, const char*& p,

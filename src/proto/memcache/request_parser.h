@@ -86,7 +86,12 @@ class RequestParser final
   bool number_byte(char c);
   bool end_token(uint64_t at);
   bool line_end(uint64_t at);
-  bool whole_line(const char* line, const char* lf);
+  [[gnu::always_inline]] inline bool whole_line(const char* line, const char* lf);
+  [[gnu::always_inline]] inline bool storage_fields(const char* line, const char* p,
+                                                    const char* text_end);
+  [[gnu::always_inline]] inline bool plain_words(const char* line, const char* p,
+                                                 const char* text_end);
+  bool fields_by_layout(const char* line, const char* p, const char* text_end);
 
   RequestLimits limits_;
 };

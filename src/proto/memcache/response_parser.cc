@@ -252,6 +252,57 @@ bool ResponseParser::block_ended(uint64_t at) {
   return false;
 }
 
+// After a VALUE line's CR at `p - 1`: when its LF, its data block and the
+// block's CRLF are all at hand (nearly always), takes them in one go, with
+// `p` moved past them; else leaves the byte-by-byte path to take each part.
+inline void ResponseParser::whole_block(const char* data, const char*& p, const char* end) {
+  if (p == end || *p != '\n') return;
+  const char* const block = p + 1;
+  const auto avail = static_cast<uint64_t>(end - block);
+  if (avail < 2 || avail - 2 < length_ || block[length_] != '\r' || block[length_ + 1] != '\n') {
+    return;
+  }
+  in_run_ = true;
+  p = block + length_ + 2;
+  block_ended(offset(data, p));
+}
+
+// A whole VALUE line as memcached writes it: "VALUE <key> <flags> <bytes>"
+// and maybe " <cas>", one space between tokens, numbers of up to 18 digits.
+// False, having changed nothing, for anything else: whole_line() then reads
+// it token by token. Inlined: every hit of a get comes here.
+inline bool ResponseParser::plain_value_line(const char* line, const char* cr, uint64_t at) {
+  if (cr - line <= 6 || std::memcmp(line, "VALUE ", 6) != 0) return false;
+  const char* p = line + 6;
+  const auto* space = static_cast<const char*>(std::memchr(p, ' ', static_cast<size_t>(cr - p)));
+  if (space == nullptr || space == p ||
+      std::memchr(p, '\n', static_cast<size_t>(space - p)) != nullptr) {
+    return false;
+  }
+  const proto::Span key{at + static_cast<uint64_t>(p - line), static_cast<uint64_t>(space - p)};
+  p = space + 1;
+  uint64_t number = 0;
+  uint64_t length = 0;
+  if (!proto::short_number(p, cr, number) || p == cr || *p != ' ') return false;
+  ++p;
+  if (!proto::short_number(p, cr, length) || length > limits_.max_value) return false;
+  uint8_t tokens = kValueMinTokens;
+  if (p != cr) {
+    if (*p != ' ') return false;
+    ++p;
+    if (!proto::short_number(p, cr, number) || p != cr) return false;
+    tokens = kValueMaxTokens;
+  }
+  const auto len = static_cast<size_t>(cr - line);
+  note_head(line, len);
+  line_len_ = len;
+  line_ = ReplyLine::kValue;
+  tokens_ = tokens;
+  length_ = length;
+  key_ = key;
+  return true;
+}
+
 // The fast way through a line that starts, and reaches its CR (at `cr`),
 // within this call's input, which is nearly every line: its words found by
 // scanning for spaces, numbers read whole. `at` is the line's message
@@ -261,27 +312,12 @@ bool ResponseParser::block_ended(uint64_t at) {
 bool ResponseParser::whole_line(const char* line, const char* cr, uint64_t at) {
   constexpr uint64_t kAnyNumber = std::numeric_limits<uint64_t>::max();
   const auto len = static_cast<size_t>(cr - line);
-  if (in_run_ && len == 3 && std::memcmp(line, "END", 3) == 0) {
-    // The end of a retrieval reply, the most frequent line of all.
-    note_head(line, len);
-    line_len_ = len;
-    line_ = ReplyLine::kText;
-    return true;
-  }
-  if (!in_run_ && len == 6 && std::memcmp(line, "STORED", 6) == 0) {
-    // The reply to a storage command: no scan, no search of the words.
-    note_head(line, len);
-    line_len_ = len;
-    line_ = ReplyLine::kText;
-    tokens_ = 1;
-    length_ = 0;
-    key_ = {0, 0};
-    return true;
-  }
-  if (len == 0 || line[0] == ' ' || std::memchr(line, '\n', len) != nullptr) return false;
+  if (len == 0 || line[0] == ' ') return false;
   const char* p = line;
-  // The usual line, a value's: known by its first six bytes, no scan.
+  // The usual line, a value's: known by its first six bytes, no scan. Its
+  // numbers are digits only, so an LF could hide in its key alone.
   const bool value_line = len > 6 && std::memcmp(line, "VALUE ", 6) == 0;
+  if (!value_line && std::memchr(line, '\n', len) != nullptr) return false;
   std::string_view word;
   if (value_line) {
     p += 5;
@@ -296,6 +332,9 @@ bool ResponseParser::whole_line(const char* line, const char* cr, uint64_t at) {
   if (value_line || word == "VALUE") {
     // VALUE <key> <flags> <bytes> [<cas>]
     const std::string_view key_text = proto::next_token(p, cr);
+    if (!key_text.empty() && std::memchr(key_text.data(), '\n', key_text.size()) != nullptr) {
+      return false;
+    }
     if (!proto::next_number(p, cr, kAnyNumber, number) ||
         !proto::next_number(p, cr, limits_.max_value, length)) {
       return false;
@@ -355,12 +394,27 @@ ResponseParser::StepResult ResponseParser::step(const char* data, const char*& p
         break;
       }
       if (line_len_ == 0 && line_ == ReplyLine::kUnknown) {
+        // The most frequent replies, whole: "END" ends a retrieval reply (or
+        // is all of one, a miss); "STORED" answers a storage command. A
+        // line start outside a run is a reply's start. (Limits too small
+        // for them are left to the states, which refuse the line.)
+        if (end - p >= 5 && limits_.max_line >= 3 && std::memcmp(p, "END\r\n", 5) == 0) {
+          p += 5;
+          return done(data, p);
+        }
+        if (!in_run_ && end - p >= 8 && limits_.max_line >= 6 &&
+            std::memcmp(p, "STORED\r\n", 8) == 0) {
+          p += 8;
+          return done(data, p);
+        }
         const auto scan = static_cast<size_t>(
             std::min<uint64_t>(static_cast<uint64_t>(end - p), uint64_t{limits_.max_line} + 1));
         const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
-        if (cr != nullptr && whole_line(p, cr, offset(data, p))) {
+        if (cr != nullptr &&
+            (plain_value_line(p, cr, offset(data, p)) || whole_line(p, cr, offset(data, p)))) {
           p = cr + 1;
           state_ = State::kLineLf;
+          if (line_ == ReplyLine::kValue) whole_block(data, p, end);
           break;
         }
       }

@@ -41,6 +41,29 @@ TEST(HasControlByte, AgreesWithAByteByByteCheckForEveryByteAtEveryPlace) {
   EXPECT_GT(checked, 0);
 }
 
+TEST(ShortNumber, ReadsUpTo18DigitsAndStopsAtTheFirstOtherByte) {
+  auto read = [](std::string_view text, uint64_t* value) {
+    const char* p = text.data();
+    const bool ok = short_number(p, text.data() + text.size(), *value);
+    return ok ? static_cast<long>(p - text.data()) : -1L;
+  };
+  uint64_t v = 7;
+  EXPECT_EQ(read("0", &v), 1);
+  EXPECT_EQ(v, 0u);
+  EXPECT_EQ(read("42 x", &v), 2);
+  EXPECT_EQ(v, 42u);
+  EXPECT_EQ(read("42x", &v), 2);  // the caller judges the byte after
+  EXPECT_EQ(read("999999999999999999", &v), 18);
+  EXPECT_EQ(v, 999999999999999999u);
+  v = 7;
+  EXPECT_EQ(read("1000000000000000000", &v), -1);  // 19 digits: for next_number()
+  EXPECT_EQ(read("99999999999999999999999", &v), -1);
+  EXPECT_EQ(read("", &v), -1);
+  EXPECT_EQ(read(" 1", &v), -1);
+  EXPECT_EQ(read("-1", &v), -1);
+  EXPECT_EQ(v, 7u);  // untouched on refusal
+}
+
 TEST(NextNumber, ReadsDigitsUpToASpaceAndRefusesAnythingElse) {
   auto read = [](std::string_view text, uint64_t max, uint64_t* value) {
     const char* p = text.data();

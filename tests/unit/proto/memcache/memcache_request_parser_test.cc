@@ -584,8 +584,30 @@ TEST(MemcacheRequestParser, WholeLinesAgreeWithLinesCutInPieces) {
         "set k 0 0 101\r\n", "set k 0 0 1x\r\n", "set k 18446744073709551615 0 1\r\nx\r\n",
         "set k 0 -9223372036854775808 1\r\nx\r\n", "set k 0 -9223372036854775809 1\r\nx\r\n",
         "cas k 0 0 1 5\r\nx\r\n", "cas k 0 0 1 -5\r\nx\r\n", "ms k 1 T0\r\nx\r\n", "ms k x\r\n",
-        "ms k\r\n", "sets k 0 0 1\r\n", "SET k 0 0 1\r\n", "mg k v\r\n"}) {
+        "ms k\r\n", "sets k 0 0 1\r\n", "SET k 0 0 1\r\n", "mg k v\r\n",
+        // At the edges of the storage lines' fast path.
+        "set  k 0 0 1\r\nx\r\n", "set k  0 0 1\r\nx\r\n", "set k 0 0 1 \r\nx\r\n",
+        "set k\r 0 0 1\r\nx\r\n", " set k 0 0 1\r\nx\r\n", "set k 0 0 1  noreply\r\nx\r\n",
+        "set k 1234567890123456789 0 1\r\nx\r\n", "set k 0 0 0000000000000000001\r\nx\r\n",
+        "cas k 0 0 1 1234567890123456789\r\nx\r\n", "cas k 0 0 1 5 noreply\r\nx\r\n",
+        "set k 0 0 1x\r\n", "set k 0 0 \r\n", "set k 0 0 1\r\r\nx\r\n", "add k 0 0 1\nx\r\n"}) {
     ASSERT_TRUE(Driver::chunking_agrees([&] { return RequestParser(limits); }, msg, rng));
+  }
+}
+
+// Storage lines under every token limit around their token counts: the fast
+// path must refuse where the token-by-token reading refuses.
+TEST(MemcacheRequestParser, StorageLinesAgreeUnderEveryTokenLimit) {
+  std::mt19937 rng(20261206);
+  for (uint32_t max_tokens = 0; max_tokens <= 8; ++max_tokens) {
+    RequestLimits limits;
+    limits.max_tokens = max_tokens;
+    for (const std::string msg :
+         {"set k 0 0 1\r\nx\r\n", "set k 0 0 1 noreply\r\nx\r\n", "cas k 0 0 1 5\r\nx\r\n",
+          "cas k 0 0 1 5 noreply\r\nx\r\n", "get a b c d e\r\n"}) {
+      ASSERT_TRUE(Driver::chunking_agrees([&] { return RequestParser(limits); }, msg, rng))
+          << "max_tokens " << max_tokens;
+    }
   }
 }
 

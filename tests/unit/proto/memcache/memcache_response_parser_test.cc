@@ -315,6 +315,15 @@ TEST(MemcacheResponseParser, LineAndValueLimits) {
   limits.max_line = 0;
   check_all_ways("\r\n", error(0, "not a memcached reply"), limits);
   check_all_ways("X\r\n", error(0, "line too long"), limits);
+  // The replies read whole at a line's start are held to the limit too.
+  limits.max_line = 2;
+  check_all_ways("END\r\n", error(2, "line too long"), limits);
+  limits.max_line = 3;
+  check_all_ways("END\r\n", done("END\r\n", false), limits);
+  limits.max_line = 5;
+  check_all_ways("STORED\r\n", error(5, "line too long"), limits);
+  limits.max_line = 6;
+  check_all_ways("STORED\r\n", done("STORED\r\n", false), limits);
 
   limits = {};
   limits.max_value = 5;
@@ -546,7 +555,16 @@ TEST(MemcacheResponseParser, WholeLinesAgreeWithLinesCutInPieces) {
         "VA\r\n", "VA \r\n", "VA x\r\n", "VA 101\r\n", "VAX 1\r\n", "END\r\n", "END \r\n",
         "STORED\r\n", "STORED x\r\n", "STORE\r\n", "123\r\n", "123 \r\n", " END\r\n", "\r\n",
         "HD c1 t-1\r\n", "SERVER_ERROR out of memory\r\n", "ERROR\r\n", "CLIENT_ERROR x\r\n",
-        "END\n\r\n", "SERVER_ERROR abcdefghijklmn\r\n", "SERVER_ERROR abcdefghijklmno\r\n"}) {
+        "END\n\r\n", "SERVER_ERROR abcdefghijklmn\r\n", "SERVER_ERROR abcdefghijklmno\r\n",
+        // A block taken with its line, and the whole replies read at once.
+        "VALUE k 0 1\r\nxy\r\nEND\r\n", "VALUE k 0 1\r\nx\rEND\r\n", "VALUE k 0 1\r\nx\n\r\n",
+        "VALUE k 0 1\rx\r\nEND\r\n", "VALUE k\n 0 1\r\nx\r\nEND\r\n",
+        "VALUE k 0 1\r\nx\r\nVALUE j 0 2\r\nyz\r\nEND\r\n", "VALUE k 0 0\r\n\r\nEND\r\n",
+        "END\r\r\n", "END\rX", "STORED\r\r\n", "STORED\n", "STORED\rX", "ENDX\r\n",
+        "VALUE k 0 1 \r\nx\r\nEND\r\n", "VALUE k 0 1 7 \r\nx\r\nEND\r\n",
+        "VALUE k 0 01\r\nx\r\nEND\r\n", "VALUE k 0 1x\r\n", "VALUE k 0x 1\r\n",
+        "VALUE k 1234567890123456789 1\r\nx\r\nEND\r\n", "VALUE k 0 1000000000000000000\r\n",
+        "VALUE  \r\n", "VALUE   \r\n"}) {
     for (const bool record : {false, true}) {
       ASSERT_TRUE(Driver::chunking_agrees([&] { return make_parser(limits, record); }, msg, rng));
     }
