@@ -39,11 +39,24 @@ ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd)
       reply_estimate_(output_limit_ / kFirstWindow) {
   // Every connection counts once in total_connections: its value now is
   // unique, like Redis's client ids.
-  session_.id = ctx.totals().total_connections;
-  session_.fd = fd;
+  start_session({ctx.totals().total_connections, now_ms()});
+}
+
+ClientConn::ClientConn(Context& ctx, ServerPool& pool, int fd, const Arrival& arrival)
+    : Conn(ctx, fd, CountedAlready{}),
+      pool_(pool),
+      reader_(ctx.mbufs(), ctx.large_mbufs()),
+      output_limit_(static_cast<uint64_t>(pool.spec().client_output_limit)),
+      reply_estimate_(output_limit_ / kFirstWindow) {
+  start_session(arrival);
+}
+
+void ClientConn::start_session(const Arrival& arrival) {
+  session_.id = arrival.id;
+  session_.fd = fd();
   session_.peer_text = net::peer_text;
   session_.local_text = net::local_text;
-  session_.connected_ms = now_ms();
+  session_.connected_ms = arrival.connected_ms;
   watch();
 }
 

@@ -31,6 +31,14 @@ class ClientConn final : public Conn,
                          private Subscriptions::Client {
  public:
   ClientConn(Context& ctx, ServerPool& pool, int fd);
+  // The client's connection number (its CLIENT ID) and when it connected.
+  struct Arrival {
+    uint64_t id;
+    uint64_t connected_ms;
+  };
+  // Takes over the socket of a client that sent its first bytes (or left)
+  // while an AcceptedClient, counted then.
+  ClientConn(Context& ctx, ServerPool& pool, int fd, const Arrival& arrival);
 
   // A request of this client got its reply (from a server or an error).
   void on_reply(Request* msg) override;
@@ -56,6 +64,7 @@ class ClientConn final : public Conn,
   ListHook pool_hook;  // on the pool's list of clients
 
  private:
+  void start_session(const Arrival& arrival);
   // Parses what was read; false once the client may not go on (paused,
   // not reading any more, or malformed input answered).
   bool parse_input();

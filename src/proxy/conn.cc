@@ -17,6 +17,8 @@ Conn::Conn(Context& ctx, int fd) : ctx_(ctx), fd_(fd) {
   ++ctx.totals().curr_connections;
 }
 
+Conn::Conn(Context& ctx, int fd, CountedAlready) : ctx_(ctx), fd_(fd) {}
+
 // A connection's TLS session and the deadline of its handshake.
 struct Conn::Tls {
   Tls(std::shared_ptr<net::TlsContext> context, int fd, const std::string& peer_name)

@@ -29,6 +29,10 @@ class Context;
 class Conn : private NonCopyable {
  public:
   Conn(Context& ctx, int fd);
+  // A socket already counted in the totals (an AcceptedClient's), which
+  // this Conn takes over: its close uncounts it.
+  struct CountedAlready {};
+  Conn(Context& ctx, int fd, CountedAlready);
   virtual ~Conn();
 
   int fd() const { return fd_.get(); }

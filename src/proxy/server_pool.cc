@@ -264,7 +264,16 @@ void ServerPool::stop() {
     listener_ = nullptr;
   }
   while (ClientConn* c = clients_.front()) c->close("shutting down");
+  close_accepted("shutting down");
   for (auto& s : servers_) s->close_all("shutting down");
+}
+
+void ServerPool::close_accepted(const char* reason) {
+  while (AcceptedClient* a = accepted_.front()) {
+    LOG_INFO("closing client on fd %d: %s", a->fd(), reason);
+    accepted_.remove(a);
+    delete a;
+  }
 }
 
 void ServerPool::drain() {
@@ -275,6 +284,9 @@ void ServerPool::drain() {
   for (ClientConn* c = clients_.front(); c != nullptr; c = clients_.next(c)) {
     c->drain();
   }
+  // Nothing sent, nothing owed: closed now, as an idle ClientConn is at
+  // its next flush.
+  close_accepted("shutting down");
 }
 
 bool ServerPool::ready(std::string* why) const {
@@ -291,7 +303,7 @@ bool ServerPool::ready(std::string* why) const {
 
 void ServerPool::add_client(int fd) {
   if (spec_.client_connections > 0 &&
-      clients_.size() >= static_cast<size_t>(spec_.client_connections)) {
+      client_count() >= static_cast<size_t>(spec_.client_connections)) {
     // Refused with a reply it can read (twemproxy parses the limit and
     // ignores it).
     proto::Msg msg;
@@ -305,10 +317,26 @@ void ServerPool::add_client(int fd) {
                spec_.name.c_str(), spec_.client_connections);
     return;
   }
-  auto* client = new ClientConn(ctx_, *this, fd);
-  if (listener_tls_ != nullptr) client->start_tls(listener_tls_);
-  clients_.push_back(client);
+  if (listener_tls_ != nullptr) {
+    // The handshake starts now: a ClientConn from the first.
+    auto* client = new ClientConn(ctx_, *this, fd);
+    client->start_tls(listener_tls_);
+    clients_.push_back(client);
+  } else {
+    accepted_.push_back(new AcceptedClient(ctx_, *this, fd));
+  }
   LOG_INFO("accepted client on fd %d for pool '%s'", fd, spec_.name.c_str());
+}
+
+void ServerPool::on_first_bytes(AcceptedClient* accepted) {
+  // The ClientConn watches the fd before the accepted client stops: libevent
+  // then keeps it in epoll as it is, with no system call.
+  auto* client = new ClientConn(ctx_, *this, accepted->fd(), accepted->arrival());
+  accepted_.remove(accepted);
+  accepted->give_up_fd();
+  delete accepted;
+  clients_.push_back(client);
+  client->on_readable();
 }
 
 void ServerPool::on_client_closed(ClientConn* client) {
@@ -319,7 +347,7 @@ stats::PoolSnapshot ServerPool::snapshot() const {
   stats::PoolSnapshot p;
   p.name = spec_.name;
   p.counters = counters_;
-  p.counters.client_connections = clients_.size();
+  p.counters.client_connections = client_count();
   p.cluster = cluster_ != nullptr;
   p.cluster_counters = cluster_counters_;
   p.started = started_;

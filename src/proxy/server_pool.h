@@ -11,6 +11,7 @@
 #include "common/non_copyable.h"
 #include "config/config.h"
 #include "proto/protocol.h"
+#include "proxy/accepted_client.h"
 #include "proxy/client_conn.h"
 #include "proxy/forwarder.h"
 #include "proxy/request.h"
@@ -65,7 +66,9 @@ class ServerPool : private NonCopyable {
   // Graceful stop, first step: closes the listener and stops reading from
   // clients; each client is closed once its pending replies are written.
   void drain();
-  bool drained() const { return clients_.empty(); }
+  bool drained() const { return clients_.empty() && accepted_.empty(); }
+  // Client connections, those that have sent nothing yet included.
+  size_t client_count() const { return clients_.size() + accepted_.size(); }
   // Ready for clients (GET /readyz): listening, with a server of its
   // configuration that is not ejected and has not failed since it last
   // answered (walnut's view: with server_heartbeat it is kept without
@@ -74,6 +77,9 @@ class ServerPool : private NonCopyable {
 
   void add_client(int fd);
   void on_client_closed(ClientConn* client);
+  // An accepted client's socket turned readable: its ClientConn takes
+  // over and reads at once; `accepted` is deleted.
+  void on_first_bytes(AcceptedClient* accepted);
 
   const config::PoolSpec& spec() const { return spec_; }
   const proto::Protocol& protocol() const { return *protocol_; }
@@ -105,6 +111,8 @@ class ServerPool : private NonCopyable {
   Server& add_server(const config::ServerSpec& spec, Server::Role role);
   // Server indices in the file's order: the keyspace for the forwarder.
   void set_keyspace(std::vector<uint32_t> configured);
+  // Closes every client that has sent nothing yet.
+  void close_accepted(const char* reason);
 
   Context& ctx_;
   config::PoolSpec spec_;
@@ -122,6 +130,8 @@ class ServerPool : private NonCopyable {
   bool listening_ = false;  // start() ran: new nodes get their heartbeat at once
   const time_t started_ = time(nullptr);
   IntrusiveList<ClientConn, &ClientConn::pool_hook> clients_;
+  // Clients that have sent nothing yet (see accepted_client.h).
+  IntrusiveList<AcceptedClient, &AcceptedClient::pool_hook> accepted_;
 };
 
 }  // namespace walnut::proxy

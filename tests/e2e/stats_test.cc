@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/e2e/harness.h"
+#include "tests/e2e/redis_pool_helpers.h"
 #include "tests/e2e/stats_json.h"
 
 namespace walnut::e2e {
@@ -145,6 +146,77 @@ TEST(Stats, EjectionAndErrorsAreCounted) {
             static_cast<unsigned long long>(refused));
   EXPECT_EQ(d->get("responses")->number, 0u);
   EXPECT_GT(d->get("server_ejected_at")->number, 1600000000000000ull) << "usec since the epoch";
+}
+
+// A client that has not sent anything yet is held apart, at less memory
+// (proxy/accepted_client.h), and must still count as a connection, keep its
+// place in the order of arrival (its CLIENT ID), be served when it speaks,
+// count as client_eof when it leaves, and not hold up a shutdown.
+TEST(Stats, ClientsThatSentNothingYetCountAndAreServed) {
+  TempDir dir;
+  RedisServer server(dir);
+  const int stats_port = free_port();
+  Walnut w(dir, pool_yaml("alpha", {server.port()}),
+           {"-s", std::to_string(stats_port), "-a", "127.0.0.1", "-i", "50"});
+  // The harness's probe, which waited for the port to open, has left.
+  auto before = read_stats_until(stats_port, [](const Json& j) {
+    return number_at(j, {"alpha", "client_eof"}) >= 1 && number_at(j, {"alpha", "client_connections"}) == 0;
+  });
+  ASSERT_NE(before.doc, nullptr) << before.text;
+  ASSERT_EQ(number_at(*before.doc, {"alpha", "client_connections"}), 0u) << before.text;
+  const auto eof0 = number_at(*before.doc, {"alpha", "client_eof"});
+  const auto curr0 = number_at(*before.doc, {"curr_connections"});
+  const auto total0 = number_at(*before.doc, {"total_connections"});
+
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 5; ++i) {
+    clients.push_back(std::make_unique<Client>(w.port()));
+    ASSERT_TRUE(clients.back()->connected()) << i;
+  }
+  auto held = read_stats_until(stats_port, [](const Json& j) {
+    return number_at(j, {"alpha", "client_connections"}) >= 5;
+  });
+  ASSERT_NE(held.doc, nullptr) << held.text;
+  EXPECT_EQ(number_at(*held.doc, {"alpha", "client_connections"}), 5u) << held.text;
+  EXPECT_EQ(number_at(*held.doc, {"curr_connections"}), curr0 + 5) << held.text;
+  EXPECT_EQ(number_at(*held.doc, {"total_connections"}), total0 + 5) << held.text;
+
+  // The last to connect speaks first; its id still says it came last.
+  const std::string last_id = clients[4]->call({"CLIENT", "ID"});
+  const std::string first_id = clients[0]->call({"CLIENT", "ID"});
+  ASSERT_EQ(last_id.substr(0, 1), ":") << last_id;
+  ASSERT_EQ(first_id.substr(0, 1), ":") << first_id;
+  EXPECT_EQ(std::stoull(last_id.substr(1)) - std::stoull(first_id.substr(1)), 4u)
+      << first_id << " " << last_id;
+  EXPECT_EQ(clients[4]->call({"SET", "k", "v"}), "+OK\r\n");
+  EXPECT_EQ(clients[0]->call({"GET", "k"}), bulk("v"));
+
+  // Two that never spoke leave.
+  clients[1].reset();
+  clients[2].reset();
+  auto after = read_stats_until(stats_port, [&](const Json& j) {
+    return number_at(j, {"alpha", "client_eof"}) >= eof0 + 2;
+  });
+  ASSERT_NE(after.doc, nullptr) << after.text;
+  EXPECT_EQ(number_at(*after.doc, {"alpha", "client_eof"}), eof0 + 2) << after.text;
+  EXPECT_EQ(number_at(*after.doc, {"alpha", "client_connections"}), 3u) << after.text;
+  // Its connections count the server's too, which the SET opened.
+  const std::string server_name = "127.0.0.1:" + std::to_string(server.port());
+  const auto server_conns = number_at(*after.doc, {"alpha", server_name, "server_connections"}) -
+                            number_at(*before.doc, {"alpha", server_name, "server_connections"});
+  EXPECT_EQ(server_conns, 1u) << after.text;
+  EXPECT_EQ(number_at(*after.doc, {"curr_connections"}), curr0 + 3 + server_conns) << after.text;
+  EXPECT_EQ(number_at(*after.doc, {"total_connections"}), total0 + 5 + server_conns) << after.text;
+
+  // Stopped with one of them still silent: it is closed, walnut does not
+  // wait for it (as for replies still pending), exits 0, and under the sanitizers
+  // leaks nothing.
+  kill(w.process().pid(), SIGTERM);
+  EXPECT_TRUE(clients[3]->closed_by_peer(5s));
+  EXPECT_TRUE(clients[0]->closed_by_peer(5s));
+  const int status = w.process().wait(10s);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(w.log().find("replies still pending"), std::string::npos) << w.log();
 }
 
 TEST(Stats, DescribeListsEveryField) {
