@@ -31,14 +31,17 @@ class NameIndex {
       std::string_view name = NameOf(row);
       if (name.size() > kMaxName) throw std::logic_error("command name too long for NameIndex");
       if (name.size() > longest_) longest_ = name.size();
+      if (name.empty()) continue;
+      if (name.size() <= kShortName) {
+        const uint64_t word = fold(pack(name));
+        size_t at = short_slot(word, name.size());
+        while (short_slots_[at].row != nullptr) at = (at + 1) & (kSlots - 1);
+        short_slots_[at] = {word, &row};
+        continue;
+      }
       size_t at = hash(name) & (kSlots - 1);
       while (slots_[at] != nullptr) at = (at + 1) & (kSlots - 1);
       slots_[at] = &row;
-      if (name.empty() || name.size() > kShortName) continue;
-      const uint64_t word = fold(pack(name));
-      at = short_slot(word, name.size());
-      while (short_slots_[at].row != nullptr) at = (at + 1) & (kSlots - 1);
-      short_slots_[at] = {word, &row};
     }
   }
 

@@ -9,8 +9,6 @@
 // them at once (ServerPool::on_first_bytes).
 #pragma once
 
-#include <cstdint>
-
 #include "common/intrusive_list.h"
 #include "common/non_copyable.h"
 #include "event/read_watch.h"

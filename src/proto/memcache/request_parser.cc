@@ -303,9 +303,8 @@ bool RequestParser::fields_by_layout(const char* line, const char* p, const char
 // found by scanning for spaces, numbers read whole, no per-byte state.
 // Returns false, having changed nothing but the token list, the layout and
 // the data length (which the caller then resets), for anything it would
-// refuse: the byte-by-byte path
-// then finds and names the fault exactly where it does for a line cut in
-// pieces.
+// refuse: the byte-by-byte path then finds and names the fault exactly
+// where it does for a line cut in pieces.
 inline bool RequestParser::whole_line(const char* line, const char* lf) {
   const char* const text_end = lf > line && lf[-1] == '\r' ? lf - 1 : lf;
   const char* p = line;

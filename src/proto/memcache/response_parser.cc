@@ -269,8 +269,8 @@ inline void ResponseParser::whole_block(const char* data, const char*& p, const 
 
 // A whole VALUE line as memcached writes it: "VALUE <key> <flags> <bytes>"
 // and maybe " <cas>", one space between tokens, numbers of up to 18 digits.
-// False, having changed nothing, for anything else: whole_line() then reads
-// it token by token. Inlined: every hit of a get comes here.
+// False, having changed nothing, for anything else: the byte-by-byte path
+// then reads it. Inlined: every hit of a get comes here.
 inline bool ResponseParser::plain_value_line(const char* line, const char* cr, uint64_t at) {
   if (cr - line <= 6 || std::memcmp(line, "VALUE ", 6) != 0) return false;
   const char* p = line + 6;
@@ -303,52 +303,23 @@ inline bool ResponseParser::plain_value_line(const char* line, const char* cr, u
   return true;
 }
 
-// The fast way through a line that starts, and reaches its CR (at `cr`),
-// within this call's input, which is nearly every line: its words found by
-// scanning for spaces, numbers read whole. `at` is the line's message
-// offset. Returns false, having changed nothing, for anything it would
-// refuse: the byte-by-byte path then finds and names the fault exactly
-// where it does for a line cut in pieces.
-bool ResponseParser::whole_line(const char* line, const char* cr, uint64_t at) {
-  constexpr uint64_t kAnyNumber = std::numeric_limits<uint64_t>::max();
+// The fast way through a line other than a plain VALUE line that starts,
+// and reaches its CR (at `cr`), within this call's input: its words found
+// by scanning for spaces, numbers read whole. Returns false, having changed
+// nothing, for anything it would refuse, and for a VALUE line that
+// plain_value_line() left (extra spaces, numbers of 19 digits or more),
+// which memcached does not write: the byte-by-byte path then reads it, and
+// names any fault exactly where it does for a line cut in pieces.
+bool ResponseParser::whole_line(const char* line, const char* cr) {
   const auto len = static_cast<size_t>(cr - line);
-  if (len == 0 || line[0] == ' ') return false;
+  if (len == 0 || line[0] == ' ' || std::memchr(line, '\n', len) != nullptr) return false;
   const char* p = line;
-  // The usual line, a value's: known by its first six bytes, no scan. Its
-  // numbers are digits only, so an LF could hide in its key alone.
-  const bool value_line = len > 6 && std::memcmp(line, "VALUE ", 6) == 0;
-  if (!value_line && std::memchr(line, '\n', len) != nullptr) return false;
-  std::string_view word;
-  if (value_line) {
-    p += 5;
-  } else {
-    word = proto::next_token(p, cr);
-  }
+  const std::string_view word = proto::next_token(p, cr);
+  if (word == "VALUE") return false;
   ReplyLine kind = ReplyLine::kText;
   uint8_t tokens = 1;
   uint64_t length = 0;
-  proto::Span key{0, 0};
-  uint64_t number = 0;
-  if (value_line || word == "VALUE") {
-    // VALUE <key> <flags> <bytes> [<cas>]
-    const std::string_view key_text = proto::next_token(p, cr);
-    if (!key_text.empty() && std::memchr(key_text.data(), '\n', key_text.size()) != nullptr) {
-      return false;
-    }
-    if (!proto::next_number(p, cr, kAnyNumber, number) ||
-        !proto::next_number(p, cr, limits_.max_value, length)) {
-      return false;
-    }
-    proto::skip_spaces(p, cr);
-    const bool has_cas = p < cr;
-    if (has_cas && (!proto::next_number(p, cr, kAnyNumber, number) ||
-                    !proto::next_token(p, cr).empty())) {
-      return false;
-    }
-    kind = ReplyLine::kValue;
-    tokens = has_cas ? kValueMaxTokens : kValueMinTokens;
-    key = {at + static_cast<uint64_t>(key_text.data() - line), key_text.size()};
-  } else if (in_run_) {
+  if (in_run_) {
     if (len != 3 || word != "END") return false;
   } else if (word == "VA") {
     // VA <size> <flags>*: the flags go unread.
@@ -365,7 +336,7 @@ bool ResponseParser::whole_line(const char* line, const char* cr, uint64_t at) {
   line_ = kind;
   tokens_ = tokens;
   length_ = length;
-  key_ = key;
+  key_ = {0, 0};
   return true;
 }
 
@@ -411,7 +382,7 @@ ResponseParser::StepResult ResponseParser::step(const char* data, const char*& p
             std::min<uint64_t>(static_cast<uint64_t>(end - p), uint64_t{limits_.max_line} + 1));
         const auto* cr = static_cast<const char*>(std::memchr(p, '\r', scan));
         if (cr != nullptr &&
-            (plain_value_line(p, cr, offset(data, p)) || whole_line(p, cr, offset(data, p)))) {
+            (plain_value_line(p, cr, offset(data, p)) || whole_line(p, cr))) {
           p = cr + 1;
           state_ = State::kLineLf;
           if (line_ == ReplyLine::kValue) whole_block(data, p, end);

@@ -95,7 +95,7 @@ class ResponseParser final
   bool line_finished();
   bool known_reply_line() const;
   bool block_ended(uint64_t at);
-  bool whole_line(const char* line, const char* cr, uint64_t at);
+  bool whole_line(const char* line, const char* cr);
   [[gnu::always_inline]] inline bool plain_value_line(const char* line, const char* cr, uint64_t at);
   [[gnu::always_inline]] inline void whole_block(const char* data, const char*& p, const char* end);
 
